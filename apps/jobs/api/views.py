@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.jobs.api.serializers import (
+    JobCreateSerializer,
+    JobSerializer,
+    SeriesDataSerializer,
+    SeriesSerializer,
+    WorkflowSerializer,
+)
+from apps.jobs.models import Job
+from apps.jobs.services import submit_job
+from apps.jobs.workflows import offered_workflows
+from apps.models.models import EsdlModel
+from apps.results.services import SeriesNotFound, read_series
+
+
+class WorkflowListView(APIView):
+    @extend_schema(responses=WorkflowSerializer(many=True))
+    def get(self, request):
+        """Workflows that running workers offer now, with their parameters and defaults."""
+        rows = [
+            {
+                **offered.description.to_dict(),
+                "available": True,
+                "workers": offered.workers,
+                "slots": offered.slots,
+            }
+            for offered in sorted(offered_workflows().values(), key=lambda o: o.name)
+        ]
+        return Response(WorkflowSerializer(rows, many=True).data)
+
+
+class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = JobSerializer
+
+    def get_queryset(self):
+        return Job.objects.visible_to(self.request.user).defer("esdl", "output_esdl")
+
+    @extend_schema(request=JobCreateSerializer, responses={201: JobSerializer})
+    def create(self, request, *args, **kwargs):
+        """Submit a job: run a workflow on a model with parameters (defaults fill the rest)."""
+        data = JobCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        esdl_model = get_object_or_404(
+            EsdlModel.objects.visible_to(request.user), pk=data.validated_data["model"]
+        )
+        try:
+            job = submit_job(
+                request.user,
+                esdl_model,
+                data.validated_data["workflow"],
+                data.validated_data["params"],
+            )
+        except ValidationError as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=SeriesSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def series(self, request, pk=None):
+        """The output time series of a finished job (asset, quantity, unit, number of points)."""
+        job = self.get_object()
+        return Response(SeriesSerializer(job.series, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("asset_id", str, required=True),
+            OpenApiParameter(
+                "field", str, required=True, description="quantity, e.g. heat_supplied"
+            ),
+        ],
+        responses=SeriesDataSerializer,
+    )
+    @action(detail=True, methods=["get"], url_path="series/data")
+    def series_data(self, request, pk=None):
+        """All points of one output series: [epoch seconds, value] in the series' unit."""
+        job = self.get_object()
+        asset_id = request.query_params.get("asset_id", "")
+        field = request.query_params.get("field", "")
+        if not asset_id or not field:
+            return Response(
+                {"detail": "Give asset_id and field."}, status=status.HTTP_400_BAD_REQUEST
+            )
+        try:
+            data = read_series(job, asset_id, field)
+        except SeriesNotFound as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
+        return Response(SeriesDataSerializer(data).data)

@@ -1,0 +1,39 @@
+"""Live job progress over a websocket (R28).
+
+On connect the browser gets the job's current state at once, so reopening a page (or the
+browser) shows where the job is; then every change the events consumer publishes.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from apps.jobs.models import Job
+from apps.jobs.services import job_group, job_state
+
+
+class JobProgressConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.job_id = self.scope["url_route"]["kwargs"]["job_id"]
+        state = await self._visible_state()
+        if state is None:
+            await self.close(code=4404)
+            return
+        await self.channel_layer.group_add(job_group(self.job_id), self.channel_name)
+        await self.accept()
+        await self.send_json(state)
+
+    async def disconnect(self, code: int) -> None:
+        await self.channel_layer.group_discard(job_group(self.job_id), self.channel_name)
+
+    async def job_state(self, message: dict) -> None:
+        await self.send_json(message["state"])
+
+    @database_sync_to_async
+    def _visible_state(self) -> dict | None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return None
+        job = Job.objects.visible_to(user).filter(pk=self.job_id).defer("esdl").first()
+        return job_state(job) if job else None

@@ -1,0 +1,36 @@
+"""The dispatcher: starts queued jobs into free worker slots and reconciles stuck ones."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from apps.jobs.services import dispatch_ready_jobs, reconcile_jobs
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Run the job dispatcher and reconciler until SIGTERM."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds between rounds")
+
+    def handle(self, *args, interval: float, **options) -> None:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        logger.info("dispatcher started")
+        while not stop.is_set():
+            try:
+                close_old_connections()
+                dispatch_ready_jobs()
+                reconcile_jobs()
+            except Exception:  # noqa: BLE001 - the loop must survive a database or broker outage
+                logger.exception("dispatch round failed; retrying")
+            stop.wait(interval)
+        logger.info("dispatcher stopped")

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from apps.jobs import views
+
+app_name = "jobs"
+urlpatterns = [
+    path("", views.job_list, name="list"),
+    path("<uuid:pk>/", views.job_detail, name="detail"),
+    path("submit/<int:model_pk>/", views.submit, name="submit"),
+]

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.jobs.models import Job
+from apps.jobs.services import job_state, submit_job
+from apps.models.models import EsdlModel
+
+PARAM_PREFIX = "param__"
+
+
+@require_POST
+def submit(request, model_pk: int):
+    esdl_model = get_object_or_404(EsdlModel.objects.visible_to(request.user), pk=model_pk)
+    workflow = request.POST.get("workflow", "")
+    prefix = f"{PARAM_PREFIX}{workflow}__"
+    params = {
+        key.removeprefix(prefix): value
+        for key, value in request.POST.items()
+        if key.startswith(prefix) and value != ""
+    }
+    try:
+        job = submit_job(request.user, esdl_model, workflow, params)
+    except ValidationError as exc:
+        messages.error(request, "Job not submitted: " + " ".join(exc.messages))
+        return redirect(esdl_model)
+    return redirect(job)
+
+
+def job_list(request):
+    jobs = (
+        Job.objects.visible_to(request.user)
+        .select_related("esdl_model")
+        .defer("esdl", "output_esdl")[:200]
+    )
+    return render(request, "jobs/job_list.html", {"jobs": jobs})
+
+
+def job_detail(request, pk):
+    job = get_object_or_404(
+        Job.objects.visible_to(request.user).select_related("esdl_model").defer("esdl"), pk=pk
+    )
+    return render(
+        request,
+        "jobs/job_detail.html",
+        {"job": job, "state": job_state(job), "events": job.events.all()},
+    )

@@ -1,0 +1,99 @@
+"""The workflows users can pick: exactly those some live worker announced (R29)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+
+from apps.jobs.models import Worker
+from omotes.protocol import ParameterSpec, ParameterType, WorkflowDescription
+
+
+@dataclass
+class OfferedWorkflow:
+    description: WorkflowDescription
+    workers: int
+    slots: int
+
+    @property
+    def name(self) -> str:
+        return self.description.name
+
+
+def offered_workflows() -> dict[str, OfferedWorkflow]:
+    """Workflows of live workers by name; the newest announced version describes each."""
+    offered: dict[str, OfferedWorkflow] = {}
+    for worker in Worker.objects.alive().order_by("last_seen"):
+        for data in worker.workflows:
+            description = WorkflowDescription.from_dict(data)
+            entry = offered.get(description.name)
+            if entry is None:
+                offered[description.name] = OfferedWorkflow(description, 1, worker.slots)
+            else:
+                entry.description = description
+                entry.workers += 1
+                entry.slots += worker.slots
+    return offered
+
+
+def clean_params(description: WorkflowDescription, raw: dict[str, Any]) -> dict[str, Any]:
+    """Check the user's parameters against the workflow's schema; fill in defaults.
+
+    Raises ValidationError naming each bad parameter. Returns JSON-serialisable values
+    (datetimes as ISO text), in the form the worker receives them.
+    """
+    if not isinstance(raw, dict):
+        raise ValidationError("params must be an object")
+    known = {spec.key: spec for spec in description.parameters}
+    unknown = sorted(set(raw) - set(known))
+    errors = [f"Unknown parameter {key!r}." for key in unknown]
+    cleaned: dict[str, Any] = {}
+    for key, spec in known.items():
+        value = raw.get(key)
+        if value in (None, ""):
+            cleaned[key] = spec.default
+            continue
+        try:
+            cleaned[key] = _convert(spec, value)
+        except (TypeError, ValueError) as exc:
+            errors.append(f"{spec.title}: {exc}")
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _convert(spec: ParameterSpec, value: Any) -> Any:
+    if spec.type in (ParameterType.INT, ParameterType.FLOAT, ParameterType.DURATION):
+        if isinstance(value, bool):
+            raise ValueError("must be a number")
+        number = float(value)
+        if spec.type == ParameterType.INT and number != int(number):
+            raise ValueError("must be a whole number")
+        if spec.minimum is not None and number < spec.minimum:
+            raise ValueError(f"must be at least {spec.minimum:g}")
+        if spec.maximum is not None and number > spec.maximum:
+            raise ValueError(f"must be at most {spec.maximum:g}")
+        return number if spec.type == ParameterType.FLOAT else int(number)
+    if spec.type == ParameterType.BOOL:
+        if isinstance(value, bool):
+            return value
+        if str(value).lower() in ("true", "1", "yes", "on"):
+            return True
+        if str(value).lower() in ("false", "0", "no", "off"):
+            return False
+        raise ValueError("must be true or false")
+    if spec.type == ParameterType.DATETIME:
+        parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+        if parsed is None:
+            raise ValueError("must be a date and time (ISO 8601)")
+        if parsed.tzinfo is None:
+            raise ValueError("must include a time zone (for example 2019-01-01T00:00:00+00:00)")
+        return parsed.isoformat()
+    text = str(value)
+    if spec.options and text not in spec.options:
+        raise ValueError(f"must be one of {', '.join(spec.options)}")
+    return text

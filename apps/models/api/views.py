@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from apps.models.api.serializers import EsdlModelSerializer, EsdlUploadSerializer, ProjectSerializer
+from apps.models.models import EsdlModel, Project
+from apps.models.services import upload_esdl_model
+
+
+class ProjectViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ProjectSerializer
+
+    def get_queryset(self):
+        return Project.objects.visible_to(self.request.user)
+
+    def perform_create(self, serializer) -> None:
+        serializer.save(owner=self.request.user)
+
+
+class EsdlModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = EsdlModelSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return EsdlModel.objects.visible_to(self.request.user).defer("esdl")
+
+    @extend_schema(request=EsdlUploadSerializer, responses={201: EsdlModelSerializer})
+    def create(self, request, *args, **kwargs):
+        """Upload an ESDL file into a project; it is checked and summarised, or refused (400)."""
+        upload = EsdlUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        project = get_object_or_404(
+            Project.objects.visible_to(request.user), pk=upload.validated_data["project"]
+        )
+        file = upload.validated_data["file"]
+        try:
+            esdl_model = upload_esdl_model(
+                project, upload.validated_data.get("name") or _stem(file.name), file.read()
+            )
+        except ValidationError as exc:
+            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(EsdlModelSerializer(esdl_model).data, status=status.HTTP_201_CREATED)
+
+
+def _stem(filename: str) -> str:
+    return filename.rsplit("/", 1)[-1].rsplit(".", 1)[0][:200]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ModelsConfig(AppConfig):
+    name = "apps.models"
+    label = "esdlmodels"
+    verbose_name = "Projects and ESDL models"

@@ -1,0 +1,113 @@
+"""Projects, their ESDL models (schematisations), and the pipe catalogue that completes them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from apps.models.esdl_intake import PipeLayer, PipeSpec
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user) -> QuerySet[Project]:
+        """Projects a user may see: for now their own (sharing arrives with object permissions)."""
+        return self.filter(owner=user)
+
+
+class Project(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:detail", args=[self.pk])
+
+
+class EsdlModelQuerySet(models.QuerySet):
+    def visible_to(self, user) -> QuerySet[EsdlModel]:
+        return self.filter(project__owner=user)
+
+
+class EsdlModel(models.Model):
+    """One uploaded ESDL file. The text is the checked upload, never rewritten in place."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="esdl_models")
+    name = models.CharField(max_length=200)
+    esdl = models.TextField()
+    size_bytes = models.PositiveIntegerField()
+    summary = models.JSONField(default=dict)
+    variation_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="variations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EsdlModelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "ESDL model"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("models:detail", args=[self.pk])
+
+    @property
+    def owner(self):
+        return self.project.owner
+
+
+class PipeType(models.Model):
+    """A standard pre-insulated pipe, used for ESDL pipes that name only a size (``DN200``).
+
+    Kept as data so a sysadmin can update the catalogue (admin or ``load_pipe_catalogue``) without a
+    release; the simulator would otherwise fetch it from the public Energy Data Repository.
+    """
+
+    name = models.CharField(max_length=100, unique=True, help_text="EDR name, e.g. Steel-S1-DN-200")
+    dn = models.PositiveIntegerField("DN")
+    series = models.CharField(max_length=10)
+    inner_diameter_m = models.FloatField()
+    outer_diameter_m = models.FloatField()
+    layers = models.JSONField(help_text="[[thickness_m, conductivity_w_per_mk, material], ...]")
+    investment_cost_eur_per_m = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["series", "dn"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def fields_from(spec: PipeSpec) -> dict:
+        return {
+            "dn": spec.dn,
+            "series": spec.series,
+            "inner_diameter_m": spec.inner_diameter_m,
+            "outer_diameter_m": spec.outer_diameter_m,
+            "layers": [list(layer) for layer in spec.layers],
+            "investment_cost_eur_per_m": spec.investment_cost_eur_per_m,
+        }
+
+    def as_spec(self) -> PipeSpec:
+        return PipeSpec(
+            name=self.name,
+            dn=self.dn,
+            series=self.series,
+            inner_diameter_m=self.inner_diameter_m,
+            outer_diameter_m=self.outer_diameter_m,
+            layers=[PipeLayer(*layer) for layer in self.layers],
+            investment_cost_eur_per_m=self.investment_cost_eur_per_m,
+        )

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+
+from apps.jobs.workflows import offered_workflows
+from apps.models.forms import EsdlUploadForm, ProjectForm
+from apps.models.models import EsdlModel, Project
+from apps.models.services import upload_esdl_model
+from apps.profiles.forms import ProfileCsvForm
+
+
+def project_list(request):
+    projects = Project.objects.visible_to(request.user)
+    form = ProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        project = form.save(commit=False)
+        project.owner = request.user
+        project.save()
+        return redirect(project)
+    return render(request, "models/project_list.html", {"projects": projects, "form": form})
+
+
+def project_detail(request, pk: int):
+    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    form = EsdlUploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            name = form.cleaned_data["name"] or upload.name.rsplit(".", 1)[0]
+            try:
+                esdl_model = upload_esdl_model(project, name, upload.read())
+            except ValidationError as exc:
+                form.add_error("file", exc)
+            else:
+                messages.success(request, f"Uploaded {esdl_model.name}.")
+                return redirect(esdl_model)
+        status = 400
+    models = project.esdl_models.defer("esdl")
+    return render(
+        request,
+        "models/project_detail.html",
+        {"project": project, "models": models, "form": form},
+        status=status,
+    )
+
+
+def model_detail(request, pk: int):
+    esdl_model = get_object_or_404(
+        EsdlModel.objects.visible_to(request.user).select_related("project"), pk=pk
+    )
+    workflows = sorted(offered_workflows().values(), key=lambda o: o.name)
+    return render(
+        request,
+        "models/model_detail.html",
+        {
+            "model": esdl_model,
+            "summary": esdl_model.summary,
+            "bindings": esdl_model.profile_bindings.select_related("profile"),
+            "workflows": workflows,
+            "jobs": esdl_model.jobs.defer("esdl", "output_esdl")[:50],
+            "csv_form": ProfileCsvForm(),
+        },
+    )

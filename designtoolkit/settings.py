@@ -1,0 +1,209 @@
+"""Settings for the Design Toolkit, read from environment variables with safe development defaults.
+
+One module for every environment: production sets ``DT_DEBUG=0`` and a real ``DT_SECRET_KEY``
+(a weak or missing key is refused when debug is off).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
+
+
+DEBUG = env_bool("DT_DEBUG", True)
+SECRET_KEY = env_str("DT_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("DT_SECRET_KEY must be set when DT_DEBUG is off")
+    SECRET_KEY = "development-only-insecure-key-do-not-use-in-production-0123456789"
+elif len(SECRET_KEY) < 40 and not DEBUG:
+    raise ImproperlyConfigured("DT_SECRET_KEY is too short: use at least 40 random characters")
+
+ALLOWED_HOSTS = env_str("DT_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in env_str("DT_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
+    "rest_framework",
+    "drf_spectacular",
+    "guardian",
+    "channels",
+    "health_check",
+    "apps.accounts",
+    "apps.models",
+    "apps.profiles",
+    "apps.jobs",
+    "apps.results",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "designtoolkit.middleware.LoginRequiredMiddleware",
+]
+
+ROOT_URLCONF = "designtoolkit.urls"
+ASGI_APPLICATION = "designtoolkit.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": env_str("DT_DB_NAME", "designtoolkit"),
+        "USER": env_str("DT_DB_USER", "postgres"),
+        "PASSWORD": env_str("DT_DB_PASSWORD", ""),
+        "HOST": env_str("DT_DB_HOST", "127.0.0.1"),
+        "PORT": env_str("DT_DB_PORT", "5432"),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("DT_REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+}
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("DT_CHANNELS_PREFIX", "asgi")},
+    }
+}
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# django-allauth: e-mail + password; the username is the e-mail address, so HTTP Basic auth on
+# the API takes the same credentials as the login form.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = env_str("DT_EMAIL_VERIFICATION", "none")
+ACCOUNT_SESSION_REMEMBER = None  # the user chooses with the "remember me" box
+ACCOUNT_ADAPTER = "apps.accounts.adapter.AccountAdapter"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "projects:list"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+# "Remember me" keeps the session this long after the browser closes (R9).
+SESSION_COOKIE_AGE = env_int("DT_SESSION_DAYS", 30) * 24 * 3600
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+EMAIL_BACKEND = env_str("DT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DT_FROM_EMAIL", "Design Toolkit <noreply@localhost>")
+
+ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "designtoolkit.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Design Toolkit API",
+    "DESCRIPTION": "Projects, ESDL models, workflows, jobs and their result time series.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
+    "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui/favicon-32x32.png",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Uploads: an ESDL is at most this large; Django refuses bigger request bodies before reading them.
+ESDL_MAX_BYTES = env_int("DT_ESDL_MAX_BYTES", 20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = ESDL_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = ESDL_MAX_BYTES + 1024 * 1024
+
+# InfluxDB (v1 HTTP API): results live in one database per job, input profiles in their own.
+INFLUX_URL = env_str("OMOTES_INFLUX_URL", "http://127.0.0.1:8086")
+INFLUX_PROFILES_DATABASE = env_str("DT_INFLUX_PROFILES_DB", "profiles")
+
+# RabbitMQ (Dramatiq); OMOTES_NAMESPACE (read by omotes.broker) prefixes the queue names.
+BROKER_URL = env_str("OMOTES_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+# Jobs: a worker that sends no heartbeat for this long is gone; its running jobs fail (R26).
+WORKER_TIMEOUT_S = env_int("DT_WORKER_TIMEOUT_S", 30)
+# Extra time a job gets past its workflow's time limit before the reconciler fails it.
+JOB_DEADLINE_GRACE_S = env_int("DT_JOB_DEADLINE_GRACE_S", 60)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("DT_LOG_LEVEL", "INFO")},
+    "loggers": {"daphne": {"level": "WARNING"}, "pika": {"level": "WARNING"}},
+}

@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from health_check.views import HealthCheckView
+from rest_framework.routers import DefaultRouter
+
+from apps.jobs.api.views import JobViewSet, WorkflowListView
+from apps.models.api.views import EsdlModelViewSet, ProjectViewSet
+
+router = DefaultRouter()
+router.register("projects", ProjectViewSet, basename="project")
+router.register("models", EsdlModelViewSet, basename="esdlmodel")
+router.register("jobs", JobViewSet, basename="job")
+
+health = HealthCheckView.as_view(
+    checks=[
+        "health_check.checks.Database",
+        "health_check.checks.Cache",
+        "designtoolkit.health.RabbitMQ",
+        "designtoolkit.health.InfluxDB",
+        "designtoolkit.health.Workers",
+    ]
+)
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="projects:list"), name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("projects/", include("apps.models.project_urls")),
+    path("models/", include("apps.models.urls")),
+    path("jobs/", include("apps.jobs.urls")),
+    path("profiles/", include("apps.profiles.urls")),
+    path("api/workflows/", WorkflowListView.as_view(), name="api-workflows"),
+    path("api/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("health/", health, name="health"),
+]

@@ -1,0 +1,610 @@
+"""The ``simulator`` workflow: the OMOTES heat-network simulator (``omotes-simulator-core``).
+
+It runs ``SimulationManager(...).execute`` on the job's ESDL, writes every output series to the
+job's InfluxDB database (:mod:`omotes.results`) and returns the ESDL with ``InfluxDBProfile``
+references to those series.
+
+Three things the simulator does on its own are replaced or guarded here, because they fail or
+misbehave in this deployment:
+
+- Input profiles: the simulator reads every ``esdl:InfluxDBProfile`` itself, connecting to the
+  profile's host with an empty user name and password. Our InfluxDB may need credentials, and
+  the frontend rewrites profile hosts to point at it anyway, so :func:`read_profile` (reading via
+  :class:`omotes.influx.InfluxClient` with the worker's settings) is patched in for the run.
+- ATES assets need Rosim, a Java component fetched from the internet through pyjnius, which is
+  not available here (and pyjnius must never be loaded in a worker that forks): refused up front.
+- Log output: the simulator logs one warning per capped time step and many "Property ... is not
+  set" warnings; they are collected and returned as a few counted :class:`AssetMessage` entries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.metadata
+import logging
+import math
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import esdl
+import pandas as pd
+from esdl.esdl_handler import EnergySystemHandler
+from esdl.profiles.influxdbprofilemanager import InfluxDBProfileManager
+
+from omotes.influx import InfluxClient, InfluxError
+from omotes.protocol import ParameterSpec, ParameterType
+from omotes.results import write_results
+from omotes.workflows.base import AssetMessage, JobContext, WorkflowError, WorkflowResult
+
+logger = logging.getLogger(__name__)
+
+SIMULATOR_PACKAGE = "omotes-simulator-core"
+#: The simulator's own logger hierarchy; its warnings are aggregated during a run.
+SIMULATOR_LOGGER = "omotes_simulator_core"
+#: Used when the ESDL has no InfluxDBProfile to derive the period from (one year, hourly).
+DEFAULT_START = datetime(2019, 1, 1, tzinfo=UTC)
+DEFAULT_END = datetime(2019, 12, 31, 23, tzinfo=UTC)
+
+# Progress: the simulator reports 0.0 .. about 0.93 and nothing while loading.
+_SIM_FIRST, _SIM_LAST, _SIM_REPORTED_MAX = 0.05, 0.9, 0.93
+
+
+def _simulator_version() -> str:
+    try:
+        return importlib.metadata.version(SIMULATOR_PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+# --------------------------------------------------------------------------------------------
+# Simulation period
+# --------------------------------------------------------------------------------------------
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Naive datetimes are taken as UTC (ESDL files written by hand often lack an offset)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def derive_period(energy_system: esdl.EnergySystem) -> tuple[datetime, datetime]:
+    """The period covered by all input profiles: latest ``startDate`` .. earliest ``endDate``.
+
+    Both ends are time steps that are simulated (``end`` included). Profiles without dates are
+    ignored; without any dated profile (or when they do not overlap) this falls back to
+    :data:`DEFAULT_START` .. :data:`DEFAULT_END`.
+    """
+    starts: list[datetime] = []
+    ends: list[datetime] = []
+    for obj in energy_system.eAllContents():
+        if isinstance(obj, esdl.InfluxDBProfile) and obj.startDate and obj.endDate:
+            starts.append(_as_utc(obj.startDate))
+            ends.append(_as_utc(obj.endDate))
+    if starts and max(starts) < min(ends):
+        return max(starts), min(ends)
+    return DEFAULT_START, DEFAULT_END
+
+
+def _parse_datetime(value: Any, key: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return _as_utc(value)
+    try:
+        return _as_utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+    except ValueError as exc:
+        raise WorkflowError(f"Parameter {key!r}: {value!r} is not an ISO 8601 datetime") from exc
+
+
+def _parse_timestep(value: Any) -> int:
+    spec = _PARAMETERS["timestep_s"]
+    if value is None or value == "":
+        value = spec.default
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise WorkflowError(f"Parameter 'timestep_s': {value!r} is not a number") from exc
+    if not math.isfinite(number) or number != int(number):
+        raise WorkflowError("Parameter 'timestep_s' must be a whole number of seconds")
+    assert spec.minimum is not None and spec.maximum is not None
+    if not spec.minimum <= number <= spec.maximum:
+        raise WorkflowError(
+            f"Parameter 'timestep_s' must be between {spec.minimum:g} and {spec.maximum:g} s"
+        )
+    return int(number)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Validated parameters: first and last simulated time step (UTC) and the step length."""
+
+    start: datetime
+    end: datetime
+    timestep_s: int
+
+    @property
+    def steps(self) -> int:
+        return int((self.end - self.start).total_seconds() // self.timestep_s) + 1
+
+    @property
+    def stop(self) -> datetime:
+        """The simulator's exclusive stop time: it runs ``(stop - start) / timestep`` steps."""
+        return self.start + timedelta(seconds=self.steps * self.timestep_s)
+
+
+def run_settings(params: dict[str, Any], energy_system: esdl.EnergySystem) -> RunSettings:
+    """Validate the job parameters; a missing start or end is derived from the input profiles."""
+    timestep = _parse_timestep(params.get("timestep_s"))
+    start = _parse_datetime(params.get("start"), "start")
+    end = _parse_datetime(params.get("end"), "end")
+    if start is None or end is None:
+        derived_start, derived_end = derive_period(energy_system)
+        start = start or derived_start
+        end = end or derived_end
+    if end <= start:
+        raise WorkflowError(f"The end ({end.isoformat()}) must be after the start ({start})")
+    if (end - start).total_seconds() < timestep:
+        raise WorkflowError("The period from start to end is shorter than one time step")
+    return RunSettings(start=start, end=end, timestep_s=timestep)
+
+
+# --------------------------------------------------------------------------------------------
+# Input profiles from our InfluxDB
+# --------------------------------------------------------------------------------------------
+
+# Modules that hold ``get_data_from_profile`` as a global name. ``esdl_asset_object`` imports it
+# by name (``from ... import get_data_from_profile``), so patching only the defining module
+# would not reach it. Checked for omotes-simulator-core 0.0.30: re-check on every upgrade of the
+# pinned version (grep the package for ``get_data_from_profile``).
+_READER_MODULES = (
+    "omotes_simulator_core.entities.utility.influxdb_reader",
+    "omotes_simulator_core.entities.assets.esdl_asset_object",
+)
+
+
+def _profile_label(profile: esdl.InfluxDBProfile) -> str:
+    owner = profile.eContainer()
+    asset = owner.eContainer() if isinstance(owner, esdl.Port) else owner
+    name = getattr(asset, "name", None) or getattr(asset, "id", None) or "?"
+    return f"profile '{profile.measurement}'.'{profile.field}' of {name}"
+
+
+def _profile_tags(profile: esdl.InfluxDBProfile) -> dict[str, str]:
+    """The ESDL ``filters`` (``tag='value' AND ...``) as tag -> value, quotes removed."""
+    if not profile.filters:
+        return {}
+    try:
+        parsed = InfluxDBProfileManager._parse_esdl_profile_filters(str(profile.filters))
+    except Exception as exc:  # pyesdl raises its own WrongFilterFormatException
+        raise WorkflowError(
+            f"The filters {profile.filters!r} of {_profile_label(profile)} cannot be parsed"
+        ) from exc
+    tags: dict[str, str] = {}
+    for item in parsed:
+        key = str(item.get("tag") or item.get("key") or "").strip().strip('"')
+        value = str(item.get("value", "")).strip().strip("'").strip('"')
+        if key:
+            tags[key] = value
+    return tags
+
+
+def read_profile(client: InfluxClient, profile: esdl.InfluxDBProfile) -> pd.DataFrame:
+    """Read one input profile from our InfluxDB, in the shape the simulator's reader returns.
+
+    Database, measurement, field and filters come from the profile; host, port and credentials
+    from ``client`` (the frontend points profile hosts at our server before a job starts). The
+    values between ``startDate`` and ``endDate`` (both included) are converted from the profile's
+    unit to W (power) or J (energy) and multiplied by ``multiplier``, as the original does.
+    Returns ``{"date": UTC datetimes, "values": floats}``.
+    """
+    from omotes_simulator_core.entities.utility.influxdb_reader import convert_to_unit, get_unit
+
+    label = _profile_label(profile)
+    if not profile.database or not profile.measurement or not profile.field:
+        raise WorkflowError(f"The input {label} does not name a database, measurement and field")
+    if not profile.startDate or not profile.endDate:
+        raise WorkflowError(f"The input {label} has no startDate or endDate")
+    start, end = _as_utc(profile.startDate), _as_utc(profile.endDate)
+    start_s, end_s = int(start.timestamp()), int(end.timestamp())
+    try:
+        points = [
+            (t, v)
+            for t, v in client.select_series(
+                str(profile.database),
+                str(profile.measurement),
+                str(profile.field),
+                _profile_tags(profile),
+            )
+            if start_s <= t <= end_s
+        ]
+    except InfluxError as exc:
+        raise WorkflowError(
+            f"The input {label} could not be read from database '{profile.database}': {exc}"
+        ) from exc
+    if not points:
+        raise WorkflowError(
+            f"The input {label} has no data in database '{profile.database}' between "
+            f"{start.isoformat()} and {end.isoformat()}; upload the profile first"
+        )
+    if points[0][0] != start_s or points[-1][0] != end_s:
+        first = datetime.fromtimestamp(points[0][0], UTC).isoformat()
+        last = datetime.fromtimestamp(points[-1][0], UTC).isoformat()
+        raise WorkflowError(
+            f"The input {label} should run from {start.isoformat()} to {end.isoformat()}, "
+            f"but database '{profile.database}' holds {first} .. {last}"
+        )
+    unit = get_unit(profile)
+    quantity = profile.profileQuantityAndUnit
+    multiplier = float(profile.multiplier if profile.multiplier is not None else 1.0)
+    if quantity is None:
+        values = [v * multiplier for _, v in points]
+    else:
+        values = [convert_to_unit(v, quantity, unit) * multiplier for _, v in points]
+    dates = [datetime.fromtimestamp(t, UTC) for t, _ in points]
+    return pd.DataFrame({"date": dates, "values": values})
+
+
+@contextlib.contextmanager
+def profiles_from(client: InfluxClient) -> Iterator[None]:
+    """Make the simulator read input profiles through ``client`` while the block runs.
+
+    Monkey-patching module globals is acceptable here because a job runs in a child process that
+    serves exactly one job; the originals are restored afterwards anyway. The simulator offers no
+    hook for credentials or another profile source (its credential map is empty in code).
+    """
+
+    def reader(profile: esdl.InfluxDBProfile) -> pd.DataFrame:
+        return read_profile(client, profile)
+
+    modules = [importlib.import_module(name) for name in _READER_MODULES]
+    originals = []
+    for module in modules:
+        if not hasattr(module, "get_data_from_profile"):
+            raise RuntimeError(
+                f"{module.__name__} has no get_data_from_profile: the simulator changed, "
+                f"update omotes.workflows.simulator._READER_MODULES"
+            )
+        originals.append(module.get_data_from_profile)
+    try:
+        for module in modules:
+            module.get_data_from_profile = reader  # type: ignore[attr-defined]
+        yield
+    finally:
+        for module, original in zip(modules, originals, strict=True):
+            module.get_data_from_profile = original  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------------------------
+# Log aggregation
+# --------------------------------------------------------------------------------------------
+
+_TIME_IN_TEXT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
+_PROPERTY_NOT_SET = re.compile(
+    r"Property (?P<property>\S+) is not set for: (?P<asset>.*?)\.\s*"
+    r"Returning default value: (?P<default>.*?)\.?$"
+)
+#: Clearer text for known per-time-step messages (after times are replaced by "<time>").
+_REWORDED = {
+    "Total supply + storage is lower than total demand at time: <time>Consumers are capped to "
+    "the available power.": "Total supply + storage was lower than total demand; consumers were "
+    "capped to the available power",
+}
+_SEVERITY = {
+    logging.DEBUG: "debug",
+    logging.INFO: "info",
+    logging.WARNING: "warning",
+    logging.ERROR: "error",
+}
+
+
+@dataclass
+class _Group:
+    severity: str
+    template: str
+    object_id: str | None
+    count: int = 0
+    first_time: str | None = None
+    last_time: str | None = None
+
+
+class LogAggregator(logging.Handler):
+    """Collects log records and folds repeats into one counted message each.
+
+    Records are grouped by severity, ESDL object id and text with timestamps taken out, so the
+    warning "supply capped at time T" logged once per time step becomes one message with a
+    count and the first and last time.
+    """
+
+    def __init__(self, level: int = logging.WARNING) -> None:
+        super().__init__(level)
+        self._groups: dict[tuple[str, str | None, str], _Group] = {}
+        self._defaults: dict[tuple[str | None, str], dict[str, str]] = {}
+        self.records = 0
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        self.records += 1
+        return super().handle(record)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:  # a broken log call in the simulator must not break the run
+            text = str(record.msg)
+        object_id = getattr(record, "esdl_object_id", None)
+        unset = _PROPERTY_NOT_SET.match(text)
+        if unset is not None and record.levelno == logging.WARNING:
+            # One message per asset listing all defaults, instead of one per property.
+            defaults = self._defaults.setdefault((object_id, unset["asset"]), {})
+            defaults.setdefault(unset["property"], unset["default"])
+            return
+        times = _TIME_IN_TEXT.findall(text)
+        template = " ".join(_TIME_IN_TEXT.sub("<time>", text).split())
+        severity = _SEVERITY.get(record.levelno, "error" if record.levelno > 40 else "info")
+        key = (severity, object_id, template)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = _Group(severity, template, object_id)
+        group.count += 1
+        if times:
+            group.first_time = group.first_time or times[0]
+            group.last_time = times[0]
+
+    def messages(self) -> list[AssetMessage]:
+        """The aggregated messages: one per distinct text and ESDL object, with its count."""
+        out = []
+        for (object_id, asset_name), defaults in self._defaults.items():
+            listed = ", ".join(f"{name} = {value}" for name, value in defaults.items())
+            text = f"{asset_name}: not set in the ESDL, defaults used: {listed}"
+            out.append(AssetMessage("warning", text, object_id, len(defaults)))
+        for group in self._groups.values():
+            text = _REWORDED.get(group.template, group.template)
+            if group.first_time:
+                text = text.replace("<time>", "…")
+                if group.count > 1:
+                    text += f" ({group.count} time steps, first {group.first_time}"
+                    text += f", last {group.last_time})"
+                else:
+                    text += f" (at {group.first_time})"
+            elif group.count > 1:
+                text += f" ({group.count} times)"
+            out.append(AssetMessage(group.severity, text, group.object_id, group.count))
+        return out
+
+
+@contextlib.contextmanager
+def collect_simulator_logs(aggregator: LogAggregator) -> Iterator[None]:
+    """Route the simulator's warnings to ``aggregator`` instead of the job log while running."""
+    sim_logger = logging.getLogger(SIMULATOR_LOGGER)
+    old_propagate, old_level = sim_logger.propagate, sim_logger.level
+    sim_logger.addHandler(aggregator)
+    sim_logger.propagate = False
+    if sim_logger.getEffectiveLevel() > logging.WARNING:
+        sim_logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        sim_logger.removeHandler(aggregator)
+        sim_logger.propagate = old_propagate
+        sim_logger.setLevel(old_level)
+
+
+# --------------------------------------------------------------------------------------------
+# Checks and error translation
+# --------------------------------------------------------------------------------------------
+
+
+def _assets(energy_system: esdl.EnergySystem) -> list[Any]:
+    return [obj for obj in energy_system.eAllContents() if isinstance(obj, esdl.Asset)]
+
+
+def _describe(asset: Any) -> str:
+    return f"{type(asset).__name__} '{asset.name or asset.id}'"
+
+
+def check_supported(energy_system: esdl.EnergySystem) -> None:
+    """Refuse models the simulator cannot run here, before anything heavy is loaded.
+
+    ATES needs Rosim (Java, through pyjnius), downloaded from the internet on first use; it is not
+    installable from PyPI, and a Java VM in a worker process that forks can hang. So ATES is
+    refused before the simulator builds its assets, which is where pyjnius would be loaded.
+    """
+    ates = [a for a in _assets(energy_system) if isinstance(a, esdl.ATES)]
+    if ates:
+        names = ", ".join(_describe(a) for a in ates[:5])
+        raise WorkflowError(
+            f"This model contains {len(ates)} ATES asset(s) ({names}). The simulator needs its "
+            "Java component Rosim for ATES, which is not available on this system; remove or "
+            "replace the ATES asset(s) to simulate the rest of the network."
+        )
+
+
+def _unequal_port_assets(energy_system: esdl.EnergySystem) -> list[str]:
+    found = []
+    for asset in _assets(energy_system):
+        n_in = sum(isinstance(p, esdl.InPort) for p in asset.port)
+        n_out = sum(isinstance(p, esdl.OutPort) for p in asset.port)
+        if n_in != n_out:
+            found.append(f"{_describe(asset)} ({n_in} in, {n_out} out)")
+    return found
+
+
+def translate_error(exc: Exception, energy_system: esdl.EnergySystem) -> WorkflowError | None:
+    """A :class:`WorkflowError` with a message a user can act on, for failures we know."""
+    text = str(exc)
+    if "Matrix is singular" in text:
+        return WorkflowError(
+            "The simulator could not solve the network (the matrix is singular). Check that every "
+            "asset is connected and that supply and return carriers are not swapped on any port "
+            "(e.g. on storage assets)."
+        )
+    if "number of in ports and out ports are not equal" in text:
+        assets = _unequal_port_assets(energy_system)
+        where = ": " + "; ".join(assets[:10]) if assets else ""
+        more = f" and {len(assets) - 10} more" if len(assets) > 10 else ""
+        return WorkflowError(
+            "The simulator needs the same number of in ports and out ports on every asset "
+            f"(joints included){where}{more}."
+        )
+    if "Failed to retrieve ESDL object for DN diameter" in text:
+        return WorkflowError(
+            "A pipe has only a nominal diameter (DN...) and no inner diameter; the simulator "
+            f"would fetch it from the Energy Data Repository, which failed: {text}. Set the "
+            "pipes' innerDiameter."
+        )
+    if "number of ports with prim in the name" in text or "ports with sec in the name" in text:
+        return WorkflowError(
+            "A heat exchanger or heat pump with four ports needs two ports named with 'Prim' and "
+            f"two with 'Sec' ({text})."
+        )
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# The workflow
+# --------------------------------------------------------------------------------------------
+
+_PARAMETERS = {
+    spec.key: spec
+    for spec in (
+        ParameterSpec(
+            key="timestep_s",
+            type=ParameterType.DURATION,
+            title="Time step",
+            description="Length of one simulated time step, in seconds.",
+            default=3600,
+            minimum=60,
+            maximum=86400,
+        ),
+        ParameterSpec(
+            key="start",
+            type=ParameterType.DATETIME,
+            title="Start",
+            description="First simulated time step (UTC). Empty: the start of the input profiles.",
+            default=None,
+        ),
+        ParameterSpec(
+            key="end",
+            type=ParameterType.DATETIME,
+            title="End",
+            description="Last simulated time step (UTC, included). Empty: the end of the input "
+            "profiles.",
+            default=None,
+        ),
+    )
+}
+
+
+@contextlib.contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    """The solver writes ``dump.csv`` into the current directory when the matrix is singular."""
+    path.mkdir(parents=True, exist_ok=True)
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+class SimulatorWorkflow:
+    """The plug-in object (see :class:`omotes.workflows.base.Workflow`)."""
+
+    name = "simulator"
+    version = _simulator_version()
+    title = "Heat network simulation"
+    description = (
+        "Simulates the heat network of an ESDL time step by time step (omotes-simulator-core): "
+        "flows, pressures, temperatures, heat supplied, demanded and lost per asset."
+    )
+    parameters: tuple[ParameterSpec, ...] = tuple(_PARAMETERS.values())
+    default_time_limit_s = 3600
+
+    def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
+        """Simulate ``esdl`` and write its output to ``context.database``."""
+        context.progress(0.0, "loading ESDL")
+        handler = EnergySystemHandler()
+        try:
+            energy_system = handler.load_from_string(esdl)
+        except Exception as exc:
+            raise WorkflowError(f"The ESDL could not be read: {exc}") from exc
+        check_supported(energy_system)
+        settings = run_settings(params, energy_system)
+        client = InfluxClient(context.influx)
+        aggregator = LogAggregator()
+
+        def on_progress(fraction: float, message: str) -> None:
+            share = min(max(fraction / _SIM_REPORTED_MAX, 0.0), 1.0)
+            context.progress(_SIM_FIRST + (_SIM_LAST - _SIM_FIRST) * share, message)
+
+        frame = self._simulate(handler, settings, context, client, aggregator, on_progress)
+
+        context.progress(_SIM_LAST, "writing results")
+        try:
+            series = write_results(
+                handler, frame, settings.start, settings.timestep_s, client, context.database
+            )
+        except InfluxError as exc:
+            raise WorkflowError(f"The results could not be written to InfluxDB: {exc}") from exc
+        messages = aggregator.messages()
+        logger.info(
+            "Simulator logged %d warnings/errors, aggregated into %d messages",
+            aggregator.records,
+            len(messages),
+        )
+        for message in messages:
+            logger.debug("simulator %s: %s", message.severity, message.message)
+        context.progress(1.0, "done")
+        return WorkflowResult(output_esdl=handler.to_string(), series=series, messages=messages)
+
+    @staticmethod
+    def _simulate(
+        handler: EnergySystemHandler,
+        settings: RunSettings,
+        context: JobContext,
+        client: InfluxClient,
+        aggregator: LogAggregator,
+        on_progress: Callable[[float, str], None],
+    ) -> pd.DataFrame:
+        from omotes_simulator_core.entities.esdl_object import EsdlObject
+        from omotes_simulator_core.entities.simulation_configuration import (
+            SimulationConfiguration,
+        )
+        from omotes_simulator_core.infrastructure.simulation_manager import SimulationManager
+
+        config = SimulationConfiguration(
+            simulation_id=context.job_id,
+            name=f"job {context.job_id}",
+            timestep=settings.timestep_s,
+            start=settings.start,
+            stop=settings.stop,
+        )
+        on_progress(0.0, f"simulating {settings.steps} time steps")
+        with (
+            _working_directory(context.workdir),
+            profiles_from(client),
+            collect_simulator_logs(aggregator),
+        ):
+            try:
+                frame = SimulationManager(EsdlObject(handler), config).execute(on_progress)
+            except WorkflowError:
+                raise
+            except Exception as exc:
+                translated = translate_error(exc, handler.energy_system)
+                if translated is not None:
+                    raise translated from exc
+                raise
+        if len(frame.index) != settings.steps:
+            logger.warning("Simulator returned %d rows for %d steps", len(frame), settings.steps)
+        return frame
+
+
+workflow = SimulatorWorkflow()

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set everything up and run the Design Toolkit: web app (ASGI), dispatcher, events consumer and one
+# simulator worker, with a demo user, project and model. Ctrl-C stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+PY=.venv/bin/python
+PORT=${DT_PORT:-8000}
+mkdir -p var/log
+$PY manage.py migrate --noinput
+$PY manage.py collectstatic --noinput >/dev/null
+$PY manage.py load_pipe_catalogue
+$PY manage.py create_demo
+
+pids=()
+start() {  # name command...
+  local name=$1; shift
+  "$@" >>"var/log/$name.log" 2>&1 &
+  pids+=($!)
+  echo "started $name (pid $!, log var/log/$name.log)"
+}
+trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
+start web .venv/bin/daphne -b 127.0.0.1 -p "$PORT" designtoolkit.asgi:application
+start dispatcher $PY manage.py run_dispatcher
+start events $PY manage.py run_events_consumer
+start worker $PY -m omotes.worker --workflows simulator
+
+cat <<MSG
+
+  Design Toolkit is running at http://127.0.0.1:$PORT/
+  Log in as demo@example.com / demo-password-2026
+  API docs: http://127.0.0.1:$PORT/api/docs/   health: http://127.0.0.1:$PORT/health/
+
+MSG
+wait

@@ -1,0 +1,92 @@
+// Job page: live state over a websocket (reconnects), then the result chart (uPlot).
+(function () {
+  "use strict";
+  const root = document.getElementById("job");
+  const jobId = root.dataset.jobId;
+  let chartLoaded = false;
+
+  function showState(state) {
+    const status = document.getElementById("job-status");
+    status.textContent = state.status;
+    status.className = "status " + state.status;
+    const percent = Math.round((state.progress || 0) * 100);
+    document.getElementById("job-progress-bar").style.width = percent + "%";
+    document.getElementById("job-progress-text").textContent = percent + " %";
+    document.getElementById("job-message").textContent = state.progress_message || "";
+    const error = document.getElementById("job-error");
+    error.textContent = state.error || "";
+    error.hidden = !state.error;
+    if (state.status === "succeeded" && !chartLoaded) {
+      chartLoaded = true;
+      document.getElementById("results").hidden = false;
+      loadSeries();
+    }
+  }
+
+  function connect(delay) {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/jobs/${jobId}/`);
+    socket.onmessage = (event) => showState(JSON.parse(event.data));
+    socket.onopen = () => { delay = 1000; };
+    socket.onclose = (event) => {
+      if (event.code === 4404) return;
+      setTimeout(() => connect(Math.min(delay * 2, 15000)), delay);
+    };
+  }
+
+  let series = [];
+  let chart = null;
+
+  async function loadSeries() {
+    const response = await fetch(`/api/jobs/${jobId}/series/`, { credentials: "same-origin" });
+    series = await response.json();
+    const assets = new Map();
+    series.forEach((s) => assets.set(s.asset_id, `${s.asset_name || s.asset_id} (${s.asset_class})`));
+    const assetSelect = document.getElementById("asset-select");
+    assetSelect.innerHTML = "";
+    [...assets.entries()].sort((a, b) => a[1].localeCompare(b[1])).forEach(([id, label]) => {
+      assetSelect.add(new Option(label, id));
+    });
+    assetSelect.onchange = fillFields;
+    document.getElementById("field-select").onchange = drawSelected;
+    fillFields();
+  }
+
+  function fillFields() {
+    const assetId = document.getElementById("asset-select").value;
+    const fieldSelect = document.getElementById("field-select");
+    fieldSelect.innerHTML = "";
+    series.filter((s) => s.asset_id === assetId).forEach((s) => {
+      fieldSelect.add(new Option(`${s.field} [${s.unit}]`, s.field));
+    });
+    drawSelected();
+  }
+
+  async function drawSelected() {
+    const assetId = document.getElementById("asset-select").value;
+    const field = document.getElementById("field-select").value;
+    if (!assetId || !field) return;
+    const params = new URLSearchParams({ asset_id: assetId, field: field });
+    const response = await fetch(`/api/jobs/${jobId}/series/data/?${params}`, { credentials: "same-origin" });
+    const data = await response.json();
+    const xs = data.points.map((p) => p[0]);
+    const ys = data.points.map((p) => p[1]);
+    const container = document.getElementById("chart");
+    const opts = {
+      width: Math.max(container.clientWidth, 400),
+      height: 360,
+      series: [{}, { label: `${data.field} [${data.unit}]`, stroke: "#0b6e4f", width: 1 }],
+      axes: [{}, { label: data.unit }],
+    };
+    if (chart) chart.destroy();
+    chart = new uPlot(opts, [xs, ys], container);
+    container.dataset.points = String(xs.length);
+    document.getElementById("chart-info").textContent =
+      `${data.asset_name} · ${data.field} · ${xs.length} points`;
+  }
+
+  connect(1000);
+  if (document.getElementById("job-status").textContent.trim() === "succeeded") {
+    showState({ status: "succeeded", progress: 1 });
+  }
+})();

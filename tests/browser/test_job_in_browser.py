@@ -1,0 +1,80 @@
+"""A user in a real browser (Debian's chromium): log in, upload, submit, watch, chart."""
+
+from __future__ import annotations
+
+import shutil
+import urllib.request
+
+import pytest
+
+from tests.conftest import PASSWORD, ROOT, SHARED_ESDL, free_port, wait_for
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def live_url(stack, transactional_db) -> str:
+    port = free_port()
+    stack.start(
+        "web", "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "designtoolkit.asgi:application"
+    )
+
+    def answers() -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+        except OSError:
+            return False
+        return True
+
+    wait_for(answers, 60, "the web server")
+    yield f"http://127.0.0.1:{port}"
+    stack.kill("web")
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        yield page
+        browser.close()
+
+
+def test_user_uploads_submits_watches_progress_and_sees_the_chart(
+    live_url, browser_page, owner, simulator_worker
+):
+    page = browser_page
+    page.goto(f"{live_url}/projects/")
+    page.fill("input[name=login]", owner.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.check("input[name=remember]")
+    page.click("button[type=submit]")
+    page.fill("input[name=name]", "Browser project")
+    page.click("text=Create project")
+    page.set_input_files("#upload-form input[type=file]", str(SHARED_ESDL / "test1.esdl"))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#asset-counts")
+    assert "HeatingDemand" in page.inner_text("#asset-counts")
+
+    page.fill("#p-simulator-start", "2019-01-01T00:00:00+00:00")
+    page.fill("#p-simulator-end", "2019-01-07T23:00:00+00:00")
+    page.click("#submit-form button[type=submit]")
+    page.wait_for_selector("#job-progress-text")
+    seen_progress = set()
+
+    def finished() -> bool:
+        seen_progress.add(page.inner_text("#job-progress-text"))
+        return page.inner_text("#job-status") in ("succeeded", "failed")
+
+    wait_for(finished, 300, "the job page to show the job finished", interval=0.2)
+    assert page.inner_text("#job-status") == "succeeded", page.inner_text("#job-error")
+    assert page.inner_text("#job-progress-text") == "100 %"
+    page.wait_for_selector("#chart canvas")
+    wait_for(lambda: page.get_attribute("#chart", "data-points") == "168", 30, "chart points")
+    (ROOT / "var").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "var" / "job-page.png"), full_page=True)

@@ -1,0 +1,159 @@
+"""Fixtures for tests against the real services.
+
+``stack`` runs the real processes (events consumer, dispatcher, workers) against the test
+database, on RabbitMQ queues of their own (a namespace per test session), so a test drives the
+product exactly as a user would, through the API or a browser.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_ESDL = ROOT.parent / "shared" / "esdl"
+NAMESPACE = f"test{uuid.uuid4().hex[:8]}"
+os.environ["OMOTES_NAMESPACE"] = NAMESPACE
+os.environ.setdefault("DT_INFLUX_PROFILES_DB", "test_profiles")
+os.environ.setdefault("DT_WORKER_TIMEOUT_S", "6")
+os.environ.setdefault("OMOTES_HEARTBEAT_S", "1")
+
+
+class Stack:
+    """The running processes of one test session; workers can be added and killed."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.env = env
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, *args: str) -> subprocess.Popen:
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.processes[name] = process
+        return process
+
+    def start_worker(self, name: str = "worker", workflows: str = "simulator") -> str:
+        worker_id = f"{name}-{uuid.uuid4().hex[:6]}"
+        self.start(name, "-m", "omotes.worker", "--workflows", workflows, "--worker-id", worker_id)
+        return worker_id
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        process = self.processes.pop(name)
+        process.send_signal(sig)
+        process.wait(30)
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            process = self.processes[name]
+            if process.poll() is None:
+                process.terminate()
+        for name in list(self.processes):
+            try:
+                self.processes.pop(name).wait(20)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def log(self, name: str) -> str:
+        path = self.log_dir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.3):
+    """Poll until condition() is truthy; fail the test with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@pytest.fixture(autouse=True)
+def _test_profiles_database(settings) -> None:
+    settings.INFLUX_PROFILES_DATABASE = os.environ["DT_INFLUX_PROFILES_DB"]
+    settings.WORKER_TIMEOUT_S = int(os.environ["DT_WORKER_TIMEOUT_S"])
+
+
+@pytest.fixture(scope="session")
+def stack(django_db_setup, tmp_path_factory) -> Iterator[Stack]:
+    from django.conf import settings
+
+    env = dict(os.environ)
+    env.update(
+        DT_DB_NAME=settings.DATABASES["default"]["NAME"],
+        DT_JOB_DEADLINE_GRACE_S="5",
+        PYTHONUNBUFFERED="1",
+    )
+    stack = Stack(env, tmp_path_factory.mktemp("stack-logs"))
+    stack.start("events", "manage.py", "run_events_consumer")
+    stack.start("dispatcher", "manage.py", "run_dispatcher", "--interval", "0.5")
+    yield stack
+    stack.stop_all()
+
+
+@pytest.fixture
+def simulator_worker(stack: Stack, transactional_db) -> str:
+    """One live simulator worker, known to the frontend."""
+    from apps.jobs.workflows import offered_workflows
+
+    if "worker" not in stack.processes or stack.processes["worker"].poll() is not None:
+        stack.start_worker("worker")
+    wait_for(lambda: "simulator" in offered_workflows(), 60, "the simulator worker to announce")
+    return "simulator"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+PASSWORD = "a-long-test-password-42"
+
+
+@pytest.fixture
+def make_user(db):
+    from apps.accounts.services import create_user
+
+    def make(email: str | None = None):
+        return create_user(email or f"user-{uuid.uuid4().hex[:8]}@example.com", PASSWORD)
+
+    return make
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user("owner@example.com")
+
+
+@pytest.fixture
+def api(owner):
+    """A REST client logged in as ``owner`` with HTTP Basic credentials (e-mail + password)."""
+    import base64
+
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    token = base64.b64encode(f"{owner.email}:{PASSWORD}".encode()).decode()
+    client.credentials(HTTP_AUTHORIZATION=f"Basic {token}")
+    return client
+
+
+@pytest.fixture
+def project(api) -> int:
+    response = api.post("/api/projects/", {"name": "Test project"}, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()["id"]

@@ -1,0 +1,141 @@
+"""A real simulation through the REST API, run by a real worker process."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from apps.jobs.models import Job
+from apps.results.influx import influx_client
+from tests.conftest import SHARED_ESDL, wait_for
+from tests.models.test_upload_api import upload
+
+TERMINAL = {"succeeded", "failed", "cancelled"}
+
+
+def submit(api, project: int, stem: str, params: dict) -> str:
+    model = upload(api, project, stem, (SHARED_ESDL / f"{stem}.esdl").read_bytes())
+    assert model.status_code == 201, model.content
+    job = api.post(
+        "/api/jobs/",
+        {"model": model.json()["id"], "workflow": "simulator", "params": params},
+        format="json",
+    )
+    assert job.status_code == 201, job.content
+    return job.json()["id"]
+
+
+def wait_until_done(api, job_id: str, timeout: float) -> dict:
+    def done():
+        state = api.get(f"/api/jobs/{job_id}/").json()
+        return state if state["status"] in TERMINAL else None
+
+    return wait_for(done, timeout, f"job {job_id} to end")
+
+
+def series_total(api, job_id: str, series: list[dict], asset_class_prefix: str, field: str):
+    """Sum over time steps of one quantity over every asset whose class starts with the prefix."""
+    total = None
+    for entry in series:
+        if entry["asset_class"].startswith(asset_class_prefix) and entry["field"] == field:
+            data = api.get(
+                f"/api/jobs/{job_id}/series/data/",
+                {"asset_id": entry["asset_id"], "field": field},
+            ).json()
+            values = [value for _, value in data["points"]]
+            total = values if total is None else [a + b for a, b in zip(total, values, strict=True)]
+    assert total is not None, f"no {field} series for {asset_class_prefix}*"
+    return total
+
+
+@pytest.mark.parametrize(
+    "stem,params,steps",
+    [
+        # test1 over its whole profile period, as a user would run it (defaults: a year hourly).
+        ("test1", {}, 8760),
+        # 2sources over two weeks keeps the suite short; the default period is the same code path.
+        (
+            "2sources",
+            {"start": "2019-01-01T00:00:00+00:00", "end": "2019-01-14T23:00:00+00:00"},
+            336,
+        ),
+    ],
+)
+def test_simulation_through_the_api_stores_balanced_results(
+    api, project, simulator_worker, stem, params, steps
+):
+    job_id = submit(api, project, stem, params)
+
+    state = wait_until_done(api, job_id, 600)
+
+    assert state["status"] == "succeeded", state["error"]
+    job = Job.objects.get(pk=job_id)
+    assert job.database in influx_client().list_databases()
+    series = api.get(f"/api/jobs/{job_id}/series/").json()
+    assert series
+    assert {s["points"] for s in series} == {steps}
+    assert state["value_count"] == steps * len(series)
+    # Energy balance per time step: what producers supply goes to consumers or is lost in pipes.
+    # The network holds no storage, so the only slack is the solver's tolerance and the heat the
+    # pipe walls exchange as temperatures settle between steps: 2 % of the mean supply bounds it.
+    supplied = series_total(api, job_id, series, "GenericProducer", "heat_supplied")
+    demand = series_total(api, job_id, series, "HeatingDemand", "heat_demand")
+    losses = series_total(api, job_id, series, "Pipe", "heat_loss")
+    mean_supply = sum(supplied) / len(supplied)
+    assert mean_supply > 0
+    imbalance = [s - d - loss for s, d, loss in zip(supplied, demand, losses, strict=True)]
+    assert max(abs(x) for x in imbalance) < 0.02 * mean_supply
+
+
+def test_job_whose_worker_dies_ends_failed_with_a_reason(api, project, simulator_worker, stack):
+    job_id = submit(
+        api,
+        project,
+        "test1",
+        {"start": "2019-01-01T00:00:00+00:00", "end": "2019-03-31T23:00:00+00:00"},
+    )
+    wait_for(
+        lambda: api.get(f"/api/jobs/{job_id}/").json()["status"] == "running",
+        120,
+        "the job to start",
+    )
+
+    stack.kill("worker", signal.SIGKILL)
+    state = wait_until_done(api, job_id, 60)
+
+    assert state["status"] == "failed"
+    assert "stopped responding" in state["error"]
+
+
+def test_model_the_simulator_cannot_run_fails_with_the_reason(api, project, simulator_worker):
+    job_id = submit(api, project, "test_ates", {})
+
+    state = wait_until_done(api, job_id, 300)
+
+    assert state["status"] == "failed"
+    assert "ATES" in state["error"]
+
+
+def test_job_for_a_workflow_no_worker_offers_is_refused(api, project, simulator_worker):
+    model = upload(api, project, "test1", (SHARED_ESDL / "test1.esdl").read_bytes())
+
+    response = api.post(
+        "/api/jobs/", {"model": model.json()["id"], "workflow": "optimizer"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "not offered" in response.json()["detail"]
+
+
+def test_parameter_out_of_range_is_refused(api, project, simulator_worker):
+    model = upload(api, project, "test1", (SHARED_ESDL / "test1.esdl").read_bytes())
+
+    response = api.post(
+        "/api/jobs/",
+        {"model": model.json()["id"], "workflow": "simulator", "params": {"timestep_s": 1}},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "at least" in response.json()["detail"]

@@ -1,0 +1,151 @@
+"""Uploading ESDL models through the REST API and the page: summaries, refusals, nothing stored."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from apps.models.models import EsdlModel
+from apps.profiles.models import InputProfile
+from tests.conftest import SHARED_ESDL
+
+ASSET_TOTALS = {
+    "test1": 4,
+    "test1_heatloss": 4,
+    "test1_prod_profile": 4,
+    "Simple_heat_exchange": 3,
+    "test_2_sources": 9,
+    "2sources": 11,
+    "test_buffer": 11,
+    "heat_pump_bypass": 14,
+    "test_ates": 25,
+    "cluster1merged_pipes": 41,
+}
+
+
+def upload(api, project: int, name: str, content: bytes):
+    return api.post(
+        "/api/models/",
+        {"project": project, "file": SimpleUploadedFile(f"{name}.esdl", content)},
+        format="multipart",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stem,total", sorted(ASSET_TOTALS.items()))
+def test_upload_of_each_test_model_reports_its_assets(api, project, stem, total):
+    response = upload(api, project, stem, (SHARED_ESDL / f"{stem}.esdl").read_bytes())
+
+    assert response.status_code == 201, response.content
+    summary = response.json()["summary"]
+    assert summary["asset_total"] == total
+    assert sum(summary["asset_counts"].values()) == total
+
+
+@pytest.mark.django_db
+def test_upload_binds_a_served_profile_to_each_profile_reference(api, project):
+    response = upload(api, project, "2sources", (SHARED_ESDL / "2sources.esdl").read_bytes())
+
+    esdl_model = EsdlModel.objects.get(pk=response.json()["id"])
+    references = response.json()["summary"]["input_profiles"]
+    assert references
+    assert esdl_model.profile_bindings.count() == len(references)
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<esdl:EnergySystem xmlns:esdl="http://www.tno.nl/esdl" name="&lol3;"/>"""
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<esdl:EnergySystem xmlns:esdl="http://www.tno.nl/esdl" name="&secret;"/>"""
+EXTERNAL_HREF = b"""<?xml version="1.0" encoding="UTF-8"?>
+<esdl:EnergySystem xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xmlns:esdl="http://www.tno.nl/esdl" id="es1" name="x">
+  <instance xsi:type="esdl:Instance" id="i1"><area xsi:type="esdl:Area" id="a1">
+    <asset xsi:type="esdl:Pipe" id="p1" name="p"><port xsi:type="esdl:InPort" id="port1"
+      carrier="file:///etc/passwd#//carrier"/></asset></area></instance>
+</esdl:EnergySystem>"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"", "empty"),
+        (b"this is not xml at all", "XML"),
+        (b"<?xml version='1.0'?><html><body/></html>", "ESDL"),
+        (BILLION_LAUGHS, "DTD"),
+        (EXTERNAL_ENTITY, "DTD"),
+        (EXTERNAL_HREF, "another document"),
+        ("<?xml version='1.0' encoding='latin-1'?><a>é</a>".encode("latin-1"), "UTF-8"),
+    ],
+    ids=[
+        "empty",
+        "not-xml",
+        "not-esdl",
+        "entity-expansion",
+        "external-entity",
+        "external-ref",
+        "not-utf8",
+    ],
+)
+def test_bad_upload_is_refused_with_a_message_and_nothing_is_stored(api, project, content, message):
+    before = (EsdlModel.objects.count(), InputProfile.objects.count())
+
+    response = upload(api, project, "bad", content)
+
+    assert 400 <= response.status_code < 500
+    detail = str(response.json())
+    assert message.lower() in detail.lower(), detail
+    assert (EsdlModel.objects.count(), InputProfile.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_oversized_upload_is_refused(api, project, settings):
+    settings.ESDL_MAX_BYTES = 10_000
+    content = (SHARED_ESDL / "2sources.esdl").read_bytes()  # 11 kB
+
+    response = upload(api, project, "big", content)
+
+    assert response.status_code == 400
+    assert "larger than the limit" in str(response.json())
+    assert not EsdlModel.objects.exists()
+
+
+@pytest.mark.django_db
+def test_upload_page_shows_the_refusal_on_the_form(client, owner, project):
+    client.force_login(owner)
+    response = client.post(
+        f"/projects/{project}/",
+        {"file": SimpleUploadedFile("bad.esdl", b"<not-esdl/>")},
+    )
+
+    assert response.status_code == 400
+    assert b"Not an ESDL file" in response.content or b"ESDL" in response.content
+    assert not EsdlModel.objects.exists()
+
+
+@pytest.mark.django_db
+def test_stranger_cannot_upload_into_someone_elses_project(project, make_user):
+    import base64
+
+    from rest_framework.test import APIClient
+
+    stranger = make_user()
+    client = APIClient()
+    token = base64.b64encode(f"{stranger.email}:a-long-test-password-42".encode()).decode()
+    client.credentials(HTTP_AUTHORIZATION=f"Basic {token}")
+
+    response = upload(client, project, "test1", (SHARED_ESDL / "test1.esdl").read_bytes())
+
+    assert response.status_code == 404
+    assert not EsdlModel.objects.exists()
+
+
+@pytest.mark.django_db
+def test_anonymous_api_and_pages_need_a_login(client):
+    assert client.get("/api/projects/").status_code in (401, 403)
+    response = client.get("/projects/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
