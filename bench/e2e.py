@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if status == "succeeded":
             series = client.get_list(f"/api/jobs/{job_id}/series/")
             result["series"] = len(series)
-            result["values"] = sum(len(s.get("points") or []) for s in series)
+            result["values"] = sum(int(s.get("points") or 0) for s in series)
         else:
             result["series"] = int(job.get("series_count") or 0)
             result["values"] = int(job.get("value_count") or 0)

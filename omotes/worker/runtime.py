@@ -168,7 +168,6 @@ class WorkerRuntime:
                 actor_name=omotes_broker.job_actor_name(name),
                 queue_name=omotes_broker.workflow_queue(name),
                 broker=self.broker,
-                max_retries=0,
             )
         self.announce()
         threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True).start()

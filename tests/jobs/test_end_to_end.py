@@ -77,15 +77,17 @@ def test_simulation_through_the_api_stores_balanced_results(
     assert {s["points"] for s in series} == {steps}
     assert state["value_count"] == steps * len(series)
     # Energy balance per time step: what producers supply goes to consumers or is lost in pipes.
-    # The network holds no storage, so the only slack is the solver's tolerance and the heat the
-    # pipe walls exchange as temperatures settle between steps: 2 % of the mean supply bounds it.
+    # These networks hold no storage, so the only slack is the solver's convergence tolerance
+    # (measured: a consumer receives its set point to within ~2e-6 relative); 1e-4 of the mean
+    # supply leaves room for that and fails on any real leak. (Simulator 0.0.30 reports zero pipe
+    # heat loss for these models; the term is kept so the check stays right when it does not.)
     supplied = series_total(api, job_id, series, "GenericProducer", "heat_supplied")
     demand = series_total(api, job_id, series, "HeatingDemand", "heat_demand")
     losses = series_total(api, job_id, series, "Pipe", "heat_loss")
     mean_supply = sum(supplied) / len(supplied)
     assert mean_supply > 0
     imbalance = [s - d - loss for s, d, loss in zip(supplied, demand, losses, strict=True)]
-    assert max(abs(x) for x in imbalance) < 0.02 * mean_supply
+    assert max(abs(x) for x in imbalance) < 1e-4 * mean_supply
 
 
 def test_job_whose_worker_dies_ends_failed_with_a_reason(api, project, simulator_worker, stack):

@@ -32,7 +32,6 @@ class Command(BaseCommand):
             actor_name=omotes_broker.EVENT_ACTOR,
             queue_name=omotes_broker.events_queue(),
             broker=broker,
-            max_retries=0,
         )
         # One thread: events of one job are applied in the order the worker sent them.
         worker = dramatiq.Worker(broker, queues={omotes_broker.events_queue()}, worker_threads=1)
