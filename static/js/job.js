@@ -56,7 +56,11 @@
     const assetId = document.getElementById("asset-select").value;
     const fieldSelect = document.getElementById("field-select");
     fieldSelect.innerHTML = "";
-    series.filter((s) => s.asset_id === assetId).forEach((s) => {
+    // Asset-level quantities (heat supplied, demanded, lost) before the per-port ones.
+    const portLevel = (s) => (s.field.includes(".") ? 1 : 0);
+    series.filter((s) => s.asset_id === assetId)
+      .sort((a, b) => portLevel(a) - portLevel(b) || a.field.localeCompare(b.field))
+      .forEach((s) => {
       fieldSelect.add(new Option(`${s.field} [${s.unit}]`, s.field));
     });
     drawSelected();

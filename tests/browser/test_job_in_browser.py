@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 import urllib.request
 
 import pytest
@@ -32,7 +33,7 @@ def live_url(stack, transactional_db) -> str:
 
 
 @pytest.fixture
-def browser_page():
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -40,15 +41,15 @@ def browser_page():
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        page = browser.new_page()
-        yield page
+        yield browser
         browser.close()
 
 
 def test_user_uploads_submits_watches_progress_and_sees_the_chart(
-    live_url, browser_page, owner, simulator_worker
+    owner, simulator_worker, live_url, browser
 ):
-    page = browser_page
+    context = browser.new_context()
+    page = context.new_page()
     page.goto(f"{live_url}/projects/")
     page.fill("input[name=login]", owner.email)
     page.fill("input[name=password]", PASSWORD)
@@ -75,6 +76,19 @@ def test_user_uploads_submits_watches_progress_and_sees_the_chart(
     assert page.inner_text("#job-status") == "succeeded", page.inner_text("#job-error")
     assert page.inner_text("#job-progress-text") == "100 %"
     page.wait_for_selector("#chart canvas")
+    assert len(seen_progress) >= 2, seen_progress  # the bar moved without a reload
     wait_for(lambda: page.get_attribute("#chart", "data-points") == "168", 30, "chart points")
     (ROOT / "var").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "var" / "job-page.png"), full_page=True)
+
+    # Closing the browser keeps the session ("remember me"): a new browser with the stored
+    # cookies opens the job page straight away and gets the job's state over the websocket.
+    job_url = page.url
+    cookies = context.storage_state()
+    session = next(c for c in cookies["cookies"] if c["name"] == "sessionid")
+    assert session["expires"] > time.time() + 7 * 24 * 3600  # persistent, not a browser session
+    context.close()
+    reopened = browser.new_context(storage_state=cookies).new_page()
+    reopened.goto(job_url)
+    assert reopened.url == job_url
+    wait_for(lambda: reopened.inner_text("#job-status") == "succeeded", 30, "state after reopen")
