@@ -60,10 +60,12 @@ class Stack:
             if process.poll() is None:
                 process.terminate()
         for name in list(self.processes):
+            process = self.processes.pop(name)
             try:
-                self.processes.pop(name).wait(20)
+                process.wait(15)
             except subprocess.TimeoutExpired:
-                pass
+                process.kill()
+                process.wait(10)
 
     def log(self, name: str) -> str:
         path = self.log_dir / f"{name}.log"

@@ -1,0 +1,19 @@
+# One image for every process of the Design Toolkit; the command chooses which one runs:
+#   web:        daphne -b 0.0.0.0 -p 8000 designtoolkit.asgi:application
+#   dispatcher: python manage.py run_dispatcher
+#   events:     python manage.py run_events_consumer
+#   worker:     python -m omotes.worker --workflows simulator
+# Configuration comes from the environment (see designtoolkit/settings.py and the README).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DT_DEBUG=0
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN DT_SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret \
+    python manage.py collectstatic --noinput
+RUN useradd --create-home --uid 1000 designtoolkit
+USER designtoolkit
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "designtoolkit.asgi:application"]
