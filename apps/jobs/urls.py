@@ -6,5 +6,6 @@ app_name = "jobs"
 urlpatterns = [
     path("", views.job_list, name="list"),
     path("<uuid:pk>/", views.job_detail, name="detail"),
+    path("<uuid:pk>/output.esdl", views.output_esdl, name="output-esdl"),
     path("submit/<int:model_pk>/", views.submit, name="submit"),
 ]

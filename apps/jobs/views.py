@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -48,3 +49,13 @@ def job_detail(request, pk):
         "jobs/job_detail.html",
         {"job": job, "state": job_state(job), "events": job.events.all()},
     )
+
+
+def output_esdl(request, pk):
+    """Download the ESDL a succeeded job produced; its output profiles point at the job's data."""
+    job = get_object_or_404(Job.objects.visible_to(request.user).only("id", "output_esdl"), pk=pk)
+    if not job.output_esdl:
+        raise Http404("This job has no output ESDL.")
+    response = HttpResponse(job.output_esdl, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="job-{job.id}.esdl"'
+    return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -78,6 +79,9 @@ def test_user_uploads_submits_watches_progress_and_sees_the_chart(
     page.wait_for_selector("#chart canvas")
     assert len(seen_progress) >= 2, seen_progress  # the bar moved without a reload
     wait_for(lambda: page.get_attribute("#chart", "data-points") == "168", 30, "chart points")
+    with page.expect_download() as download:
+        page.click("#output-esdl")
+    assert "<esdl:EnergySystem" in Path(download.value.path()).read_text()
     (ROOT / "var").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "var" / "job-page.png"), full_page=True)
 

@@ -8,19 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from apps.models.models import EsdlModel
 from apps.profiles.models import InputProfile
 from tests.conftest import SHARED_ESDL
-
-ASSET_TOTALS = {
-    "test1": 4,
-    "test1_heatloss": 4,
-    "test1_prod_profile": 4,
-    "Simple_heat_exchange": 3,
-    "test_2_sources": 9,
-    "2sources": 11,
-    "test_buffer": 11,
-    "heat_pump_bypass": 14,
-    "test_ates": 25,
-    "cluster1merged_pipes": 41,
-}
+from tests.models.test_esdl_intake import EXPECTED_TOTALS
 
 
 def upload(api, project: int, name: str, content: bytes):
@@ -32,7 +20,7 @@ def upload(api, project: int, name: str, content: bytes):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("stem,total", sorted(ASSET_TOTALS.items()))
+@pytest.mark.parametrize("stem,total", sorted(EXPECTED_TOTALS.items()))
 def test_upload_of_each_test_model_reports_its_assets(api, project, stem, total):
     response = upload(api, project, stem, (SHARED_ESDL / f"{stem}.esdl").read_bytes())
 

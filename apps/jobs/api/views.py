@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -52,15 +51,12 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         esdl_model = get_object_or_404(
             EsdlModel.objects.visible_to(request.user), pk=data.validated_data["model"]
         )
-        try:
-            job = submit_job(
-                request.user,
-                esdl_model,
-                data.validated_data["workflow"],
-                data.validated_data["params"],
-            )
-        except ValidationError as exc:
-            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        job = submit_job(
+            request.user,
+            esdl_model,
+            data.validated_data["workflow"],
+            data.validated_data["params"],
+        )
         return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=SeriesSerializer(many=True))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -36,19 +35,19 @@ class EsdlModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(request=EsdlUploadSerializer, responses={201: EsdlModelSerializer})
     def create(self, request, *args, **kwargs):
-        """Upload an ESDL file into a project; it is checked and summarised, or refused (400)."""
+        """Upload an ESDL file into a project; it is checked and summarised, or refused (400).
+
+        A refusal (ValidationError) becomes a 400 with its reason in the API exception handler.
+        """
         upload = EsdlUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         project = get_object_or_404(
             Project.objects.visible_to(request.user), pk=upload.validated_data["project"]
         )
         file = upload.validated_data["file"]
-        try:
-            esdl_model = upload_esdl_model(
-                project, upload.validated_data.get("name") or _stem(file.name), file.read()
-            )
-        except ValidationError as exc:
-            return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        esdl_model = upload_esdl_model(
+            project, upload.validated_data.get("name") or _stem(file.name), file.read()
+        )
         return Response(EsdlModelSerializer(esdl_model).data, status=status.HTTP_201_CREATED)
 
 
