@@ -197,6 +197,11 @@ BROKER_URL = env_str("OMOTES_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F
 WORKER_TIMEOUT_S = env_int("DT_WORKER_TIMEOUT_S", 30)
 # Extra time a job gets past its workflow's time limit before the reconciler fails it.
 JOB_DEADLINE_GRACE_S = env_int("DT_JOB_DEADLINE_GRACE_S", 60)
+# A job whose worker vanished is queued again, at most this many runs in all (R26).
+JOB_MAX_ATTEMPTS = env_int("DT_JOB_MAX_ATTEMPTS", 3)
+# A job sent to a worker queue but not started this long after is sent again: its message was
+# lost (broker restart without persistence, or a restore from a backup taken before it ran).
+JOB_DISPATCH_TIMEOUT_S = env_int("DT_JOB_DISPATCH_TIMEOUT_S", 120)
 
 LOGGING = {
     "version": 1,

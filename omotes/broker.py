@@ -8,9 +8,11 @@ RabbitMQ.
 
 from __future__ import annotations
 
+import json
 import os
 
 import dramatiq
+import pika
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, ShutdownNotifications
 
@@ -56,3 +58,29 @@ def send(broker: dramatiq.Broker, queue_name: str, actor_name: str, body: dict) 
             queue_name=queue_name, actor_name=actor_name, args=(body,), kwargs={}, options={}
         )
     )
+
+
+def control_exchange(ns: str | None = None) -> str:
+    """A fanout exchange every worker listens on, for cancel requests."""
+    return f"{ns or namespace()}.control"
+
+
+def publish_control(broker: RabbitmqBroker, body: dict) -> None:
+    """Broadcast a control message to every connected worker (not stored for absent ones).
+
+    A worker that misses one is corrected later: the frontend answers each heartbeat that
+    lists a job the worker should not be running with the same cancel request.
+    """
+    for attempt in range(2):
+        try:
+            channel = broker.channel
+            channel.exchange_declare(control_exchange(), exchange_type="fanout", durable=True)
+            channel.basic_publish(
+                exchange=control_exchange(), routing_key="", body=json.dumps(body)
+            )
+            return
+        except (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPChannelError):
+            # A connection from before a broker restart: drop it, as Dramatiq's enqueue does.
+            del broker.connection
+            if attempt:
+                raise

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.jobs.models import Job, JobEvent, Worker
+from apps.jobs.models import Job, JobEvent, QueuePolicy, UserPriority, Worker, WorkflowSetting
 
 
 class JobEventInline(admin.TabularInline):
@@ -22,3 +22,22 @@ class JobAdmin(admin.ModelAdmin):
 @admin.register(Worker)
 class WorkerAdmin(admin.ModelAdmin):
     list_display = ["worker_id", "host", "slots", "last_seen", "left_at"]
+
+
+@admin.register(QueuePolicy)
+class QueuePolicyAdmin(admin.ModelAdmin):
+    list_display = ["strategy", "max_running_per_user", "usage_window_minutes"]
+
+    def has_add_permission(self, request) -> bool:
+        return not QueuePolicy.objects.exists()
+
+
+@admin.register(UserPriority)
+class UserPriorityAdmin(admin.ModelAdmin):
+    list_display = ["user", "level"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(WorkflowSetting)
+class WorkflowSettingAdmin(admin.ModelAdmin):
+    list_display = ["workflow", "time_limit_s"]

@@ -54,8 +54,12 @@ class Job(models.Model):
     progress = models.FloatField(default=0.0, help_text="0..1")
     progress_message = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, help_text="Runs started so far")
     worker_id = models.CharField(max_length=200, blank=True)
+    run_id = models.CharField(
+        max_length=64, blank=True, help_text="The run whose events count (a job may run twice)"
+    )
+    step = models.CharField(max_length=100, blank=True, help_text="Step of a sequence now running")
 
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
@@ -137,3 +141,60 @@ class Worker(models.Model):
 
     def __str__(self) -> str:
         return self.worker_id
+
+
+class QueuePolicy(models.Model):
+    """How the dispatcher orders the queue when the cluster is full (R6); one row, set in admin."""
+
+    class Strategy(models.TextChoices):
+        FAIR_SHARE = "fair_share", "Fair share between users"
+        FIFO = "fifo", "First in, first out"
+
+    strategy = models.CharField(
+        max_length=20, choices=Strategy.choices, default=Strategy.FAIR_SHARE
+    )
+    max_running_per_user = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Cap on a user's running jobs; empty for no cap"
+    )
+    usage_window_minutes = models.PositiveIntegerField(
+        default=60, help_text="Fair share counts each user's job time over this window"
+    )
+
+    class Meta:
+        verbose_name = "queue policy"
+        verbose_name_plural = "queue policy"
+
+    def __str__(self) -> str:
+        return self.get_strategy_display()
+
+
+class UserPriority(models.Model):
+    """A user's priority class: jobs of a higher class start before any lower one."""
+
+    class Level(models.IntegerChoices):
+        LOW = -1, "Low"
+        NORMAL = 0, "Normal"
+        HIGH = 1, "High"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="job_priority"
+    )
+    level = models.IntegerField(choices=Level.choices, default=Level.NORMAL)
+
+    class Meta:
+        verbose_name_plural = "user priorities"
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_level_display()}"
+
+
+class WorkflowSetting(models.Model):
+    """An operator's override of what workers announce for a workflow."""
+
+    workflow = models.CharField(max_length=100, unique=True)
+    time_limit_s = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Time limit for new jobs; empty: the workflow's default"
+    )
+
+    def __str__(self) -> str:
+        return self.workflow

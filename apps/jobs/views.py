@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.jobs.models import Job
-from apps.jobs.services import job_state, submit_job
+from apps.jobs.services import cancel_job, delete_job, job_state, submit_job
 from apps.models.models import EsdlModel
 
 PARAM_PREFIX = "param__"
@@ -59,3 +59,24 @@ def output_esdl(request, pk):
     response = HttpResponse(job.output_esdl, content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="job-{job.id}.esdl"'
     return response
+
+
+@require_POST
+def cancel(request, pk):
+    job = get_object_or_404(Job.objects.visible_to(request.user).only("id", "status"), pk=pk)
+    if cancel_job(job, by=request.user):
+        messages.success(request, "Job cancelled.")
+    else:
+        messages.error(request, f"The job has already ended ({job.status}).")
+    return redirect("jobs:detail", pk=job.pk)
+
+
+@require_POST
+def delete(request, pk):
+    job = get_object_or_404(
+        Job.objects.visible_to(request.user).select_related("esdl_model"), pk=pk
+    )
+    esdl_model = job.esdl_model
+    delete_job(job)
+    messages.success(request, "Job and its results deleted.")
+    return redirect(esdl_model)

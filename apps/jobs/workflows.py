@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_datetime
 
-from apps.jobs.models import Worker
+from apps.jobs.models import Worker, WorkflowSetting
 from omotes.protocol import ParameterSpec, ParameterType, WorkflowDescription
 
 
@@ -38,6 +38,33 @@ def offered_workflows() -> dict[str, OfferedWorkflow]:
                 entry.workers += 1
                 entry.slots += worker.slots
     return offered
+
+
+def known_workflows() -> list[tuple[WorkflowDescription, bool]]:
+    """Every workflow a worker ever announced, newest description first, and whether a live
+    worker offers it now; one whose last worker left shows as unavailable (its jobs wait)."""
+    alive = set(Worker.objects.alive().values_list("worker_id", flat=True))
+    known: dict[str, tuple[WorkflowDescription, bool]] = {}
+    for worker in Worker.objects.order_by("-last_seen"):
+        for data in worker.workflows:
+            description = WorkflowDescription.from_dict(data)
+            previous = known.get(description.name)
+            is_alive = worker.worker_id in alive
+            if previous is None:
+                known[description.name] = (description, is_alive)
+            elif is_alive and not previous[1]:
+                known[description.name] = (description, True)
+    return sorted(known.values(), key=lambda item: item[0].name)
+
+
+def time_limit_for(description: WorkflowDescription) -> int:
+    """The operator's time limit for the workflow if set (admin), else the workflow's default."""
+    override = (
+        WorkflowSetting.objects.filter(workflow=description.name, time_limit_s__isnull=False)
+        .values_list("time_limit_s", flat=True)
+        .first()
+    )
+    return override or description.default_time_limit_s
 
 
 def clean_params(description: WorkflowDescription, raw: dict[str, Any]) -> dict[str, Any]:

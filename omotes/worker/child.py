@@ -113,7 +113,7 @@ def run_in_child(
                     process.join(5)
                     return Outcome(error=_death_reason(process.exitcode))
                 if message[0] == "progress":
-                    on_progress(message[1], message[2])
+                    on_progress(*message[1:])
                 elif message[0] == "result":
                     return Outcome(payload=message[1])
                 else:

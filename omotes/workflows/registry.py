@@ -13,7 +13,10 @@ from importlib.metadata import entry_points
 
 from omotes.workflows.base import Workflow
 
-BUILT_IN = {"simulator": "omotes.workflows.simulator:workflow"}
+BUILT_IN = {
+    "simulator": "omotes.workflows.simulator:workflow",
+    "sleeper": "omotes.workflows.examples:sleeper",
+}
 
 
 class UnknownWorkflow(LookupError):

@@ -16,6 +16,11 @@
     const error = document.getElementById("job-error");
     error.textContent = state.error || "";
     error.hidden = !state.error;
+    const step = document.getElementById("job-step");
+    step.querySelector("span").textContent = state.step || "";
+    step.hidden = !state.step;
+    const active = ["queued", "dispatched", "running"].includes(state.status);
+    document.getElementById("cancel-form").hidden = !active;
     if (state.status === "succeeded" && !chartLoaded) {
       chartLoaded = true;
       document.getElementById("results").hidden = false;

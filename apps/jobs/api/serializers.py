@@ -31,6 +31,7 @@ class JobSerializer(serializers.ModelSerializer):
             "status",
             "progress",
             "progress_message",
+            "step",
             "error",
             "attempts",
             "time_limit_s",

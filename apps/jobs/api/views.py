@@ -15,8 +15,8 @@ from apps.jobs.api.serializers import (
     WorkflowSerializer,
 )
 from apps.jobs.models import Job
-from apps.jobs.services import submit_job
-from apps.jobs.workflows import offered_workflows
+from apps.jobs.services import cancel_job, delete_job, submit_job
+from apps.jobs.workflows import known_workflows, offered_workflows
 from apps.models.models import EsdlModel
 from apps.results.services import SeriesNotFound, read_series
 
@@ -24,20 +24,27 @@ from apps.results.services import SeriesNotFound, read_series
 class WorkflowListView(APIView):
     @extend_schema(responses=WorkflowSerializer(many=True))
     def get(self, request):
-        """Workflows that running workers offer now, with their parameters and defaults."""
+        """Workflows workers announced, with parameters and defaults; ``available`` when a live
+        worker offers it now (jobs of an unavailable workflow wait in the queue)."""
+        offered = offered_workflows()
         rows = [
             {
-                **offered.description.to_dict(),
-                "available": True,
-                "workers": offered.workers,
-                "slots": offered.slots,
+                **description.to_dict(),
+                "available": available,
+                "workers": offered[description.name].workers if available else 0,
+                "slots": offered[description.name].slots if available else 0,
             }
-            for offered in sorted(offered_workflows().values(), key=lambda o: o.name)
+            for description, available in known_workflows()
         ]
         return Response(WorkflowSerializer(rows, many=True).data)
 
 
-class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class JobViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = JobSerializer
 
     def get_queryset(self):
@@ -58,6 +65,23 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             data.validated_data["params"],
         )
         return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, job: Job) -> None:
+        """Delete the job and its results (InfluxDB database); a running job is stopped first."""
+        delete_job(job)
+
+    @extend_schema(request=None, responses=JobSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel a queued or running job (409 when it has already ended)."""
+        job = self.get_object()
+        if not cancel_job(job, by=request.user):
+            return Response(
+                {"detail": f"The job has already ended ({job.status})."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        job.refresh_from_db()
+        return Response(JobSerializer(job).data)
 
     @extend_schema(responses=SeriesSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -9,7 +9,7 @@ import threading
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from apps.jobs.services import dispatch_ready_jobs, reconcile_jobs
+from apps.jobs.dispatch import dispatch_ready_jobs, reconcile_jobs
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import dramatiq
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from apps.jobs.services import handle_worker_event
+from apps.jobs.events import handle_worker_event
 from designtoolkit.broker import get_broker
 from omotes import broker as omotes_broker
 

@@ -1,0 +1,185 @@
+"""The dispatcher's two duties: start queued jobs into free slots, and keep every job moving.
+
+PostgreSQL is the system of record: a job that was sent but whose worker vanished, whose message
+was lost, or that a restored backup shows as running, is found here and queued again, up to
+JOB_MAX_ATTEMPTS runs in all (R26).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from apps.jobs.models import Job, JobEvent, Worker
+from apps.jobs.qos import current_policy
+from apps.jobs.services import publish_job_state, request_cancel
+from apps.jobs.workflows import offered_workflows
+from omotes import broker as omotes_broker
+from omotes.protocol import JobRequest
+from omotes.scheduling import QueuedJob, RunningJob
+
+logger = logging.getLogger(__name__)
+
+
+def free_slots_by_workflow() -> dict[str, int]:
+    """Slots of live workers per workflow minus the jobs already sent to or running on them."""
+    free = {name: entry.slots for name, entry in offered_workflows().items()}
+    busy = (
+        Job.objects.filter(status__in=[Job.Status.DISPATCHED, Job.Status.RUNNING])
+        .values("workflow")
+        .annotate(n=Count("id"))
+    )
+    for row in busy:
+        if row["workflow"] in free:
+            free[row["workflow"]] -= row["n"]
+    return free
+
+
+def dispatch_ready_jobs(broker=None) -> int:
+    """Send as many queued jobs as there are free worker slots, in the order the policy picks.
+
+    The message is published (with publisher confirms) before the status change commits: if this
+    process dies in between, the job stays QUEUED and is sent again, so a job can be delivered
+    twice but never lost; the events consumer keeps one run. Returns the number of jobs sent.
+    """
+    from designtoolkit.broker import get_broker
+
+    free = free_slots_by_workflow()
+    if not any(n > 0 for n in free.values()):
+        return 0
+    broker = broker or get_broker()
+    policy = current_policy()
+    with transaction.atomic():
+        queued = list(
+            Job.objects.filter(pk__in=candidate_ids(list(free), policy.per_user_candidates))
+            .select_for_update(skip_locked=True)
+            .defer("output_esdl")
+            .order_by("created_at")
+        )
+        if not queued:
+            return 0
+        running = Job.objects.filter(
+            status__in=[Job.Status.DISPATCHED, Job.Status.RUNNING]
+        ).values_list("id", "workflow", "owner_id")
+        chosen = policy.choose(
+            [
+                QueuedJob(str(j.id), j.workflow, str(j.owner_id), j.created_at, policy.priority(j))
+                for j in queued
+            ],
+            [RunningJob(str(i), w, str(o)) for i, w, o in running],
+            free,
+        )
+        by_id = {str(j.id): j for j in queued}
+        now = timezone.now()
+        for choice in chosen:
+            job = by_id[choice.job_id]
+            attempt = job.attempts + 1
+            omotes_broker.send(
+                broker,
+                omotes_broker.workflow_queue(job.workflow),
+                omotes_broker.job_actor_name(job.workflow),
+                JobRequest(
+                    job_id=job.id,
+                    workflow=job.workflow,
+                    esdl=job.esdl,
+                    params=job.params,
+                    time_limit_s=job.time_limit_s,
+                    attempt=attempt,
+                ).to_dict(),
+            )
+            Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+                status=Job.Status.DISPATCHED, dispatched_at=now
+            )
+            JobEvent.objects.create(job=job, kind="dispatched", detail=f"attempt {attempt}")
+    for choice in chosen:
+        publish_job_state(choice.job_id)
+    return len(chosen)
+
+
+def candidate_ids(workflows: list[str], per_user: int) -> list:
+    """The oldest queued jobs of every user: a user with thousands queued hides no one else."""
+    ranked = Job.objects.filter(status=Job.Status.QUEUED, workflow__in=workflows).annotate(
+        rank=Window(RowNumber(), partition_by=F("owner_id"), order_by=F("created_at").asc())
+    )
+    return list(ranked.filter(rank__lte=per_user).values_list("id", flat=True))
+
+
+def requeue_or_fail(job: Job, reason: str, statuses) -> bool:
+    """Queue a job again after a lost run, or fail it once it used all its attempts."""
+    if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+        changed = Job.objects.filter(pk=job.pk, status__in=list(statuses)).update(
+            status=Job.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{reason} Gave up after {job.attempts} attempts.",
+        )
+        kind = "failed"
+    else:
+        changed = Job.objects.filter(pk=job.pk, status__in=list(statuses)).update(
+            status=Job.Status.QUEUED, worker_id="", run_id="", progress=0.0, step=""
+        )
+        kind = "requeued"
+    if changed:
+        JobEvent.objects.create(job_id=job.pk, kind=kind, worker_id=job.worker_id, detail=reason)
+        logger.info("job %s", kind, extra={"job_id": str(job.pk), "reason": reason})
+        if job.run_id:
+            request_cancel(job.pk)  # in case the worker is alive after all
+        publish_job_state(job.pk)
+    return bool(changed)
+
+
+def reconcile_jobs() -> int:
+    """Find jobs that stopped moving and queue them again (or fail them); return how many."""
+    now = timezone.now()
+    handled = 0
+    alive = set(Worker.objects.alive().values_list("worker_id", flat=True))
+    for job in Job.objects.filter(status=Job.Status.RUNNING).exclude(worker_id__in=alive):
+        handled += requeue_or_fail(
+            job,
+            f"The worker running this job ({job.worker_id}) stopped responding.",
+            [Job.Status.RUNNING],
+        )
+    lost_before = now - timedelta(seconds=settings.JOB_DISPATCH_TIMEOUT_S)
+    for job in Job.objects.filter(status=Job.Status.DISPATCHED, dispatched_at__lt=lost_before):
+        handled += requeue_or_fail(
+            job, "No worker started the job after it was sent.", [Job.Status.DISPATCHED]
+        )
+    grace = timedelta(seconds=settings.JOB_DEADLINE_GRACE_S)
+    for job in Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=now - grace):
+        if job.started_at + timedelta(seconds=job.time_limit_s) + grace < now:
+            handled += fail_job(job.pk, f"Time limit of {job.time_limit_s} s exceeded.")
+    return handled
+
+
+def requeue_after_restore() -> int:
+    """After PostgreSQL was restored from a backup: queue every job that was on its way again.
+
+    Their runs (if any still exist) belong to a past the database no longer knows; the workers
+    are told to stop them, and their results are written again by the new run (InfluxDB keeps
+    one value per series and time, so nothing is stored twice).
+    """
+    count = 0
+    for job in Job.objects.filter(status__in=[Job.Status.DISPATCHED, Job.Status.RUNNING]):
+        count += Job.objects.filter(pk=job.pk, status=job.status).update(
+            status=Job.Status.QUEUED, worker_id="", run_id="", progress=0.0, step=""
+        )
+        JobEvent.objects.create(job_id=job.pk, kind="requeued", detail="restored from backup")
+        request_cancel(job.pk)
+    return count
+
+
+def fail_job(job_id, reason: str, worker_id: str = "") -> int:
+    changed = Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(
+        status=Job.Status.FAILED, error=reason, finished_at=timezone.now()
+    )
+    if changed:
+        JobEvent.objects.create(job_id=job_id, kind="failed", worker_id=worker_id, detail=reason)
+        logger.info("job failed", extra={"job_id": str(job_id), "reason": reason})
+        request_cancel(job_id)
+        publish_job_state(job_id)
+    return changed
