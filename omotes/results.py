@@ -38,7 +38,7 @@ from omotes.influx import (
     _escape_measurement,
     encode_line,
 )
-from omotes.workflows.base import SeriesDescription
+from omotes.workflows.base import SeriesDescription, WorkflowError
 
 logger = logging.getLogger(__name__)
 
@@ -356,3 +356,29 @@ def output_profile(
         multiplier=1.0,
         profileQuantityAndUnit=quantity_and_unit(description.unit),
     )
+
+
+def profile_label(profile: esdl.InfluxDBProfile) -> str:
+    owner = profile.eContainer()
+    asset = owner.eContainer() if isinstance(owner, esdl.Port) else owner
+    name = getattr(asset, "name", None) or getattr(asset, "id", None) or "?"
+    return f"profile '{profile.measurement}'.'{profile.field}' of {name}"
+
+
+def profile_tags(profile: esdl.InfluxDBProfile) -> dict[str, str]:
+    """The ESDL ``filters`` (``tag='value' AND ...``) as tag -> value, quotes removed."""
+    if not profile.filters:
+        return {}
+    try:
+        parsed = InfluxDBProfileManager._parse_esdl_profile_filters(str(profile.filters))
+    except Exception as exc:  # pyesdl raises its own WrongFilterFormatException
+        raise WorkflowError(
+            f"The filters {profile.filters!r} of {profile_label(profile)} cannot be parsed"
+        ) from exc
+    tags: dict[str, str] = {}
+    for item in parsed:
+        key = str(item.get("tag") or item.get("key") or "").strip().strip('"')
+        value = str(item.get("value", "")).strip().strip("'").strip('"')
+        if key:
+            tags[key] = value
+    return tags

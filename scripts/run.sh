@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set everything up and run the Design Toolkit: web app (ASGI), dispatcher, events consumer and one
-# simulator worker, with a demo user, project and model. Ctrl-C stops them all.
+# Set everything up and run the Design Toolkit: web app (ASGI), dispatcher, events consumer and two
+# workers (simulator; simulation + KPIs), with a demo user, project and model. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -24,6 +24,7 @@ start web .venv/bin/daphne -b 127.0.0.1 -p "$PORT" designtoolkit.asgi:applicatio
 start dispatcher $PY manage.py run_dispatcher
 start events $PY manage.py run_events_consumer
 start worker $PY -m omotes.worker --workflows simulator
+start worker-sequences $PY -m omotes.worker --workflows simulate_kpis,kpis
 
 cat <<MSG
 

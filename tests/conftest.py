@@ -104,6 +104,24 @@ def stack(django_db_setup, tmp_path_factory) -> Iterator[Stack]:
     stack.start("dispatcher", "manage.py", "run_dispatcher", "--interval", "0.5")
     yield stack
     stack.stop_all()
+    delete_namespace_queues()
+
+
+def delete_namespace_queues() -> None:
+    """Remove this session's RabbitMQ queues, so test runs leave no queues behind."""
+    import pika
+
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "name"], capture_output=True, text=True, timeout=120
+    )
+    names = [n for n in listed.stdout.split() if n.startswith(f"{NAMESPACE}.")]
+    if not names:
+        return
+    connection = pika.BlockingConnection(pika.URLParameters("amqp://guest:guest@127.0.0.1:5672/"))
+    channel = connection.channel()
+    for name in names:
+        channel.queue_delete(name)
+    connection.close()
 
 
 @pytest.fixture

@@ -8,18 +8,18 @@ JOB_MAX_ATTEMPTS runs in all (R26).
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Window
+from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from apps.jobs.models import Job, JobEvent, Worker
 from apps.jobs.qos import current_policy
 from apps.jobs.services import publish_job_state, request_cancel
-from apps.jobs.workflows import offered_workflows
 from omotes import broker as omotes_broker
 from omotes.protocol import JobRequest
 from omotes.scheduling import QueuedJob, RunningJob
@@ -28,17 +28,23 @@ logger = logging.getLogger(__name__)
 
 
 def free_slots_by_workflow() -> dict[str, int]:
-    """Slots of live workers per workflow minus the jobs already sent to or running on them."""
-    free = {name: entry.slots for name, entry in offered_workflows().items()}
-    busy = (
-        Job.objects.filter(status__in=[Job.Status.DISPATCHED, Job.Status.RUNNING])
-        .values("workflow")
-        .annotate(n=Count("id"))
+    """Idle slots of live workers per workflow, less the jobs already sent and not yet started.
+
+    A worker offering several workflows counts its idle slots for each of them, so a round may
+    send it more jobs than it has slots; the extra ones wait in its queue until a slot frees.
+    """
+    running = Counter(
+        Job.objects.filter(status=Job.Status.RUNNING).values_list("worker_id", flat=True)
     )
-    for row in busy:
-        if row["workflow"] in free:
-            free[row["workflow"]] -= row["n"]
-    return free
+    free: Counter[str] = Counter()
+    for worker in Worker.objects.alive():
+        idle = max(0, worker.slots - running[worker.worker_id])
+        for description in worker.workflows:
+            free[description["name"]] += idle
+    dispatched = Job.objects.filter(status=Job.Status.DISPATCHED).values_list("workflow", flat=True)
+    for workflow in dispatched:
+        free[workflow] -= 1
+    return dict(free)
 
 
 def dispatch_ready_jobs(broker=None) -> int:
@@ -112,20 +118,25 @@ def candidate_ids(workflows: list[str], per_user: int) -> list:
 
 def requeue_or_fail(job: Job, reason: str, statuses) -> bool:
     """Queue a job again after a lost run, or fail it once it used all its attempts."""
-    if job.attempts >= settings.JOB_MAX_ATTEMPTS:
-        changed = Job.objects.filter(pk=job.pk, status__in=list(statuses)).update(
-            status=Job.Status.FAILED,
-            finished_at=timezone.now(),
-            error=f"{reason} Gave up after {job.attempts} attempts.",
-        )
-        kind = "failed"
-    else:
-        changed = Job.objects.filter(pk=job.pk, status__in=list(statuses)).update(
-            status=Job.Status.QUEUED, worker_id="", run_id="", progress=0.0, step=""
-        )
-        kind = "requeued"
+    jobs = Job.objects.filter(pk=job.pk, status__in=list(statuses))
+    with transaction.atomic():
+        if job.attempts >= settings.JOB_MAX_ATTEMPTS:
+            kind = "failed"
+            changed = jobs.update(
+                status=Job.Status.FAILED,
+                finished_at=timezone.now(),
+                error=f"{reason} Gave up after {job.attempts} attempts.",
+            )
+        else:
+            kind = "requeued"
+            changed = jobs.update(
+                status=Job.Status.QUEUED, worker_id="", run_id="", progress=0.0, step=""
+            )
+        if changed:
+            JobEvent.objects.create(
+                job_id=job.pk, kind=kind, worker_id=job.worker_id, detail=reason
+            )
     if changed:
-        JobEvent.objects.create(job_id=job.pk, kind=kind, worker_id=job.worker_id, detail=reason)
         logger.info("job %s", kind, extra={"job_id": str(job.pk), "reason": reason})
         if job.run_id:
             request_cancel(job.pk)  # in case the worker is alive after all
@@ -164,21 +175,26 @@ def requeue_after_restore() -> int:
     one value per series and time, so nothing is stored twice).
     """
     count = 0
-    for job in Job.objects.filter(status__in=[Job.Status.DISPATCHED, Job.Status.RUNNING]):
-        count += Job.objects.filter(pk=job.pk, status=job.status).update(
-            status=Job.Status.QUEUED, worker_id="", run_id="", progress=0.0, step=""
-        )
-        JobEvent.objects.create(job_id=job.pk, kind="requeued", detail="restored from backup")
-        request_cancel(job.pk)
+    with transaction.atomic():
+        for job in Job.objects.filter(status__in=[Job.Status.DISPATCHED, Job.Status.RUNNING]):
+            count += Job.objects.filter(pk=job.pk, status=job.status).update(
+                status=Job.Status.QUEUED, worker_id="", run_id="", progress=0.0, step=""
+            )
+            JobEvent.objects.create(job_id=job.pk, kind="requeued", detail="restored from backup")
+            request_cancel(job.pk)
     return count
 
 
 def fail_job(job_id, reason: str, worker_id: str = "") -> int:
-    changed = Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(
-        status=Job.Status.FAILED, error=reason, finished_at=timezone.now()
-    )
+    with transaction.atomic():
+        changed = Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(
+            status=Job.Status.FAILED, error=reason, finished_at=timezone.now()
+        )
+        if changed:
+            JobEvent.objects.create(
+                job_id=job_id, kind="failed", worker_id=worker_id, detail=reason
+            )
     if changed:
-        JobEvent.objects.create(job_id=job_id, kind="failed", worker_id=worker_id, detail=reason)
         logger.info("job failed", extra={"job_id": str(job_id), "reason": reason})
         request_cancel(job_id)
         publish_job_state(job_id)

@@ -106,6 +106,7 @@ def _apply_job_event(event: WorkerEvent) -> None:
             run_id=run_id,
             series=list(payload.get("series", [])),
             messages=list(payload.get("messages", [])),
+            kpis=list(payload.get("kpis", [])),
             output_esdl=str(payload.get("output_esdl", "")),
         )
         if changed:

@@ -68,6 +68,7 @@ class Job(models.Model):
 
     series = models.JSONField(default=list, help_text="Output series the worker wrote")
     messages = models.JSONField(default=list, help_text="Per-asset messages with severity")
+    kpis = models.JSONField(default=list, help_text="Key performance indicators of the outcome")
     output_esdl = models.TextField(blank=True)
 
     objects = JobQuerySet.as_manager()

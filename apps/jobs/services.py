@@ -55,19 +55,27 @@ def cancel_job(job: Job, by=None) -> bool:
 
     Returns False when the job had already ended.
     """
-    changed = Job.objects.filter(pk=job.pk, status__in=Job.ACTIVE).update(
-        status=Job.Status.CANCELLED, finished_at=timezone.now(), error="Cancelled by the user."
-    )
-    if not changed:
-        return False
-    JobEvent.objects.create(job_id=job.pk, kind="cancelled", detail=f"by {by}" if by else "")
+    with transaction.atomic():
+        changed = Job.objects.filter(pk=job.pk, status__in=Job.ACTIVE).update(
+            status=Job.Status.CANCELLED, finished_at=timezone.now(), error="Cancelled by the user."
+        )
+        if not changed:
+            return False
+        JobEvent.objects.create(job_id=job.pk, kind="cancelled", detail=f"by {by}" if by else "")
     request_cancel(job.pk)
     publish_job_state(job.pk)
     return True
 
 
 def request_cancel(job_id, keep_run: str | None = None) -> None:
-    """Tell every worker to stop its runs of a job (all, or all but ``keep_run``)."""
+    """Tell every worker to stop its runs of a job (all, or all but ``keep_run``).
+
+    Sent once the current transaction commits, so no worker acts on a change that rolled back.
+    """
+    transaction.on_commit(lambda: _send_cancel(job_id, keep_run))
+
+
+def _send_cancel(job_id, keep_run: str | None) -> None:
     from designtoolkit.broker import get_broker
 
     try:
@@ -107,7 +115,11 @@ def job_state(job: Job) -> dict[str, Any]:
 
 
 def publish_job_state(job_id) -> None:
-    """Push the job's current state to the browsers watching it (best effort)."""
+    """Push the job's state to the browsers watching it (best effort), once committed."""
+    transaction.on_commit(lambda: _send_job_state(job_id))
+
+
+def _send_job_state(job_id) -> None:
     job = Job.objects.filter(pk=job_id).defer("esdl", "output_esdl").first()
     if job is None:
         return

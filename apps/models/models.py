@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from apps.models.esdl_intake import PipeLayer, PipeSpec
+from apps.models.pipe_catalogue import PipeLayer, PipeSpec
 
 
 class ProjectQuerySet(models.QuerySet):

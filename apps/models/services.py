@@ -8,14 +8,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.models.esdl_intake import (
-    EsdlRejected,
-    check_esdl_upload,
-    resolve_pipe_sizes,
-    summarize_esdl,
-    unresolved_pipe_sizes,
-)
+from apps.models.esdl_intake import EsdlRejected, check_esdl_upload
+from apps.models.esdl_summary import summarize_esdl
 from apps.models.models import EsdlModel, PipeType, Project
+from apps.models.pipe_catalogue import resolve_pipe_sizes, unresolved_pipe_sizes
 from apps.profiles.services import bind_standard_profiles, rewrite_for_job
 
 logger = logging.getLogger(__name__)

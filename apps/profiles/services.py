@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from apps.models.esdl_intake import ProfileTarget, profile_references, rewrite_profiles
+from apps.models.esdl_summary import ProfileTarget, profile_references, rewrite_profiles
 from apps.profiles.models import InputProfile, ProfileBinding
 from apps.profiles.standard import bdew_heat_profile
 from apps.results.influx import influx_client

@@ -53,7 +53,9 @@ def _child_main(
             job_id=uuid.UUID(job_id),
             influx=influx,
             workdir=Path(workdir),
-            progress=lambda fraction, message: conn.send(("progress", float(fraction), message)),
+            progress=lambda fraction, message, step="": conn.send(
+                ("progress", float(fraction), message, step)
+            ),
         )
         try:
             workflow = registry.load(reference)
@@ -72,6 +74,7 @@ def _child_main(
                         "output_esdl": result.output_esdl,
                         "series": [s.to_dict() for s in result.series],
                         "messages": [m.__dict__ for m in result.messages],
+                        "kpis": [k.to_dict() for k in result.kpis],
                     },
                 )
             )

@@ -52,6 +52,19 @@ class AssetMessage:
     count: int = 1
 
 
+@dataclass(frozen=True)
+class Kpi:
+    """A key performance indicator of a job's outcome, for KPI tables and comparisons."""
+
+    key: str  # stable identifier, e.g. "heat_delivered"
+    name: str  # what a user reads, e.g. "Heat delivered"
+    value: float
+    unit: str  # e.g. "MWh", "MW", "h", "%"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
 @dataclass
 class JobContext:
     """What a running job gets from the worker besides its ESDL and parameters."""
@@ -59,7 +72,7 @@ class JobContext:
     job_id: uuid.UUID
     influx: InfluxSettings
     workdir: Path
-    progress: Callable[[float, str], None]
+    progress: Callable[..., None]  # (fraction 0..1, message) - a sequence adds its step name
 
     @property
     def database(self) -> str:
@@ -72,6 +85,7 @@ class WorkflowResult:
     output_esdl: str
     series: list[SeriesDescription] = field(default_factory=list)
     messages: list[AssetMessage] = field(default_factory=list)
+    kpis: list[Kpi] = field(default_factory=list)
 
 
 class Workflow(Protocol):

@@ -35,11 +35,10 @@ from typing import Any
 import esdl
 import pandas as pd
 from esdl.esdl_handler import EnergySystemHandler
-from esdl.profiles.influxdbprofilemanager import InfluxDBProfileManager
 
 from omotes.influx import InfluxClient, InfluxError
 from omotes.protocol import ParameterSpec, ParameterType
-from omotes.results import write_results
+from omotes.results import profile_label, profile_tags, write_results
 from omotes.workflows.base import AssetMessage, JobContext, WorkflowError, WorkflowResult
 
 logger = logging.getLogger(__name__)
@@ -169,32 +168,6 @@ _READER_MODULES = (
 )
 
 
-def _profile_label(profile: esdl.InfluxDBProfile) -> str:
-    owner = profile.eContainer()
-    asset = owner.eContainer() if isinstance(owner, esdl.Port) else owner
-    name = getattr(asset, "name", None) or getattr(asset, "id", None) or "?"
-    return f"profile '{profile.measurement}'.'{profile.field}' of {name}"
-
-
-def _profile_tags(profile: esdl.InfluxDBProfile) -> dict[str, str]:
-    """The ESDL ``filters`` (``tag='value' AND ...``) as tag -> value, quotes removed."""
-    if not profile.filters:
-        return {}
-    try:
-        parsed = InfluxDBProfileManager._parse_esdl_profile_filters(str(profile.filters))
-    except Exception as exc:  # pyesdl raises its own WrongFilterFormatException
-        raise WorkflowError(
-            f"The filters {profile.filters!r} of {_profile_label(profile)} cannot be parsed"
-        ) from exc
-    tags: dict[str, str] = {}
-    for item in parsed:
-        key = str(item.get("tag") or item.get("key") or "").strip().strip('"')
-        value = str(item.get("value", "")).strip().strip("'").strip('"')
-        if key:
-            tags[key] = value
-    return tags
-
-
 def read_profile(client: InfluxClient, profile: esdl.InfluxDBProfile) -> pd.DataFrame:
     """Read one input profile from our InfluxDB, in the shape the simulator's reader returns.
 
@@ -206,7 +179,7 @@ def read_profile(client: InfluxClient, profile: esdl.InfluxDBProfile) -> pd.Data
     """
     from omotes_simulator_core.entities.utility.influxdb_reader import convert_to_unit, get_unit
 
-    label = _profile_label(profile)
+    label = profile_label(profile)
     if not profile.database or not profile.measurement or not profile.field:
         raise WorkflowError(f"The input {label} does not name a database, measurement and field")
     if not profile.startDate or not profile.endDate:
@@ -220,7 +193,7 @@ def read_profile(client: InfluxClient, profile: esdl.InfluxDBProfile) -> pd.Data
                 str(profile.database),
                 str(profile.measurement),
                 str(profile.field),
-                _profile_tags(profile),
+                profile_tags(profile),
             )
             if start_s <= t <= end_s
         ]

@@ -63,6 +63,7 @@ def test_user_uploads_submits_watches_progress_and_sees_the_chart(
     page.wait_for_selector("#asset-counts")
     assert "HeatingDemand" in page.inner_text("#asset-counts")
 
+    page.select_option("#workflow", "simulator")
     page.fill("#p-simulator-start", "2019-01-01T00:00:00+00:00")
     page.fill("#p-simulator-end", "2019-01-07T23:00:00+00:00")
     page.click("#submit-form button[type=submit]")

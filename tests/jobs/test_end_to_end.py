@@ -15,12 +15,12 @@ from tests.models.test_upload_api import upload
 TERMINAL = {"succeeded", "failed", "cancelled"}
 
 
-def submit(api, project: int, stem: str, params: dict) -> str:
+def submit(api, project: int, stem: str, params: dict, workflow: str = "simulator") -> str:
     model = upload(api, project, stem, (SHARED_ESDL / f"{stem}.esdl").read_bytes())
     assert model.status_code == 201, model.content
     job = api.post(
         "/api/jobs/",
-        {"model": model.json()["id"], "workflow": "simulator", "params": params},
+        {"model": model.json()["id"], "workflow": workflow, "params": params},
         format="json",
     )
     assert job.status_code == 201, job.content
@@ -162,3 +162,30 @@ def test_parameter_out_of_range_is_refused(api, project, simulator_worker):
 
     assert response.status_code == 400
     assert "at least" in response.json()["detail"]
+
+
+@pytest.fixture
+def sequence_worker(stack, transactional_db):
+    from apps.jobs.workflows import offered_workflows
+
+    stack.start_worker("sequence-worker", workflows="simulate_kpis")
+    wait_for(lambda: "simulate_kpis" in offered_workflows(), 60, "the sequence worker")
+    yield
+    stack.kill("sequence-worker")
+
+
+def test_sequence_simulates_then_computes_kpis_from_the_simulated_series(
+    api, project, sequence_worker
+):
+    week = {"start": "2019-01-01T00:00:00+00:00", "end": "2019-01-07T23:00:00+00:00"}
+
+    job_id = submit(api, project, "test1", week, workflow="simulate_kpis")
+    state = wait_until_done(api, job_id, 300)
+
+    assert state["status"] == "succeeded", state["error"]
+    assert state["step"].startswith("2/2")
+    kpis = {k["key"]: k for k in state["kpis"]}
+    series = api.get(f"/api/jobs/{job_id}/series/").json()
+    demand = series_total(api, job_id, series, "HeatingDemand", "heat_demand")
+    assert kpis["heat_delivered"]["unit"] == "MWh"
+    assert kpis["heat_delivered"]["value"] == pytest.approx(sum(demand) * 3600 / 3.6e9, rel=1e-9)

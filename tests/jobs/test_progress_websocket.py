@@ -15,10 +15,15 @@ from designtoolkit.asgi import application
 
 
 def make_job(owner) -> Job:
+    """A queued job of a workflow no worker offers, so the live dispatcher leaves it alone."""
     project = Project.objects.create(owner=owner, name="p")
     esdl_model = EsdlModel.objects.create(project=project, name="m", esdl="", size_bytes=0)
     return Job.objects.create(
-        owner=owner, esdl_model=esdl_model, workflow="simulator", esdl="", time_limit_s=60
+        owner=owner,
+        esdl_model=esdl_model,
+        workflow="no-worker-offers-this",
+        esdl="",
+        time_limit_s=60,
     )
 
 

@@ -232,3 +232,77 @@ def test_last_worker_leaving_makes_the_workflow_unavailable_and_its_jobs_wait(
     job = wait_status(running, TERMINAL, timeout=120)
     assert job.status == "succeeded"
     assert job_state(job)["series_count"] == 1
+
+
+def test_jobs_running_at_backup_time_run_again_after_a_restore(
+    api, model_id, sleeper_worker, stack, tmp_path
+):
+    from django.core.management import call_command
+    from django.db import connection
+
+    sleeper_worker("sleeper-a")
+    job_id = submit(api, model_id, duration_s=4)
+    wait_status(job_id, "running")
+    database = connection.settings_dict["NAME"]
+    dump = tmp_path / "backup.dump"
+    subprocess.run(
+        ["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "-Fc", "-f", dump, database], check=True
+    )
+    assert wait_status(job_id, TERMINAL).status == "succeeded"
+
+    # The cluster fails; PostgreSQL comes back from the backup, where the job was running.
+    stack.kill("dispatcher")
+    stack.kill("events")
+    connection.close()
+    subprocess.run(
+        [
+            "pg_restore",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "--clean",
+            "--if-exists",
+            "--single-transaction",
+            "-d",
+            database,
+            dump,
+        ],
+        check=True,
+    )
+    assert status(job_id) == "running"
+    call_command("requeue_after_restore")
+    stack.start("events", "manage.py", "run_events_consumer")
+    stack.start("dispatcher", "manage.py", "run_dispatcher", "--interval", "0.5")
+
+    job = wait_status(job_id, TERMINAL)
+    assert job.status == "succeeded"
+    assert job.attempts == 2
+    assert stored_points(job) == 24
+
+
+def test_new_workflow_type_is_offered_as_soon_as_its_worker_runs(
+    api, model_id, stack, transactional_db
+):
+    stack.start_worker("echo-worker", workflows="tests.omotes.echo_plugin:workflow")
+    wait_for(
+        lambda: any(w["name"] == "echo" for w in api.get("/api/workflows/").json()),
+        60,
+        "the echo workflow to be offered",
+    )
+    echo = next(w for w in api.get("/api/workflows/").json() if w["name"] == "echo")
+    assert echo["available"] is True
+    assert [p["key"] for p in echo["parameters"]] == ["note", "level"]
+    assert echo["parameters"][1]["options"] == ["info", "warning"]
+
+    response = api.post(
+        "/api/jobs/",
+        {"model": model_id, "workflow": "echo", "params": {"note": "hi", "level": "info"}},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    job = wait_status(response.json()["id"], TERMINAL)
+    stack.kill("echo-worker")
+
+    assert job.status == "succeeded"
+    assert job.output_esdl == Job.objects.get(pk=job.pk).esdl

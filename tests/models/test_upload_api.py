@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from apps.models.models import EsdlModel
 from apps.profiles.models import InputProfile
 from tests.conftest import SHARED_ESDL
-from tests.models.test_esdl_intake import EXPECTED_TOTALS
+from tests.models.esdl_samples import EXPECTED_TOTALS
 
 
 def upload(api, project: int, name: str, content: bytes):

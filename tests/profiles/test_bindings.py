@@ -6,8 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from apps.models.esdl_intake import profile_references, unresolved_pipe_sizes
+from apps.models.esdl_summary import profile_references
 from apps.models.models import EsdlModel
+from apps.models.pipe_catalogue import unresolved_pipe_sizes
 from apps.models.services import esdl_for_job
 from apps.results.influx import influx_client
 from tests.conftest import SHARED_ESDL

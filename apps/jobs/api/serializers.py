@@ -41,6 +41,7 @@ class JobSerializer(serializers.ModelSerializer):
             "series_count",
             "value_count",
             "messages",
+            "kpis",
         ]
         read_only_fields = fields
 

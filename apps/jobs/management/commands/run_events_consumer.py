@@ -8,7 +8,7 @@ import threading
 
 import dramatiq
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 
 from apps.jobs.events import handle_worker_event
 from designtoolkit.broker import get_broker
@@ -18,8 +18,11 @@ logger = logging.getLogger(__name__)
 
 
 def consume_event(data: dict) -> None:
+    """Apply one event in one transaction: a kill midway leaves nothing half done, and the
+    redelivered message applies it whole."""
     close_old_connections()
-    handle_worker_event(data)
+    with transaction.atomic():
+        handle_worker_event(data)
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from apps.models.esdl_intake import DEFAULT_CATALOGUE_PATH, load_catalogue_file
 from apps.models.models import PipeType
+from apps.models.pipe_catalogue import DEFAULT_CATALOGUE_PATH, load_catalogue_file
 
 
 class Command(BaseCommand):

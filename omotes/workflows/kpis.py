@@ -1,0 +1,118 @@
+"""Key performance indicators of a simulated heat network (the ``kpis`` workflow).
+
+Reads the heat series a simulation wrote (found through the output ESDL's InfluxDB profiles, so it
+works on any job's output ESDL) with InfluxQL aggregates, not point by point, and adds the KPIs
+to the ESDL's main area as ``DoubleKPI`` elements. Energy is power integrated over time: the
+series are equidistant, so energy [J] = sum of power [W] x time step [s].
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import esdl
+from esdl.esdl_handler import EnergySystemHandler
+
+from omotes.influx import InfluxClient, InfluxError, quote_identifier, quote_string
+from omotes.results import profile_tags
+from omotes.workflows.base import JobContext, Kpi, WorkflowError, WorkflowResult
+
+J_PER_MWH = 3.6e9
+# The quantities a KPI is computed from, and the role of the assets that report them.
+SOURCES = {"heat_supplied": "supply", "heat_demand": "demand", "heat_loss": "loss"}
+
+
+def _aggregate(client: InfluxClient, profile: esdl.InfluxDBProfile) -> tuple[float, float, int]:
+    """(sum W, max W, points) of one output series."""
+    where = " AND ".join(
+        f"{quote_identifier(k)} = {quote_string(v)}" for k, v in profile_tags(profile).items()
+    )
+    field = quote_identifier(profile.field)
+    measurement = quote_identifier(profile.measurement)
+    query = f"SELECT SUM({field}), MAX({field}), COUNT({field}) FROM {measurement}"
+    if where:
+        query += f" WHERE {where}"
+    results = client.query(query, database=profile.database)
+    series = results[0].get("series") if results else None
+    if not series:
+        return 0.0, 0.0, 0
+    _, total, peak, count = series[0]["values"][0]
+    return float(total or 0.0), float(peak or 0.0), int(count or 0)
+
+
+def compute_kpis(client: InfluxClient, energy_system: esdl.EnergySystem) -> list[Kpi]:
+    totals: dict[str, float] = defaultdict(float)
+    peak_supply_w = 0.0
+    found = False
+    for profile in energy_system.eAllContents():
+        if not isinstance(profile, esdl.InfluxDBProfile) or profile.field not in SOURCES:
+            continue
+        total_w, peak_w, points = _aggregate(client, profile)
+        if points < 2:
+            continue
+        found = True
+        step_s = (profile.endDate - profile.startDate).total_seconds() / (points - 1)
+        role = SOURCES[profile.field]
+        totals[role] += total_w * step_s
+        if role == "supply":
+            peak_supply_w += peak_w
+    if not found:
+        raise WorkflowError(
+            "The ESDL references no simulated heat series (heat_supplied, heat_demand, "
+            "heat_loss): run the simulator first, or give the simulator's output ESDL."
+        )
+    supplied, demand, loss = totals["supply"], totals["demand"], totals["loss"]
+    kpis = [
+        Kpi("heat_supplied", "Heat supplied", supplied / J_PER_MWH, "MWh"),
+        Kpi("heat_delivered", "Heat delivered to consumers", demand / J_PER_MWH, "MWh"),
+        Kpi("heat_loss", "Heat lost in pipes", loss / J_PER_MWH, "MWh"),
+        Kpi("peak_supply", "Peak supply (sum of producers)", peak_supply_w / 1e6, "MW"),
+    ]
+    if supplied > 0:
+        kpis.append(Kpi("loss_share", "Share of heat lost", 100.0 * loss / supplied, "%"))
+    if peak_supply_w > 0:
+        kpis.append(Kpi("full_load_hours", "Full-load hours", supplied / peak_supply_w / 3600, "h"))
+    return kpis
+
+
+def add_to_esdl(energy_system: esdl.EnergySystem, kpis: list[Kpi]) -> None:
+    area = energy_system.instance[0].area
+    if area.KPIs is None:
+        area.KPIs = esdl.KPIs(id=f"{area.id}-kpis", description="Design Toolkit KPIs")
+    for kpi in kpis:
+        area.KPIs.kpi.append(
+            esdl.DoubleKPI(
+                id=f"{area.id}-{kpi.key}", name=f"{kpi.name} [{kpi.unit}]", value=kpi.value
+            )
+        )
+
+
+class KpiWorkflow:
+    name = "kpis"
+    version = "1.0"
+    title = "Key performance indicators"
+    description = (
+        "Heat supplied, delivered and lost, peak supply, loss share and full-load hours of a "
+        "simulated heat network (give it the simulator's output ESDL, or chain it after it)."
+    )
+    parameters = ()
+    default_time_limit_s = 600
+
+    def run(self, esdl_text: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
+        context.progress(0.0, "reading results")
+        handler = EnergySystemHandler()
+        try:
+            energy_system = handler.load_from_string(esdl_text)
+        except Exception as exc:
+            raise WorkflowError(f"The ESDL could not be read: {exc}") from exc
+        try:
+            kpis = compute_kpis(InfluxClient(context.influx), energy_system)
+        except InfluxError as exc:
+            raise WorkflowError(f"The results could not be read from InfluxDB: {exc}") from exc
+        add_to_esdl(energy_system, kpis)
+        context.progress(1.0, "done")
+        return WorkflowResult(output_esdl=handler.to_string(), kpis=kpis)
+
+
+workflow = KpiWorkflow()

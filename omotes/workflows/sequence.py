@@ -1,0 +1,71 @@
+"""Workflows that chain others: the output ESDL of one step is the input of the next (R29).
+
+A sequence runs its steps one after the other in the same child process and job database, so a
+KPI step finds the series the simulation step wrote. Progress is spread over the steps, and each
+progress report names the step that runs, which the job page shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from omotes.protocol import ParameterSpec
+from omotes.workflows import registry
+from omotes.workflows.base import JobContext, Workflow, WorkflowResult
+
+
+@dataclass
+class Sequence:
+    name: str
+    title: str
+    description: str
+    steps: tuple[str, ...]  # workflow names or module:attribute references
+    version: str = "1.0"
+
+    def _workflows(self) -> list[Workflow]:
+        return [registry.load(step) for step in self.steps]
+
+    @property
+    def parameters(self) -> tuple[ParameterSpec, ...]:
+        """The steps' parameters; a key shared by two steps is one parameter for both."""
+        seen: dict[str, ParameterSpec] = {}
+        for workflow in self._workflows():
+            for spec in workflow.parameters:
+                seen.setdefault(spec.key, spec)
+        return tuple(seen.values())
+
+    @property
+    def default_time_limit_s(self) -> int:
+        return sum(workflow.default_time_limit_s for workflow in self._workflows())
+
+    def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
+        workflows = self._workflows()
+        combined = WorkflowResult(output_esdl=esdl)
+        for index, workflow in enumerate(workflows):
+            step = f"{index + 1}/{len(workflows)} {workflow.title}"
+
+            def progress(fraction: float, message: str, *_: Any, index=index, step=step) -> None:
+                context.progress((index + fraction) / len(workflows), message, step)
+
+            keys = {spec.key for spec in workflow.parameters}
+            step_context = JobContext(context.job_id, context.influx, context.workdir, progress)
+            progress(0.0, "starting")
+            result = workflow.run(
+                combined.output_esdl,
+                {key: value for key, value in params.items() if key in keys},
+                step_context,
+            )
+            combined.output_esdl = result.output_esdl
+            combined.series.extend(result.series)
+            combined.messages.extend(result.messages)
+            combined.kpis.extend(result.kpis)
+        return combined
+
+
+simulate_and_kpis = Sequence(
+    name="simulate_kpis",
+    title="Simulation and KPIs",
+    description="Simulates the heat network, then computes its key performance indicators.",
+    steps=("simulator", "kpis"),
+)

@@ -1,0 +1,87 @@
+"""Tests for apps.models.pipe_catalogue: the shipped catalogue and completing DN-only pipes.
+
+Pure Python: run with ``pytest tests/models/test_pipe_catalogue.py -p no:django``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from esdl import esdl
+from esdl.esdl_handler import EnergySystemHandler
+
+from apps.models.esdl_intake import EsdlRejected, check_esdl_upload
+from apps.models.pipe_catalogue import (
+    DEFAULT_CATALOGUE_PATH,
+    load_catalogue_file,
+    load_edr_pipes,
+    resolve_pipe_sizes,
+    unresolved_pipe_sizes,
+)
+from tests.models.esdl_samples import EDR_PIPES, model_text, no_io
+
+
+def test_shipped_catalogue_matches_edr_extract() -> None:
+    from_edr = load_catalogue_file(EDR_PIPES)
+    shipped = load_catalogue_file(DEFAULT_CATALOGUE_PATH)
+    assert shipped == from_edr
+    dn200 = {s.name: s for s in shipped}["Steel-S1-DN-200"]
+    assert (dn200.dn, dn200.series, dn200.inner_diameter_m, dn200.outer_diameter_m) == (
+        200,
+        "S1",
+        0.2101,
+        0.315,
+    )
+    assert [layer.material for layer in dn200.layers] == ["steel", "PUR", "HDPE"]
+
+
+def test_cluster_model_names_only_dn200() -> None:
+    assert unresolved_pipe_sizes(model_text("cluster1merged_pipes")) == ["Steel-S1-DN-200"]
+
+
+def test_resolve_pipe_sizes_fills_all_dn200_pipes_and_leaves_no_edr_reference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = resolve_pipe_sizes(model_text("cluster1merged_pipes"))
+
+    assert unresolved_pipe_sizes(out) == []
+    assert "/edr/" not in out
+    energy_system = EnergySystemHandler().load_from_string(out)
+    pipes = [o for o in energy_system.eAllContents() if isinstance(o, esdl.Pipe)]
+    assert len(pipes) == 22
+    for pipe in pipes:
+        assert (pipe.innerDiameter, pipe.outerDiameter) == (0.2101, 0.315)
+        assert pipe.material.compoundType.name == "LAYERED"
+        assert [c.matter.name for c in pipe.material.component] == ["steel", "PUR", "HDPE"]
+
+    # the simulator's pipe mapper must not reach for the Energy Data Repository
+    from omotes_simulator_core.adapter.transforms.esdl_asset_mappers import pipe_mapper
+    from omotes_simulator_core.entities.assets.esdl_asset_object import EsdlAssetObject
+
+    def no_edr() -> None:
+        raise AssertionError("simulator tried to fetch from the EDR")
+
+    monkeypatch.setattr(pipe_mapper, "EDRClient", no_edr)
+    for pipe in pipes:
+        assert pipe_mapper.EsdlAssetPipeMapper._get_diameter(EsdlAssetObject(pipe)) == 0.2101
+
+
+def test_related_edr_path_names_the_exact_entry_and_is_removed() -> None:
+    text = model_text("cluster1merged_pipes").replace(
+        'diameter="DN200">',
+        'diameter="DN200" related="/edr/Public/Assets/Logstor/Steel-S2-DN-250.edd">',
+        1,
+    )
+    catalogue = {s.name: s for s in load_edr_pipes(EDR_PIPES.read_text("utf-8"))}
+    with no_io() as calls:
+        check_esdl_upload(text.encode("utf-8"))
+        assert unresolved_pipe_sizes(text) == ["Steel-S1-DN-200", "Steel-S2-DN-250"]
+        out = resolve_pipe_sizes(text, catalogue)
+    assert calls == []
+    assert "/edr/" not in out and "related=" not in out
+    assert 'innerDiameter="0.263"' in out
+
+
+def test_unknown_pipe_size_is_refused_naming_the_size() -> None:
+    text = model_text("cluster1merged_pipes").replace('diameter="DN200"', 'diameter="DN6"', 1)
+    with pytest.raises(EsdlRejected, match=r"DN6 \(Steel-S1-DN-6\)"):
+        resolve_pipe_sizes(text)
