@@ -108,6 +108,7 @@ def job_state(job: Job) -> dict[str, Any]:
         "progress": job.progress,
         "progress_message": job.progress_message,
         "step": job.step,
+        "attempts": job.attempts,
         "error": job.error,
         "series_count": len(job.series),
         "value_count": job.value_count,

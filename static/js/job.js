@@ -16,6 +16,9 @@
     const error = document.getElementById("job-error");
     error.textContent = state.error || "";
     error.hidden = !state.error;
+    if (state.attempts !== undefined) {
+      document.getElementById("job-attempts").textContent = state.attempts;
+    }
     const step = document.getElementById("job-step");
     step.querySelector("span").textContent = state.step || "";
     step.hidden = !state.step;

@@ -77,6 +77,7 @@ def test_user_uploads_submits_watches_progress_and_sees_the_chart(
     wait_for(finished, 300, "the job page to show the job finished", interval=0.2)
     assert page.inner_text("#job-status") == "succeeded", page.inner_text("#job-error")
     assert page.inner_text("#job-progress-text") == "100 %"
+    assert page.inner_text("#job-attempts") == "1"
     page.wait_for_selector("#chart canvas")
     assert len(seen_progress) >= 2, seen_progress  # the bar moved without a reload
     wait_for(lambda: page.get_attribute("#chart", "data-points") == "168", 30, "chart points")
