@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import esdl
+from esdl.esdl_handler import EnergySystemHandler
+
 from omotes.influx import InfluxSettings
 from omotes.protocol import ParameterSpec, WorkflowDescription
 
@@ -114,3 +117,12 @@ def describe(workflow: Workflow) -> WorkflowDescription:
 
 def job_database(job_id: uuid.UUID) -> str:
     return f"job_{job_id.hex}"
+
+
+def load_esdl(text: str) -> tuple[EnergySystemHandler, esdl.EnergySystem]:
+    """Parse a job's ESDL; a workflow's user sees a clear error instead of a traceback."""
+    handler = EnergySystemHandler()
+    try:
+        return handler, handler.load_from_string(text)
+    except Exception as exc:
+        raise WorkflowError(f"The ESDL could not be read: {exc}") from exc

@@ -12,11 +12,10 @@ from collections import defaultdict
 from typing import Any
 
 import esdl
-from esdl.esdl_handler import EnergySystemHandler
 
 from omotes.influx import InfluxClient, InfluxError, quote_identifier, quote_string
 from omotes.results import profile_tags
-from omotes.workflows.base import JobContext, Kpi, WorkflowError, WorkflowResult
+from omotes.workflows.base import JobContext, Kpi, WorkflowError, WorkflowResult, load_esdl
 
 J_PER_MWH = 3.6e9
 # The quantities a KPI is computed from, and the role of the assets that report them.
@@ -101,11 +100,7 @@ class KpiWorkflow:
 
     def run(self, esdl_text: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
         context.progress(0.0, "reading results")
-        handler = EnergySystemHandler()
-        try:
-            energy_system = handler.load_from_string(esdl_text)
-        except Exception as exc:
-            raise WorkflowError(f"The ESDL could not be read: {exc}") from exc
+        handler, energy_system = load_esdl(esdl_text)
         try:
             kpis = compute_kpis(InfluxClient(context.influx), energy_system)
         except InfluxError as exc:

@@ -39,7 +39,7 @@ from esdl.esdl_handler import EnergySystemHandler
 from omotes.influx import InfluxClient, InfluxError
 from omotes.protocol import ParameterSpec, ParameterType
 from omotes.results import profile_label, profile_tags, write_results
-from omotes.workflows.base import AssetMessage, JobContext, WorkflowError, WorkflowResult
+from omotes.workflows.base import AssetMessage, JobContext, WorkflowError, WorkflowResult, load_esdl
 
 logger = logging.getLogger(__name__)
 
@@ -504,11 +504,7 @@ class SimulatorWorkflow:
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
         """Simulate ``esdl`` and write its output to ``context.database``."""
         context.progress(0.0, "loading ESDL")
-        handler = EnergySystemHandler()
-        try:
-            energy_system = handler.load_from_string(esdl)
-        except Exception as exc:
-            raise WorkflowError(f"The ESDL could not be read: {exc}") from exc
+        handler, energy_system = load_esdl(esdl)
         check_supported(energy_system)
         settings = run_settings(params, energy_system)
         client = InfluxClient(context.influx)
