@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import requests
-
-_IDENTIFIER_OK = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 class InfluxError(RuntimeError):
@@ -187,10 +184,6 @@ def _error_text(response: requests.Response) -> str:
         return str(response.json().get("error", response.text))
     except ValueError:
         return response.text[:500]
-
-
-def database_name_is_safe(name: str) -> bool:
-    return bool(_IDENTIFIER_OK.match(name))
 
 
 def rows(results: list[dict]) -> list[dict[str, Any]]:

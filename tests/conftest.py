@@ -67,10 +67,6 @@ class Stack:
                 process.kill()
                 process.wait(10)
 
-    def log(self, name: str) -> str:
-        path = self.log_dir / f"{name}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.3):
     """Poll until condition() is truthy; fail the test with ``what`` after ``timeout`` seconds."""

@@ -108,6 +108,16 @@ def dispatch_ready_jobs(broker=None) -> int:
     return len(chosen)
 
 
+# What a job forgets when it goes back into the queue: its run, worker and progress.
+BACK_IN_QUEUE = {
+    "status": Job.Status.QUEUED,
+    "worker_id": "",
+    "run_id": "",
+    "progress": 0.0,
+    "step": "",
+}
+
+
 def candidate_ids(workflows: list[str], per_user: int) -> list:
     """The oldest queued jobs of every user: a user with thousands queued hides no one else."""
     ranked = Job.objects.filter(status=Job.Status.QUEUED, workflow__in=workflows).annotate(
@@ -129,9 +139,7 @@ def requeue_or_fail(job: Job, reason: str, statuses) -> bool:
             )
         else:
             kind = "requeued"
-            changed = jobs.update(
-                status=Job.Status.QUEUED, worker_id="", run_id="", progress=0.0, step=""
-            )
+            changed = jobs.update(**BACK_IN_QUEUE)
         if changed:
             JobEvent.objects.create(
                 job_id=job.pk, kind=kind, worker_id=job.worker_id, detail=reason
@@ -177,23 +185,19 @@ def requeue_after_restore() -> int:
     count = 0
     with transaction.atomic():
         for job in Job.objects.filter(status__in=[Job.Status.DISPATCHED, Job.Status.RUNNING]):
-            count += Job.objects.filter(pk=job.pk, status=job.status).update(
-                status=Job.Status.QUEUED, worker_id="", run_id="", progress=0.0, step=""
-            )
+            count += Job.objects.filter(pk=job.pk, status=job.status).update(**BACK_IN_QUEUE)
             JobEvent.objects.create(job_id=job.pk, kind="requeued", detail="restored from backup")
             request_cancel(job.pk)
     return count
 
 
-def fail_job(job_id, reason: str, worker_id: str = "") -> int:
+def fail_job(job_id, reason: str) -> int:
     with transaction.atomic():
         changed = Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(
             status=Job.Status.FAILED, error=reason, finished_at=timezone.now()
         )
         if changed:
-            JobEvent.objects.create(
-                job_id=job_id, kind="failed", worker_id=worker_id, detail=reason
-            )
+            JobEvent.objects.create(job_id=job_id, kind="failed", detail=reason)
     if changed:
         logger.info("job failed", extra={"job_id": str(job_id), "reason": reason})
         request_cancel(job_id)

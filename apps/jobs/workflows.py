@@ -40,21 +40,16 @@ def offered_workflows() -> dict[str, OfferedWorkflow]:
     return offered
 
 
-def known_workflows() -> list[tuple[WorkflowDescription, bool]]:
-    """Every workflow a worker ever announced, newest description first, and whether a live
-    worker offers it now; one whose last worker left shows as unavailable (its jobs wait)."""
-    alive = set(Worker.objects.alive().values_list("worker_id", flat=True))
-    known: dict[str, tuple[WorkflowDescription, bool]] = {}
+def known_workflows() -> list[tuple[WorkflowDescription, OfferedWorkflow | None]]:
+    """Every workflow a worker ever announced, with what live workers offer of it now; None
+    when its last worker left (it shows as unavailable, and its queued jobs wait)."""
+    offered = offered_workflows()
+    known = {name: entry.description for name, entry in offered.items()}
     for worker in Worker.objects.order_by("-last_seen"):
         for data in worker.workflows:
-            description = WorkflowDescription.from_dict(data)
-            previous = known.get(description.name)
-            is_alive = worker.worker_id in alive
-            if previous is None:
-                known[description.name] = (description, is_alive)
-            elif is_alive and not previous[1]:
-                known[description.name] = (description, True)
-    return sorted(known.values(), key=lambda item: item[0].name)
+            if data["name"] not in known:
+                known[data["name"]] = WorkflowDescription.from_dict(data)
+    return [(known[name], offered.get(name)) for name in sorted(known)]
 
 
 def time_limit_for(description: WorkflowDescription) -> int:

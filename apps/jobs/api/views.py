@@ -16,7 +16,7 @@ from apps.jobs.api.serializers import (
 )
 from apps.jobs.models import Job
 from apps.jobs.services import cancel_job, delete_job, submit_job
-from apps.jobs.workflows import known_workflows, offered_workflows
+from apps.jobs.workflows import known_workflows
 from apps.models.models import EsdlModel
 from apps.results.services import SeriesNotFound, read_series
 
@@ -26,15 +26,14 @@ class WorkflowListView(APIView):
     def get(self, request):
         """Workflows workers announced, with parameters and defaults; ``available`` when a live
         worker offers it now (jobs of an unavailable workflow wait in the queue)."""
-        offered = offered_workflows()
         rows = [
             {
                 **description.to_dict(),
-                "available": available,
-                "workers": offered[description.name].workers if available else 0,
-                "slots": offered[description.name].slots if available else 0,
+                "available": offered is not None,
+                "workers": offered.workers if offered else 0,
+                "slots": offered.slots if offered else 0,
             }
-            for description, available in known_workflows()
+            for description, offered in known_workflows()
         ]
         return Response(WorkflowSerializer(rows, many=True).data)
 
