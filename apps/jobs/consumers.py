@@ -10,7 +10,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from apps.jobs.models import Job
-from apps.jobs.services import job_group, job_state
+from apps.jobs.services import job_group, job_state, viewer_group
+
+ACCESS_REVOKED = 4403
 
 
 class JobProgressConsumer(AsyncJsonWebsocketConsumer):
@@ -20,15 +22,23 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
         if state is None:
             await self.close(code=4404)
             return
-        await self.channel_layer.group_add(job_group(self.job_id), self.channel_name)
+        self.groups_joined = [job_group(self.job_id), viewer_group(self.scope["user"].pk)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         await self.send_json(state)
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(job_group(self.job_id), self.channel_name)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def job_state(self, message: dict) -> None:
         await self.send_json(message["state"])
+
+    async def access_changed(self, message: dict) -> None:
+        """A grant of this user changed: close the page's feed if the job is no longer visible."""
+        if await self._visible_state() is None:
+            await self.close(code=ACCESS_REVOKED)
 
     @database_sync_to_async
     def _visible_state(self) -> dict | None:

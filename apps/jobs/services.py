@@ -100,6 +100,22 @@ def job_group(job_id) -> str:
     return f"job-{job_id}"
 
 
+def viewer_group(user_id: int) -> str:
+    """Every job page a user has open listens here for changes to what that user may see."""
+    return f"viewer-{user_id}"
+
+
+def recheck_open_job_pages(sender, users: set[int], **kwargs) -> None:
+    """After a grant changes, make each affected user's open job pages check their access again
+    (a receiver of ``access_changed``; a page whose job is no longer visible is closed)."""
+    send = async_to_sync(get_channel_layer().group_send)
+    for user_id in users:
+        try:
+            send(viewer_group(user_id), {"type": "access.changed"})
+        except Exception:  # noqa: BLE001 - the channel layer is best effort; the page re-checks on reconnect
+            logger.warning("could not notify open pages of user %s", user_id, exc_info=True)
+
+
 def job_state(job: Job) -> dict[str, Any]:
     """What the job page and the API show of a job's progress."""
     return {

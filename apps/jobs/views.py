@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from apps.jobs.models import Job
 from apps.jobs.services import cancel_job, delete_job, job_state, submit_job
 from apps.models.models import EsdlModel
+from apps.sharing.services import require_edit, require_owner
 
 PARAM_PREFIX = "param__"
 
@@ -16,6 +17,7 @@ PARAM_PREFIX = "param__"
 @require_POST
 def submit(request, model_pk: int):
     esdl_model = get_object_or_404(EsdlModel.objects.visible_to(request.user), pk=model_pk)
+    require_edit(request.user, esdl_model)
     workflow = request.POST.get("workflow", "")
     prefix = f"{PARAM_PREFIX}{workflow}__"
     params = {
@@ -63,7 +65,10 @@ def output_esdl(request, pk):
 
 @require_POST
 def cancel(request, pk):
-    job = get_object_or_404(Job.objects.visible_to(request.user).only("id", "status"), pk=pk)
+    job = get_object_or_404(
+        Job.objects.visible_to(request.user).select_related("esdl_model__project"), pk=pk
+    )
+    require_edit(request.user, job)
     if cancel_job(job, by=request.user):
         messages.success(request, "Job cancelled.")
     else:
@@ -74,8 +79,9 @@ def cancel(request, pk):
 @require_POST
 def delete(request, pk):
     job = get_object_or_404(
-        Job.objects.visible_to(request.user).select_related("esdl_model"), pk=pk
+        Job.objects.visible_to(request.user).select_related("esdl_model__project"), pk=pk
     )
+    require_owner(request.user, job)
     esdl_model = job.esdl_model
     delete_job(job)
     messages.success(request, "Job and its results deleted.")

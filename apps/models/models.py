@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from apps.models.pipe_catalogue import PipeLayer, PipeSpec
+from apps.sharing.services import granted
 
 
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user) -> QuerySet[Project]:
-        """Projects a user may see: for now their own (sharing arrives with object permissions)."""
-        return self.filter(owner=user)
+        """Projects a user owns or was granted (directly or through a team)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(owner=user) | granted(Project, user, "view"))
 
 
 class Project(models.Model):
@@ -36,7 +39,14 @@ class Project(models.Model):
 
 class EsdlModelQuerySet(models.QuerySet):
     def visible_to(self, user) -> QuerySet[EsdlModel]:
-        return self.filter(project__owner=user)
+        """Models in projects the user owns or was granted, and models granted on their own."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            Q(project__owner=user)
+            | Q(project__in=Project.objects.filter(granted(Project, user, "view")).values("pk"))
+            | granted(EsdlModel, user, "view")
+        )
 
 
 class EsdlModel(models.Model):

@@ -9,6 +9,7 @@ from apps.models.forms import EsdlUploadForm, ProjectForm
 from apps.models.models import EsdlModel, Project
 from apps.models.services import upload_esdl_model
 from apps.profiles.forms import ProfileCsvForm
+from apps.sharing.services import require_edit
 
 
 def project_list(request):
@@ -27,6 +28,7 @@ def project_detail(request, pk: int):
     form = EsdlUploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
+        require_edit(request.user, project)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             name = form.cleaned_data["name"] or upload.name.rsplit(".", 1)[0]

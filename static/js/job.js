@@ -23,7 +23,8 @@
     step.querySelector("span").textContent = state.step || "";
     step.hidden = !state.step;
     const active = ["queued", "dispatched", "running"].includes(state.status);
-    document.getElementById("cancel-form").hidden = !active;
+    const cancelForm = document.getElementById("cancel-form");
+    if (cancelForm) cancelForm.hidden = !active;
     if (state.status === "succeeded" && !chartLoaded) {
       chartLoaded = true;
       document.getElementById("results").hidden = false;
@@ -38,6 +39,10 @@
     socket.onopen = () => { delay = 1000; };
     socket.onclose = (event) => {
       if (event.code === 4404) return;
+      if (event.code === 4403) {
+        document.getElementById("job-message").textContent = "Your access to this job was revoked.";
+        return;
+      }
       setTimeout(() => connect(Math.min(delay * 2, 15000)), delay);
     };
   }

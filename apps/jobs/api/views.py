@@ -19,6 +19,8 @@ from apps.jobs.services import cancel_job, delete_job, submit_job
 from apps.jobs.workflows import known_workflows
 from apps.models.models import EsdlModel
 from apps.results.services import SeriesNotFound, read_series
+from apps.sharing.api import SharingActions
+from apps.sharing.services import require_edit, require_owner
 
 
 class WorkflowListView(APIView):
@@ -39,6 +41,7 @@ class WorkflowListView(APIView):
 
 
 class JobViewSet(
+    SharingActions,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -57,6 +60,7 @@ class JobViewSet(
         esdl_model = get_object_or_404(
             EsdlModel.objects.visible_to(request.user), pk=data.validated_data["model"]
         )
+        require_edit(request.user, esdl_model)
         job = submit_job(
             request.user,
             esdl_model,
@@ -66,7 +70,9 @@ class JobViewSet(
         return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, job: Job) -> None:
-        """Delete the job and its results (InfluxDB database); a running job is stopped first."""
+        """Delete the job and its results (InfluxDB database); a running job is stopped first.
+        Only an owner (who submitted it, or owns its project) may."""
+        require_owner(self.request.user, job)
         delete_job(job)
 
     @extend_schema(request=None, responses=JobSerializer)
@@ -74,6 +80,7 @@ class JobViewSet(
     def cancel(self, request, pk=None):
         """Cancel a queued or running job (409 when it has already ended)."""
         job = self.get_object()
+        require_edit(request.user, job)
         if not cancel_job(job, by=request.user):
             return Response(
                 {"detail": f"The job has already ended ({job.status})."},

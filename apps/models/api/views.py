@@ -9,9 +9,12 @@ from rest_framework.response import Response
 from apps.models.api.serializers import EsdlModelSerializer, EsdlUploadSerializer, ProjectSerializer
 from apps.models.models import EsdlModel, Project
 from apps.models.services import upload_esdl_model
+from apps.sharing.api import SharingActions
+from apps.sharing.services import require_edit
 
 
 class ProjectViewSet(
+    SharingActions,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -26,7 +29,9 @@ class ProjectViewSet(
         serializer.save(owner=self.request.user)
 
 
-class EsdlModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EsdlModelViewSet(
+    SharingActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = EsdlModelSerializer
     parser_classes = [MultiPartParser, FormParser]
 
@@ -44,6 +49,7 @@ class EsdlModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         project = get_object_or_404(
             Project.objects.visible_to(request.user), pk=upload.validated_data["project"]
         )
+        require_edit(request.user, project)
         file = upload.validated_data["file"]
         esdl_model = upload_esdl_model(
             project, upload.validated_data.get("name") or _stem(file.name), file.read()

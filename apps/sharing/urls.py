@@ -1,0 +1,9 @@
+from django.urls import path
+
+from apps.sharing import views
+
+app_name = "sharing"
+urlpatterns = [
+    path("<str:kind>/<str:pk>/share/", views.share_object, name="share"),
+    path("<str:kind>/<str:pk>/revoke/", views.revoke_object, name="revoke"),
+]

@@ -1,0 +1,58 @@
+"""Sharing from the pages of projects, models and jobs (the panel in ``sharing/_panel.html``)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.jobs.models import Job
+from apps.models.models import EsdlModel, Project
+from apps.sharing.services import find_grantee, require_owner, revoke, share
+
+SHARED_KINDS = {"project": Project, "model": EsdlModel, "job": Job}
+
+
+def _visible_object(request, kind: str, pk: str):
+    model = SHARED_KINDS.get(kind)
+    if model is None:
+        raise Http404("Nothing of that kind is shared.")
+    return get_object_or_404(model.objects.visible_to(request.user), pk=pk)
+
+
+def _refused(request, obj, exc: ValidationError):
+    return render(
+        request, "sharing/refused.html", {"object": obj, "reasons": exc.messages}, status=400
+    )
+
+
+@require_POST
+def share_object(request, kind: str, pk: str):
+    obj = _visible_object(request, kind, pk)
+    require_owner(request.user, obj)
+    who = request.POST.get("who", "").strip()
+    by_team = request.POST.get("grantee_kind") == "team"
+    try:
+        grantee = find_grantee(user="" if by_team else who, team=who if by_team else "")
+        share(obj, grantee, request.POST.get("level", "view"))
+    except ValidationError as exc:
+        return _refused(request, obj, exc)
+    messages.success(request, f"Shared with {who}.")
+    return redirect(obj)
+
+
+@require_POST
+def revoke_object(request, kind: str, pk: str):
+    obj = _visible_object(request, kind, pk)
+    require_owner(request.user, obj)
+    name = request.POST.get("name", "")
+    by_team = request.POST.get("grantee_kind") == "team"
+    try:
+        grantee = find_grantee(user="" if by_team else name, team=name if by_team else "")
+    except ValidationError as exc:
+        return _refused(request, obj, exc)
+    if revoke(obj, grantee):
+        messages.success(request, f"{name} no longer has access.")
+    return redirect(obj)

@@ -1,0 +1,222 @@
+"""Sharing as users do it: grant, use, revoke, through the pages, the API, teams and websockets."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from apps.jobs.models import Job
+from apps.models.models import EsdlModel, Project
+from apps.sharing.services import access_level, find_grantee, grants_of, revoke, share
+from tests.jobs.test_progress_websocket import connect, make_job, session_cookie
+from tests.models.esdl_samples import minimal_esdl
+
+
+@pytest.fixture
+def job(owner) -> Job:
+    return make_job(owner)
+
+
+def lists(client) -> tuple[set, set, set]:
+    projects = {p["id"] for p in client.get("/api/projects/").json()}
+    models = {m["id"] for m in client.get("/api/models/").json()}
+    jobs = {j["id"] for j in client.get("/api/jobs/").json()}
+    return projects, models, jobs
+
+
+@pytest.mark.django_db
+def test_a_project_grant_covers_its_models_and_jobs_and_revoking_hides_them_again(
+    client, owner, make_user, job
+):
+    viewer = make_user()
+    client.force_login(viewer)
+    project, model = job.esdl_model.project, job.esdl_model
+    assert lists(client) == (set(), set(), set())
+    assert client.get(f"/jobs/{job.id}/").status_code == 404
+
+    share(project, viewer, "view")
+
+    assert lists(client) == ({project.pk}, {model.pk}, {str(job.id)})
+    assert client.get(f"/models/{model.pk}/").status_code == 200
+    assert client.get(f"/jobs/{job.id}/").status_code == 200
+    assert access_level(viewer, job) == "view"
+
+    revoke(project, viewer)
+
+    assert lists(client) == (set(), set(), set())
+    assert client.get(f"/jobs/{job.id}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_viewer_gets_403_on_every_change_and_an_editor_may_make_them(
+    client, owner, make_user, job
+):
+    viewer, editor = make_user(), make_user()
+    model = job.esdl_model
+    share(model, viewer, "view")
+    share(model, editor, "edit")
+
+    client.force_login(viewer)
+    assert client.post(f"/jobs/{job.id}/cancel/").status_code == 403
+    assert client.post(f"/api/jobs/{job.id}/cancel/").status_code == 403
+    assert client.post("/api/jobs/", {"model": model.pk, "workflow": "x"}).status_code == 403
+    assert client.post(f"/jobs/submit/{model.pk}/", {"workflow": "x"}).status_code == 403
+    assert Job.objects.get(pk=job.pk).status == Job.Status.QUEUED
+
+    client.force_login(editor)
+    assert client.post(f"/api/jobs/{job.id}/cancel/").status_code == 200
+    assert Job.objects.get(pk=job.pk).status == Job.Status.CANCELLED
+    # Deleting and sharing stay with the owner.
+    assert client.delete(f"/api/jobs/{job.id}/").status_code == 403
+    response = client.post(
+        f"/api/models/{model.pk}/grants/share/", {"user": viewer.email, "level": "edit"}
+    )
+    assert response.status_code == 403
+    assert Job.objects.filter(pk=job.pk).exists()
+
+
+@pytest.mark.django_db
+def test_an_editor_of_a_project_uploads_into_it_and_a_viewer_may_not(client, owner, make_user, job):
+    project = job.esdl_model.project
+    viewer, editor = make_user(), make_user()
+    share(project, viewer, "view")
+    share(project, editor, "edit")
+
+    def upload(user) -> int:
+        client.force_login(user)
+        return client.post(
+            "/api/models/",
+            {"project": project.pk, "file": SimpleUploadedFile("up.esdl", minimal_esdl())},
+        ).status_code
+
+    assert upload(viewer) == 403
+    assert upload(editor) == 201
+    assert project.esdl_models.count() == 2
+
+
+@pytest.mark.django_db
+def test_owner_shares_and_revokes_through_the_api(api, owner, make_user, project):
+    colleague = make_user()
+
+    shared = api.post(
+        f"/api/projects/{project}/grants/share/", {"user": colleague.email, "level": "edit"}
+    )
+    assert shared.status_code == 200, shared.content
+    assert shared.json() == [{"kind": "user", "name": colleague.email, "level": "edit"}]
+    downgraded = api.post(
+        f"/api/projects/{project}/grants/share/", {"user": colleague.email, "level": "view"}
+    )
+    assert downgraded.json() == [{"kind": "user", "name": colleague.email, "level": "view"}]
+    assert access_level(colleague, Project.objects.get(pk=project)) == "view"
+
+    revoked = api.post(f"/api/projects/{project}/grants/revoke/", {"user": colleague.email})
+    assert revoked.status_code == 200
+    assert revoked.json() == []
+    again = api.post(f"/api/projects/{project}/grants/revoke/", {"user": colleague.email})
+    assert again.status_code == 404
+
+
+@pytest.mark.django_db
+def test_sharing_with_someone_unknown_or_yourself_is_a_clear_400(api, owner, project):
+    unknown = api.post(f"/api/projects/{project}/grants/share/", {"user": "nobody@example.com"})
+    assert unknown.status_code == 400
+    assert "nobody@example.com" in unknown.json()["detail"]
+    yourself = api.post(f"/api/projects/{project}/grants/share/", {"user": owner.email})
+    assert yourself.status_code == 400
+    both = api.post(f"/api/projects/{project}/grants/share/", {"user": owner.email, "team": "t"})
+    assert both.status_code == 400
+    bad_level = api.post(
+        f"/api/projects/{project}/grants/share/", {"user": owner.email, "level": "admin"}
+    )
+    assert bad_level.status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_team_grant_reaches_members_and_leaving_the_team_ends_it(client, owner, make_user, job):
+    member, outsider = make_user(), make_user()
+    team = Group.objects.create(name="Heat planning")
+    team.user_set.add(member)
+    share(job.esdl_model, find_grantee(team="Heat planning"), "view")
+    assert grants_of(job.esdl_model)[0].kind == "team"
+
+    client.force_login(member)
+    assert client.get(f"/jobs/{job.id}/").status_code == 200
+    client.force_login(outsider)
+    assert client.get(f"/jobs/{job.id}/").status_code == 404
+
+    team.user_set.remove(member)
+    client.force_login(member)
+    assert client.get(f"/jobs/{job.id}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_owner_shares_from_the_page_and_a_viewer_sees_no_edit_forms(
+    client, owner, make_user, job
+):
+    viewer = make_user()
+    model = job.esdl_model
+    client.force_login(owner)
+    page = client.get(f"/models/{model.pk}/").content.decode()
+    assert 'id="submit-form"' in page or "No worker is running" in page
+    response = client.post(
+        f"/sharing/model/{model.pk}/share/",
+        {"grantee_kind": "user", "who": viewer.email, "level": "view"},
+    )
+    assert response.status_code == 302
+    assert viewer.email in client.get(f"/models/{model.pk}/").content.decode()
+    refused = client.post(
+        f"/sharing/model/{model.pk}/share/", {"grantee_kind": "team", "who": "No such team"}
+    )
+    assert refused.status_code == 400
+    assert "No team named" in refused.content.decode()
+
+    client.force_login(viewer)
+    page = client.get(f"/models/{model.pk}/").content.decode()
+    assert 'id="submit-form"' not in page
+    assert "No worker is running" not in page
+    assert "You can view this" in page
+    assert client.post(f"/sharing/model/{model.pk}/revoke/").status_code == 403
+
+    client.force_login(owner)
+    client.post(
+        f"/sharing/model/{model.pk}/revoke/", {"grantee_kind": "user", "name": viewer.email}
+    )
+    client.force_login(viewer)
+    assert client.get(f"/models/{model.pk}/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_revoking_closes_the_viewers_open_job_page_at_once(client, owner, make_user):
+    viewer = make_user()
+    job = make_job(owner)
+    share(job, viewer, "view")
+    cookie = session_cookie(client, viewer)
+
+    async def scenario():
+        communicator, connected = await connect(job, cookie)
+        assert connected
+        await communicator.receive_json_from(timeout=5)
+        await revoke_async(job, viewer)
+        closed = await communicator.receive_output(timeout=5)
+        assert closed == {"type": "websocket.close", "code": 4403}
+
+    revoke_async = database_sync_to_async(revoke)
+    async_to_sync(scenario)()
+
+
+@pytest.mark.django_db
+def test_access_rules_follow_the_object_not_the_user_id(owner, make_user):
+    """Two owners' objects with the same primary keys in different tables do not mix."""
+    other = make_user()
+    mine = Project.objects.create(owner=owner, name="mine")
+    theirs = Project.objects.create(owner=other, name="theirs")
+    model = EsdlModel.objects.create(project=theirs, name="m", esdl="", size_bytes=0)
+    share(mine, other, "edit")
+
+    assert access_level(owner, theirs) is None
+    assert access_level(owner, model) is None
+    assert set(Project.objects.visible_to(other)) == {mine, theirs}
+    assert set(EsdlModel.objects.visible_to(owner)) == set()
