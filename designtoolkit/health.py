@@ -10,14 +10,18 @@ from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
 from apps.results.influx import influx_client
-from omotes.influx import InfluxError
+from omotes.influx import InfluxAuthError, InfluxError
 
 
 @dataclasses.dataclass
 class InfluxDB(HealthCheck):
+    """InfluxDB answers and accepts our credentials (``/ping`` needs none, so it would not tell)."""
+
     def run(self) -> None:
         try:
-            influx_client().ping()
+            influx_client().query("SHOW DATABASES")
+        except InfluxAuthError as exc:
+            raise ServiceUnavailable("InfluxDB refuses our credentials") from exc
         except InfluxError as exc:
             raise ServiceUnavailable("InfluxDB does not answer") from exc
 

@@ -11,6 +11,9 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from omotes.influx import DEV_PASSWORD as DEV_INFLUX_PASSWORD
+from omotes.influx import DEV_USERNAME as DEV_INFLUX_USERNAME
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -188,6 +191,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = ESDL_MAX_BYTES + 1024 * 1024
 
 # InfluxDB (v1 HTTP API): results live in one database per job, input profiles in their own.
 INFLUX_URL = env_str("OMOTES_INFLUX_URL", "http://127.0.0.1:8086")
+# The product's own InfluxDB account (an admin: it creates databases and the read-only users of
+# R22); the development defaults are the account scripts/setup.sh creates (omotes.influx).
+INFLUX_USERNAME = env_str("OMOTES_INFLUX_USERNAME", DEV_INFLUX_USERNAME)
+INFLUX_PASSWORD = env_str("OMOTES_INFLUX_PASSWORD", DEV_INFLUX_PASSWORD)
+# Where people outside reach InfluxDB with their read credentials (shown on the account page).
+INFLUX_PUBLIC_URL = env_str("DT_INFLUX_PUBLIC_URL", INFLUX_URL)
 INFLUX_PROFILES_DATABASE = env_str("DT_INFLUX_PROFILES_DB", "profiles")
 
 # RabbitMQ (Dramatiq); OMOTES_NAMESPACE (read by omotes.broker) prefixes the queue names.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -20,19 +20,44 @@ class InfluxError(RuntimeError):
     """InfluxDB answered with an error, or could not be reached."""
 
 
+class InfluxAuthError(InfluxError):
+    """InfluxDB refused the credentials (401) or the account lacks a privilege (403)."""
+
+
+#: The product's InfluxDB account on a development machine: ``scripts/setup.sh`` creates it (an
+#: admin, because workers create job databases) and turns authentication on. Production sets
+#: ``OMOTES_INFLUX_USERNAME`` and ``OMOTES_INFLUX_PASSWORD`` to an account of its own.
+DEV_USERNAME = "designtoolkit"
+DEV_PASSWORD = "designtoolkit-dev-only-password"
+
+
+def _env_username() -> str:
+    return os.environ.get("OMOTES_INFLUX_USERNAME", DEV_USERNAME)
+
+
+def _env_password() -> str:
+    return os.environ.get("OMOTES_INFLUX_PASSWORD", DEV_PASSWORD)
+
+
 @dataclass(frozen=True)
 class InfluxSettings:
+    """Where InfluxDB is and how to log in; credentials default to the environment's.
+
+    An empty username sends no credentials (an InfluxDB with authentication off); a server with
+    authentication off ignores credentials, so sending them is always safe.
+    """
+
     url: str = "http://127.0.0.1:8086"
-    username: str = ""
-    password: str = ""
+    username: str = field(default_factory=_env_username)
+    password: str = field(default_factory=_env_password, repr=False)
     timeout_s: float = 30.0
 
     @classmethod
     def from_env(cls, prefix: str = "OMOTES_INFLUX_") -> InfluxSettings:
         return cls(
             url=os.environ.get(f"{prefix}URL", cls.url),
-            username=os.environ.get(f"{prefix}USERNAME", ""),
-            password=os.environ.get(f"{prefix}PASSWORD", ""),
+            username=os.environ.get(f"{prefix}USERNAME", DEV_USERNAME),
+            password=os.environ.get(f"{prefix}PASSWORD", DEV_PASSWORD),
             timeout_s=float(os.environ.get(f"{prefix}TIMEOUT_S", cls.timeout_s)),
         )
 
@@ -114,6 +139,8 @@ class InfluxClient:
             )
         except requests.RequestException as exc:
             raise InfluxError(f"InfluxDB unreachable: {exc}") from exc
+        if response.status_code in (401, 403):
+            raise InfluxAuthError(_error_text(response))
         if response.status_code >= 400:
             raise InfluxError(_error_text(response))
         results = response.json().get("results", [])
@@ -159,6 +186,8 @@ class InfluxClient:
             )
         except requests.RequestException as exc:
             raise InfluxError(f"InfluxDB unreachable: {exc}") from exc
+        if response.status_code in (401, 403):
+            raise InfluxAuthError(_error_text(response))
         if response.status_code >= 300:
             raise InfluxError(_error_text(response))
 

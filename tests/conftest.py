@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from omotes import influx
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_ESDL = ROOT.parent / "shared" / "esdl"
 NAMESPACE = f"test{uuid.uuid4().hex[:8]}"
@@ -26,6 +28,10 @@ os.environ["OMOTES_NAMESPACE"] = NAMESPACE
 os.environ.setdefault("DT_INFLUX_PROFILES_DB", "test_profiles")
 os.environ.setdefault("DT_WORKER_TIMEOUT_S", "6")
 os.environ.setdefault("OMOTES_HEARTBEAT_S", "1")
+# InfluxDB runs with authentication on: the stack's processes get the product's account in their
+# environment (the development account of scripts/setup.sh unless the environment names another).
+os.environ.setdefault("OMOTES_INFLUX_USERNAME", influx.DEV_USERNAME)
+os.environ.setdefault("OMOTES_INFLUX_PASSWORD", influx.DEV_PASSWORD)
 
 
 class Stack:

@@ -11,10 +11,12 @@ from omotes.influx import InfluxClient, InfluxSettings
 
 @functools.cache
 def influx_client() -> InfluxClient:
-    """One client per process; credentials come from OMOTES_INFLUX_USERNAME/PASSWORD."""
-    env = InfluxSettings.from_env()
+    """One client per process, logged in as the product's account (settings.INFLUX_USERNAME)."""
     return InfluxClient(
         InfluxSettings(
-            url=settings.INFLUX_URL, username=env.username, password=env.password, timeout_s=60
+            url=settings.INFLUX_URL,
+            username=settings.INFLUX_USERNAME,
+            password=settings.INFLUX_PASSWORD,
+            timeout_s=60,
         )
     )
