@@ -49,12 +49,103 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
   $SUDO rabbitmq-server -detached
 fi
 wait_port 127.0.0.1 5672 RabbitMQ
-if ! curl -sf -o /dev/null http://127.0.0.1:8086/ping; then
+# InfluxDB runs with authentication on (deploy/influxdb.conf). The product logs in with
+# OMOTES_INFLUX_USERNAME / OMOTES_INFLUX_PASSWORD, an admin account (workers create job databases,
+# the web app creates read-only users); the defaults are the development account of
+# omotes/influx.py. The account is made before authentication is turned on: on a fresh server
+# InfluxDB accepts one unauthenticated CREATE USER for the first admin; on a server running with
+# authentication off (an older set-up, data kept) it is created, then influxd restarts with our
+# config. influxd is restarted too when deploy/influxdb.conf changed since it was started.
+INFLUX_URL=http://127.0.0.1:8086
+INFLUX_CONF="$ROOT/deploy/influxdb.conf"
+INFLUX_STATE=/var/lib/influxdb/designtoolkit  # pid and the config influxd was started with
+INFLUX_USER=${OMOTES_INFLUX_USERNAME:-designtoolkit}
+INFLUX_PASSWORD=${OMOTES_INFLUX_PASSWORD:-designtoolkit-dev-only-password}
+
+curl_cfg() {  # a string in curl's config syntax (keeps the password off the command line)
+  local s=${1//\\/\\\\}
+  printf '"%s"' "${s//\"/\\\"}"
+}
+influxql_string() {  # an InfluxQL string literal
+  local s=${1//\\/\\\\} q="'"
+  printf "'%s'" "${s//$q/\\$q}"
+}
+influxql_name() {  # an InfluxQL identifier
+  local s=${1//\\/\\\\}
+  printf '"%s"' "${s//\"/\\\"}"
+}
+influx_query() {  # auth|noauth STATEMENT: prints the answer, then the HTTP status on its own line
+  {
+    echo "url = $(curl_cfg "$INFLUX_URL/query")"
+    [ "$1" = auth ] && echo "user = $(curl_cfg "$INFLUX_USER:$INFLUX_PASSWORD")"
+    echo "data-urlencode = $(curl_cfg "q=$2")"
+  } | curl -s -X POST -w '\n%{http_code}' -K - || echo 000
+}
+influx_ok() {  # answer of influx_query: HTTP 200 and no statement error
+  [ "$(tail -n 1 <<<"$1")" = 200 ] && ! grep -q '"error"' <<<"$1"
+}
+influx_start() {
   log "starting InfluxDB"
-  $SUDO mkdir -p /var/lib/influxdb /var/log/influxdb
-  nohup influxd -config "$ROOT/deploy/influxdb.conf" >>/var/log/influxdb/designtoolkit.log 2>&1 &
-  for _ in $(seq 1 60); do curl -sf -o /dev/null http://127.0.0.1:8086/ping && break; sleep 1; done
-  curl -sf -o /dev/null http://127.0.0.1:8086/ping || { echo "InfluxDB did not start" >&2; exit 1; }
+  $SUDO mkdir -p /var/lib/influxdb /var/log/influxdb "$INFLUX_STATE"
+  nohup influxd -config "$INFLUX_CONF" >>/var/log/influxdb/designtoolkit.log 2>&1 &
+  echo $! | $SUDO tee "$INFLUX_STATE/pid" >/dev/null
+  $SUDO cp "$INFLUX_CONF" "$INFLUX_STATE/influxdb.conf"
+  for _ in $(seq 1 60); do curl -sf -o /dev/null "$INFLUX_URL/ping" && break; sleep 1; done
+  curl -sf -o /dev/null "$INFLUX_URL/ping" || { echo "InfluxDB did not start" >&2; exit 1; }
+}
+influx_stop() {  # only an influxd this script started (pid file, or our exact command line)
+  local pid=""
+  if [ -f "$INFLUX_STATE/pid" ] && grep -qs influxd "/proc/$(cat "$INFLUX_STATE/pid")/cmdline"; then
+    pid=$(cat "$INFLUX_STATE/pid")
+  else
+    pid=$(pgrep -xf "influxd -config $INFLUX_CONF" | head -n 1 || true)
+  fi
+  if [ -z "$pid" ]; then
+    echo "InfluxDB on $INFLUX_URL was not started by scripts/setup.sh: stop it, or set" \
+      "auth-enabled = true in its own config and restart it, then run this again" >&2
+    exit 1
+  fi
+  log "restarting InfluxDB (pid $pid) with $INFLUX_CONF"
+  $SUDO kill "$pid"
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$pid" 2>/dev/null; then echo "InfluxDB (pid $pid) did not stop" >&2; exit 1; fi
+}
+
+curl -sf -o /dev/null "$INFLUX_URL/ping" || influx_start
+user_sql="CREATE USER $(influxql_name "$INFLUX_USER") WITH PASSWORD $(influxql_string "$INFLUX_PASSWORD") WITH ALL PRIVILEGES"
+restart=no
+if influx_ok "$(influx_query noauth "SHOW DATABASES")"; then
+  # Authentication is off: (re)make the account as configured, then turn authentication on.
+  log "InfluxDB runs without authentication: creating account $INFLUX_USER, turning it on"
+  influx_query noauth "$user_sql" >/dev/null  # "user already exists" is fine: next two settle it
+  for statement in \
+    "SET PASSWORD FOR $(influxql_name "$INFLUX_USER") = $(influxql_string "$INFLUX_PASSWORD")" \
+    "GRANT ALL PRIVILEGES TO $(influxql_name "$INFLUX_USER")"; do
+    answer=$(influx_query noauth "$statement")
+    influx_ok "$answer" || { echo "InfluxDB: $statement failed: $answer" >&2; exit 1; }
+  done
+  restart=yes
+else
+  answer=$(influx_query auth "SHOW USERS")
+  if grep -q "create admin user first" <<<"$answer"; then
+    log "creating InfluxDB admin account $INFLUX_USER"
+    answer=$(influx_query noauth "$user_sql")
+    influx_ok "$answer" || { echo "InfluxDB: creating $INFLUX_USER failed: $answer" >&2; exit 1; }
+  elif ! influx_ok "$answer"; then
+    echo "InfluxDB refuses the account $INFLUX_USER (OMOTES_INFLUX_USERNAME/PASSWORD) or it is" \
+      "not an admin: $answer" >&2
+    exit 1
+  fi
+fi
+if ! cmp -s "$INFLUX_CONF" "$INFLUX_STATE/influxdb.conf"; then restart=yes; fi
+if [ "$restart" = yes ]; then
+  influx_stop
+  influx_start
+  influx_ok "$(influx_query auth "SHOW USERS")" || {
+    echo "InfluxDB refuses $INFLUX_USER after the restart" >&2; exit 1; }
+  ! influx_ok "$(influx_query noauth "SHOW DATABASES")" || {
+    echo "InfluxDB still answers without credentials: is auth-enabled on in $INFLUX_CONF?" >&2
+    exit 1; }
 fi
 
 if [ ! -x .venv/bin/python ]; then
