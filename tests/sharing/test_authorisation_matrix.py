@@ -1,0 +1,245 @@
+"""Every route, as every kind of user: the expected status, or the test fails.
+
+The routes come from the URL configuration itself, so a new page or API route is covered without
+editing this file, and a route with no entry in ``MATRIX`` (or a rule for a third-party group of
+routes) fails until someone decides who may reach it.
+
+The world: the owner's project P holds model M with a finished job J. ``viewer`` was granted view
+and ``editor`` edit on P; ``team`` is a member of a team granted view on M only; ``stranger`` has
+an account and no grant; ``anonymous`` is not logged in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from apps.jobs.models import Job
+from apps.models.models import EsdlModel, Project
+from apps.profiles.models import InputProfile, ProfileBinding
+from apps.sharing.services import share
+
+ROLES = ("owner", "team", "viewer", "editor", "stranger", "anonymous")
+LOGIN = "login"  # a page that sends an anonymous visitor to the login form
+
+
+def walk(patterns, prefix: str = "", namespace: str = ""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace or ""
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner or namespace)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name or ""
+            yield (
+                (f"{namespace}:{name}" if namespace and name else name),
+                prefix + str(pattern.pattern),
+            )
+
+
+def all_routes() -> dict[str, str]:
+    """Route name → pattern; format-suffix twins share their name and view."""
+    routes: dict[str, str] = {}
+    for name, route in walk(get_resolver().url_patterns):
+        routes.setdefault(name or route, route)
+    return routes
+
+
+def statuses(owner, team, viewer, editor, stranger, anonymous) -> dict[str, object]:
+    return dict(zip(ROLES, (owner, team, viewer, editor, stranger, anonymous), strict=True))
+
+
+def everyone(status, anonymous) -> dict[str, object]:
+    return statuses(status, status, status, status, status, anonymous)
+
+
+# Who may see what: the owner and the grantees of P see P, M and J; the team sees M and J only.
+SEE_PROJECT = statuses(200, 404, 200, 200, 404, LOGIN)
+SEE_MODEL = statuses(200, 200, 200, 200, 404, LOGIN)
+API_SEE_PROJECT = statuses(200, 404, 200, 200, 404, 401)
+API_SEE_MODEL = statuses(200, 200, 200, 200, 404, 401)
+
+
+@dataclass
+class Check:
+    method: str
+    expect: dict[str, object]
+    kwargs: dict[str, str] = field(default_factory=dict)  # "P", "M", "J", "B" name objects
+    data: dict = field(default_factory=dict)
+    json: bool = False
+
+
+MATRIX: dict[str, list[Check]] = {
+    "home": [Check("get", everyone(302, LOGIN))],
+    "projects:list": [Check("get", everyone(200, LOGIN))],
+    "projects:detail": [
+        Check("get", SEE_PROJECT, {"pk": "P"}),
+        # Upload with no file: a form error (400) for those who may upload, 403 for viewers.
+        Check("post", statuses(400, 404, 403, 400, 404, LOGIN), {"pk": "P"}),
+    ],
+    "models:detail": [Check("get", SEE_MODEL, {"pk": "M"})],
+    "jobs:list": [Check("get", everyone(200, LOGIN))],
+    "jobs:detail": [Check("get", SEE_MODEL, {"pk": "J"})],
+    "jobs:output-esdl": [Check("get", SEE_MODEL, {"pk": "J"})],
+    "jobs:cancel": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "J"})],
+    "jobs:delete": [Check("post", statuses(302, 403, 403, 403, 404, LOGIN), {"pk": "J"})],
+    "jobs:submit": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"model_pk": "M"})],
+    "profiles:binding-csv": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "B"})],
+    "sharing:share": [
+        Check("post", statuses(400, 403, 403, 403, 404, LOGIN), {"kind": "model", "pk": "M"}),
+        Check("post", statuses(400, 404, 403, 403, 404, LOGIN), {"kind": "project", "pk": "P"}),
+        Check("post", statuses(404, 404, 404, 404, 404, LOGIN), {"kind": "user", "pk": "1"}),
+    ],
+    "sharing:revoke": [
+        Check("post", statuses(400, 403, 403, 403, 404, LOGIN), {"kind": "job", "pk": "J"}),
+    ],
+    "api-root": [Check("get", everyone(200, 401))],
+    "api-schema": [Check("get", everyone(200, 401))],
+    "api-docs": [Check("get", everyone(200, 401))],
+    "api-workflows": [Check("get", everyone(200, 401))],
+    "project-list": [
+        Check("get", everyone(200, 401)),
+        Check("post", everyone(201, 401), data={"name": "New"}, json=True),
+    ],
+    "project-detail": [Check("get", API_SEE_PROJECT, {"pk": "P"})],
+    "project-grants": [Check("get", API_SEE_PROJECT, {"pk": "P"})],
+    "project-share": [Check("post", statuses(400, 404, 403, 403, 404, 401), {"pk": "P"})],
+    "project-revoke": [Check("post", statuses(400, 404, 403, 403, 404, 401), {"pk": "P"})],
+    "esdlmodel-list": [Check("get", everyone(200, 401)), Check("post", everyone(400, 401))],
+    "esdlmodel-detail": [Check("get", API_SEE_MODEL, {"pk": "M"})],
+    "esdlmodel-grants": [Check("get", API_SEE_MODEL, {"pk": "M"})],
+    "esdlmodel-share": [Check("post", statuses(400, 403, 403, 403, 404, 401), {"pk": "M"})],
+    "esdlmodel-revoke": [Check("post", statuses(400, 403, 403, 403, 404, 401), {"pk": "M"})],
+    "job-list": [Check("get", everyone(200, 401)), Check("post", everyone(400, 401))],
+    "job-detail": [
+        Check("get", API_SEE_MODEL, {"pk": "J"}),
+        Check("delete", statuses(204, 403, 403, 403, 404, 401), {"pk": "J"}),
+    ],
+    "job-cancel": [Check("post", statuses(409, 403, 403, 409, 404, 401), {"pk": "J"})],
+    "job-series": [Check("get", API_SEE_MODEL, {"pk": "J"})],
+    "job-series-data": [Check("get", statuses(400, 400, 400, 400, 404, 401), {"pk": "J"})],
+    "job-grants": [Check("get", API_SEE_MODEL, {"pk": "J"})],
+    "job-share": [Check("post", statuses(400, 403, 403, 403, 404, 401), {"pk": "J"})],
+    "job-revoke": [Check("post", statuses(400, 403, 403, 403, 404, 401), {"pk": "J"})],
+}
+
+# Third-party groups of routes, decided as a group.
+# The admin is for staff only: nobody in this world is staff, so all go to the admin login.
+ADMIN = [Check("get", everyone(302, 302))]
+ADMIN_LOGIN = [Check("get", everyone(200, LOGIN))]
+# allauth's pages are for signing in, out and up and managing one's own account: never an error,
+# never another user's data (they only ever act on the logged-in user).
+ALLAUTH_OK = (200, 301, 302, 400, 401, 404, 405)
+ALLAUTH = [Check("get", everyone(ALLAUTH_OK, ALLAUTH_OK))]
+# The health check shows service status only, the same for everyone (503 when a service is down).
+HEALTH = [Check("get", everyone((200, 500, 503), (200, 500, 503)))]
+
+
+def entry_for(name: str, route: str) -> list[Check] | None:
+    if name in MATRIX:
+        return MATRIX[name]
+    if name == "admin:login":
+        return ADMIN_LOGIN
+    if name.startswith("admin:") or route.startswith("admin/"):
+        return ADMIN
+    if route.startswith("accounts/"):
+        return ALLAUTH
+    if name == "health":
+        return HEALTH
+    return None
+
+
+@pytest.fixture
+def world(db) -> dict[str, object]:
+    users = {
+        role: get_user_model().objects.create(username=f"{role}@x.org", email=f"{role}@x.org")
+        for role in ROLES[:-1]
+    }
+    project = Project.objects.create(owner=users["owner"], name="P")
+    model = EsdlModel.objects.create(project=project, name="M", esdl="", size_bytes=0)
+    job = Job.objects.create(
+        owner=users["owner"],
+        esdl_model=model,
+        workflow="simulator",
+        esdl="",
+        time_limit_s=60,
+        status=Job.Status.SUCCEEDED,
+        output_esdl="<esdl/>",
+    )
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    profile = InputProfile.objects.create(
+        owner=users["owner"], name="p", source="standard", start=now, end=now, points=1, peak_w=1
+    )
+    binding = ProfileBinding.objects.create(
+        esdl_model=model, esdl_profile_id="x", original="x", profile=profile
+    )
+    team = Group.objects.create(name="Team")
+    team.user_set.add(users["team"])
+    share(model, team, "view")
+    share(project, users["viewer"], "view")
+    share(project, users["editor"], "edit")
+    return {"users": users, "P": project.pk, "M": model.pk, "J": job.pk, "B": binding.pk}
+
+
+def url_for(name: str, route: str, check: Check, world) -> str:
+    if name in MATRIX:
+        kwargs = {key: str(world.get(value, value)) for key, value in check.kwargs.items()}
+        return reverse(name, kwargs=kwargs)
+    # Third-party routes: every parameter filled with a harmless value, regex syntax dropped.
+    path = re.sub(r"<[^>]+>", "1", re.sub(r"\(\?P<[^>]+>[^)]*\)", "1", route))
+    return "/" + re.sub(r"[\^$?*+()|\\]", "", path)
+
+
+ROUTES = all_routes()
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Undo whatever one request changed (the test itself runs inside a transaction)."""
+    savepoint = transaction.savepoint()
+    try:
+        yield
+    finally:
+        transaction.savepoint_rollback(savepoint)
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_route_as_every_role(name: str, world) -> None:
+    route = ROUTES[name]
+    checks = entry_for(name, route)
+    assert checks is not None, f"route {name!r} ({route}) has no entry in the authorisation matrix"
+    for check in checks:
+        for role in ROLES:
+            # A fresh world per role: a successful delete or cancel must not change what the
+            # next role meets.
+            with rolled_back():
+                client = Client()
+                if role != "anonymous":
+                    client.force_login(world["users"][role])
+                url = url_for(name, route, check, world)
+                send = getattr(client, check.method)
+                if check.json:
+                    response = send(url, check.data, content_type="application/json")
+                else:
+                    response = send(url, check.data)
+                expected = check.expect[role]
+                where = f"{check.method.upper()} {url} as {role}"
+                if expected == LOGIN:
+                    assert response.status_code == 302, f"{where}: {response.status_code}"
+                    assert response["Location"].startswith("/accounts/login/"), where
+                elif isinstance(expected, tuple):
+                    assert response.status_code in expected, f"{where}: {response.status_code}"
+                else:
+                    assert response.status_code == expected, (
+                        f"{where}: {response.status_code}, expected {expected}: "
+                        f"{response.content[:300]!r}"
+                    )
