@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
 from apps.sharing.services import find_grantee, require_owner, revoke, share
+from apps.sharing.teams import add_member, create_team, remove_member, require_manager, teams_of
 
 SHARED_KINDS = {"project": Project, "model": EsdlModel, "job": Job}
 
@@ -56,3 +57,51 @@ def revoke_object(request, kind: str, pk: str):
     if revoke(obj, grantee):
         messages.success(request, f"{name} no longer has access.")
     return redirect(obj)
+
+
+def team_list(request):
+    """The teams the user is in; anyone may start a team (and manages it)."""
+    if request.method == "POST":
+        try:
+            team = create_team(request.user, request.POST.get("name", ""))
+        except ValidationError as exc:
+            return render(
+                request,
+                "sharing/team_list.html",
+                {"teams": teams_of(request.user), "errors": exc.messages},
+                status=400,
+            )
+        messages.success(request, f"Team {team.name} created.")
+        return redirect(team)
+    return render(request, "sharing/team_list.html", {"teams": teams_of(request.user)})
+
+
+def team_detail(request, pk: int):
+    team = get_object_or_404(teams_of(request.user), pk=pk)
+    errors: list[str] = []
+    if request.method == "POST":
+        require_manager(request.user, team)
+        try:
+            if "remove" in request.POST:
+                remove_member(team, get_object_or_404(team.user_set, pk=request.POST["remove"]))
+            else:
+                add_member(
+                    team, request.POST.get("email", ""), manager=request.POST.get("manager") == "on"
+                )
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            return redirect(team)
+    manager_ids = set(team.managers.values_list("user_id", flat=True))
+    members = [(member, member.pk in manager_ids) for member in team.user_set.order_by("email")]
+    return render(
+        request,
+        "sharing/team_detail.html",
+        {
+            "team": team,
+            "members": members,
+            "manages": request.user.pk in manager_ids,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )

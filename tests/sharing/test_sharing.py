@@ -220,3 +220,31 @@ def test_access_rules_follow_the_object_not_the_user_id(owner, make_user):
     assert access_level(owner, model) is None
     assert set(Project.objects.visible_to(other)) == {mine, theirs}
     assert set(EsdlModel.objects.visible_to(owner)) == set()
+
+
+@pytest.mark.django_db
+def test_a_user_starts_a_team_adds_a_colleague_and_shares_with_it(client, owner, make_user, job):
+    colleague, outsider = make_user(), make_user()
+    client.force_login(owner)
+    created = client.post("/sharing/teams/", {"name": "District heating"})
+    team_url = created["Location"]
+    assert client.post("/sharing/teams/", {"name": "district heating"}).status_code == 400
+    client.post(team_url, {"email": colleague.email})
+    client.post(
+        f"/sharing/project/{job.esdl_model.project.pk}/share/",
+        {"grantee_kind": "team", "who": "District heating", "level": "view"},
+    )
+
+    client.force_login(colleague)
+    assert client.get(f"/jobs/{job.id}/").status_code == 200
+    assert "District heating" in client.get("/sharing/teams/").content.decode()
+    # A member who is no manager cannot change the team; an outsider does not see it.
+    assert client.post(team_url, {"email": outsider.email}).status_code == 403
+    client.force_login(outsider)
+    assert client.get(team_url).status_code == 404
+
+    client.force_login(owner)
+    assert client.post(team_url, {"remove": owner.pk}).status_code == 400  # last manager
+    client.post(team_url, {"remove": colleague.pk})
+    client.force_login(colleague)
+    assert client.get(f"/jobs/{job.id}/").status_code == 404
