@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.profiles",
     "apps.jobs",
     "apps.results",
+    "apps.influxaccess",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,7 @@ urlpatterns = [
     path("models/", include("apps.models.urls")),
     path("jobs/", include("apps.jobs.urls")),
     path("profiles/", include("apps.profiles.urls")),
+    path("account/influx/", include("apps.influxaccess.urls")),
     path("api/workflows/", WorkflowListView.as_view(), name="api-workflows"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

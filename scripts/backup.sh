@@ -9,5 +9,7 @@ DEST=${1:-var/backups/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$DEST"
 pg_dump -h "${DT_DB_HOST:-127.0.0.1}" -U "${DT_DB_USER:-postgres}" -Fc \
   -f "$DEST/postgres.dump" "${DT_DB_NAME:-designtoolkit}"
+# The backup service (RPC on 127.0.0.1:8088) needs no InfluxDB credentials. A portable backup holds
+# the databases, not InfluxDB's users: restore.sh puts read grants back (manage.py sync_influx_grants).
 influxd backup -portable -host 127.0.0.1:8088 "$DEST/influxdb" >/dev/null
 echo "$DEST"

@@ -14,3 +14,6 @@ if [ -d "$SRC/influxdb" ]; then
 fi
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py requeue_after_restore
+# Restored job databases come back without grants; on a new server the InfluxDB users of read
+# credentials are gone too (their owners create new ones on the account page).
+.venv/bin/python manage.py sync_influx_grants --forget-missing

@@ -25,12 +25,16 @@ start dispatcher $PY manage.py run_dispatcher
 start events $PY manage.py run_events_consumer
 start worker $PY -m omotes.worker --workflows simulator
 start worker-sequences $PY -m omotes.worker --workflows simulate_kpis,kpis
+# Safety net for InfluxDB read grants (signals keep them in step; this heals a missed one).
+start influx-grants bash -c "while :; do $PY manage.py sync_influx_grants --quiet; sleep 600; done"
 
 cat <<MSG
 
   Design Toolkit is running at http://127.0.0.1:$PORT/
   Log in as demo@example.com / demo-password-2026
   API docs: http://127.0.0.1:$PORT/api/docs/   health: http://127.0.0.1:$PORT/health/
+  InfluxDB: ${OMOTES_INFLUX_URL:-http://127.0.0.1:8086} (authentication on; the product logs in as
+  ${OMOTES_INFLUX_USERNAME:-designtoolkit}; read credentials for people: account page)
 
 MSG
 wait
