@@ -99,6 +99,15 @@ MATRIX: dict[str, list[Check]] = {
         Check("post", statuses(400, 404, 403, 403, 404, LOGIN), {"kind": "project", "pk": "P"}),
         Check("post", statuses(404, 404, 404, 404, 404, LOGIN), {"kind": "user", "pk": "1"}),
     ],
+    "sharing:teams": [
+        Check("get", everyone(200, LOGIN)),
+        Check("post", everyone(400, LOGIN)),  # a team needs a name
+    ],
+    # Only members see a team; only its managers (none in this world) change it.
+    "sharing:team": [
+        Check("get", statuses(404, 200, 404, 404, 404, LOGIN), {"pk": "T"}),
+        Check("post", statuses(404, 403, 404, 404, 404, LOGIN), {"pk": "T"}),
+    ],
     "sharing:revoke": [
         Check("post", statuses(400, 403, 403, 403, 404, LOGIN), {"kind": "job", "pk": "J"}),
     ],
@@ -187,7 +196,14 @@ def world(db) -> dict[str, object]:
     share(model, team, "view")
     share(project, users["viewer"], "view")
     share(project, users["editor"], "edit")
-    return {"users": users, "P": project.pk, "M": model.pk, "J": job.pk, "B": binding.pk}
+    return {
+        "users": users,
+        "P": project.pk,
+        "M": model.pk,
+        "J": job.pk,
+        "B": binding.pk,
+        "T": team.pk,
+    }
 
 
 def url_for(name: str, route: str, check: Check, world) -> str:
