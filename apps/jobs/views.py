@@ -36,7 +36,7 @@ def submit(request, model_pk: int):
 def job_list(request):
     jobs = (
         Job.objects.visible_to(request.user)
-        .select_related("esdl_model")
+        .select_related("esdl_model", "owner")
         .defer("esdl", "output_esdl")[:200]
     )
     return render(request, "jobs/job_list.html", {"jobs": jobs})

@@ -13,7 +13,7 @@ from apps.sharing.services import require_edit
 
 
 def project_list(request):
-    projects = Project.objects.visible_to(request.user)
+    projects = Project.objects.visible_to(request.user).select_related("owner")
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         project = form.save(commit=False)
@@ -62,7 +62,7 @@ def model_detail(request, pk: int):
             "summary": esdl_model.summary,
             "bindings": esdl_model.profile_bindings.select_related("profile"),
             "workflows": workflows,
-            "jobs": esdl_model.jobs.defer("esdl", "output_esdl")[:50],
+            "jobs": esdl_model.jobs.select_related("owner").defer("esdl", "output_esdl")[:50],
             "csv_form": ProfileCsvForm(),
         },
     )
