@@ -1,7 +1,12 @@
-"""Write a simulator's output to the job's InfluxDB database and reference it from the output ESDL.
+"""Write a workflow's output to the job's InfluxDB database and reference it from the output ESDL.
 
-Schema, chosen so that 1,000 assets x 10 quantities x 8,760 hours stays cheap to write and to read:
+Schema, chosen so that 1,000 assets x 10 quantities x 8,760 hours (87.6 M values) stays cheap to
+write and to read:
 
+- one database per job, created with one shard for all time (:data:`JOB_SHARD_DURATION`)
+  instead of InfluxDB's weekly shards: a simulated year would otherwise be 53 shards, each with
+  its own index and TSM files, blocks of at most 168 points per series, and every write batch
+  (5,000 hours of one asset) touching 30 of them;
 - measurement = the asset's ESDL class name (``HeatingDemand``, ``Pipe``, ``GenericProducer``...);
   a few measurements per job instead of one per carrier keeps the series index small and lets the
   frontend ask "all pipes' heat loss" in one query;
@@ -10,16 +15,24 @@ Schema, chosen so that 1,000 assets x 10 quantities x 8,760 hours stays cheap to
   are called ``<PortName>.<quantity>``, asset-level ones (heat demand, heat loss, velocity...) keep
   their plain name.
 
-So every (asset, time step) is one line holding all of that asset's fields, which is ~10x fewer
-lines (and HTTP bytes) than one line per value. Lines are built from numpy arrays per asset with
-one ``str.format`` call per row; rows holding NaN or infinity fall back to
-:func:`omotes.influx.encode_line`, which drops such values (InfluxDB cannot store them).
+So every (asset, time step) is one line holding all of that asset's fields, ~10x fewer lines
+(and HTTP bytes, and parsing in InfluxDB) than one line per value. Encoding is column-wise: each
+column's floats become text in one C call (ujson's shortest round-trip form, made identical to
+``repr``), then one ``str.format`` per line splices names, values and the timestamp. Rows holding
+NaN or infinity go through :func:`omotes.influx.encode_line`, which drops such values (InfluxDB
+cannot store them). Batches of :data:`BATCH_LINES` lines go out on :data:`WRITERS` concurrent
+HTTP connections while the next asset is encoded. Measured on this 2-core machine: see
+``bench/README.md`` (``ingest.py``).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+import re
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -40,7 +53,19 @@ from omotes.influx import (
 )
 from omotes.workflows.base import SeriesDescription, WorkflowError
 
+try:  # C float formatting; installed with the web stack (autobahn). Without it: repr().
+    import ujson
+except ImportError:  # pragma: no cover - depends on the environment
+    ujson = None
+
 logger = logging.getLogger(__name__)
+
+#: Shard group duration of a job database: one shard for any period from 1970 to 2161.
+JOB_SHARD_DURATION = "10000w"
+#: Lines per HTTP write (one line = one asset and time step, all its fields). Measured on
+#: InfluxDB 1.6.7 here: 5,000 lines (~1.7 MB) beat 10,000 and 20,000; 2 connections beat 1 and 4.
+BATCH_LINES = 5_000
+WRITERS = 2
 
 #: Quantities the simulator reports on every port; stored as ``<PortName>.<quantity>``.
 PORT_QUANTITIES: frozenset[str] = frozenset({"mass_flow", "pressure", "temperature", "volume_flow"})
@@ -189,12 +214,28 @@ def plan_outputs(
     return list(outputs.values())
 
 
-def _asset_lines(output: _AssetOutput, values: np.ndarray, timestamps: list[int]) -> Iterator[str]:
-    """Line protocol for one asset: one line per time step with all of its fields.
+_NEG_EXPONENT = re.compile(r"e-(\d)(?!\d)")
 
-    ``values`` is (steps x fields). Fully finite rows use a precomputed template (same text as
-    ``encode_line`` would produce); other rows go through ``encode_line``, which drops NaN/inf.
+
+def _float_texts(column: list[float]) -> list[str]:
+    """``repr`` of each float, made in C when ujson is there.
+
+    ujson (double-conversion) writes the same shortest round-trip digits as ``repr`` and only
+    pads negative exponents differently (``1e-7`` for ``1e-07``), which is put right here, so
+    the text is the same with or without it. NaN and infinity come out as ``NaN``/``Infinity``;
+    callers replace rows holding them.
     """
+    if not column:
+        return []
+    if ujson is None:
+        return list(map(repr, column))
+    text = ujson.dumps(column)[1:-1]
+    if "e-" in text:
+        text = _NEG_EXPONENT.sub(r"e-0\1", text)
+    return text.split(",")
+
+
+def _line_template(output: _AssetOutput) -> tuple[str, dict[str, str], list[str]]:
     tags = {"asset_id": str(output.asset.id), "asset_name": str(output.asset.name or "")}
     names = [c.field for c in output.columns]
     tag_text = "".join(
@@ -203,21 +244,34 @@ def _asset_lines(output: _AssetOutput, values: np.ndarray, timestamps: list[int]
     head = f"{_escape_measurement(output.measurement)}{tag_text} "
     template = (
         _brace_safe(head)
-        + ",".join(_brace_safe(_escape_key(name)) + "={!r}" for name in names)
+        + ",".join(_brace_safe(_escape_key(name)) + "={}" for name in names)
         + " {}"
     )
-    finite_rows = np.isfinite(values).all(axis=1)
-    rows = values.tolist()
-    fmt = template.format
-    for i, row in enumerate(rows):
-        if finite_rows[i]:
-            yield fmt(*row, timestamps[i])
-        else:
-            line = encode_line(
-                output.measurement, tags, dict(zip(names, row, strict=True)), timestamps[i]
-            )
-            if line is not None:
-                yield line
+    return template, tags, names
+
+
+def encode_asset(output: _AssetOutput, values: np.ndarray, stamps: Sequence[str]) -> list[str]:
+    """Line protocol for one asset: one line per time step with all of its fields.
+
+    ``values`` is (steps x fields) float64, ``stamps`` the epoch seconds of each step as text.
+    Rows holding NaN/inf are encoded by ``encode_line`` (which drops those values, and the whole
+    line when none is left), so every line is what ``encode_line`` would write.
+    """
+    template, tags, names = _line_template(output)
+    columns = [_float_texts(column) for column in values.T.tolist()]
+    lines: list[str | None] = list(map(template.format, *columns, stamps))
+    finite = np.isfinite(values).all(axis=1)
+    if not finite.all():
+        for i in np.flatnonzero(~finite).tolist():
+            row = dict(zip(names, values[i].tolist(), strict=True))
+            lines[i] = encode_line(output.measurement, tags, row, int(stamps[i]))
+        return [line for line in lines if line is not None]
+    return lines  # type: ignore[return-value]  # no None without non-finite rows
+
+
+def _asset_lines(output: _AssetOutput, values: np.ndarray, timestamps: list[int]) -> Iterator[str]:
+    """:func:`encode_asset` with integer timestamps (kept for callers and tests)."""
+    return iter(encode_asset(output, values, [str(t) for t in timestamps]))
 
 
 def _brace_safe(text: str) -> str:
@@ -237,76 +291,124 @@ def _describe(output: _AssetOutput, column: _Column, points: int) -> SeriesDescr
     )
 
 
-def write_pipelined(
-    client: InfluxClient, database: str, lines: Iterable[str], batch_size: int = 20_000
-) -> int:
-    """``client.write_lines`` with encoding and writing overlapped; returns the lines written.
-
-    One batch is sent by a helper thread while the caller's thread encodes the next one. Most of
-    the time of a large write is spent waiting for InfluxDB to ingest a batch (measured: ~2/3),
-    and the HTTP call releases the GIL, so this hides the encoding time almost completely. Only
-    one request is in flight at a time, so the client's session is never used concurrently.
-    """
-    written = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="influx-write") as pool:
-        pending: Future[int] | None = None
-        batch: list[str] = []
-        for line in lines:
-            batch.append(line)
+def _batches(blocks: Iterable[list[str]], batch_size: int) -> Iterator[list[str]]:
+    """Re-cut blocks of lines (e.g. one asset each) into batches of ``batch_size`` lines."""
+    batch: list[str] = []
+    for block in blocks:
+        position = 0
+        while position < len(block):
+            take = block[position : position + batch_size - len(batch)]
+            batch.extend(take)
+            position += len(take)
             if len(batch) >= batch_size:
-                if pending is not None:
-                    written += pending.result()
-                pending = pool.submit(client.write_lines, database, batch, batch_size)
+                yield batch
                 batch = []
-        if pending is not None:
-            written += pending.result()
-        if batch:
-            written += client.write_lines(database, batch, batch_size)
+    if batch:
+        yield batch
+
+
+def write_batches(
+    client: InfluxClient,
+    database: str,
+    batches: Iterable[list[str]],
+    writers: int = WRITERS,
+    compress: bool = False,
+) -> int:
+    """Send batches of lines on ``writers`` concurrent connections; returns the lines written.
+
+    The caller's thread produces (encodes) the next batch while up to ``writers`` requests are in
+    flight: most of a large write is InfluxDB ingesting, and the HTTP calls release the GIL, so
+    encoding hides behind it. Each writer thread has its own client (a ``requests`` session is
+    not for concurrent use). At most ``writers + 1`` batches are held in memory.
+    """
+    local = threading.local()
+
+    def send(batch: list[str]) -> int:
+        own = getattr(local, "client", None)
+        if own is None:
+            own = local.client = InfluxClient(client.settings)
+        own.write_body(database, "\n".join(batch).encode("utf-8"), compress=compress)
+        return len(batch)
+
+    written = 0
+    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="influx-write") as pool:
+        pending: deque[Future[int]] = deque()
+        try:
+            for batch in batches:
+                if len(pending) >= writers:
+                    written += pending.popleft().result()
+                pending.append(pool.submit(send, batch))
+            while pending:
+                written += pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
     return written
 
 
-def write_results(
-    energy_system: esdl.EnergySystem | EnergySystemHandler,
-    frame: pd.DataFrame,
+def write_pipelined(
+    client: InfluxClient,
+    database: str,
+    lines: Iterable[str],
+    batch_size: int = BATCH_LINES,
+    writers: int = WRITERS,
+) -> int:
+    """Write lines in batches of ``batch_size``, encoding and writing overlapped (see
+    :func:`write_batches`); returns the lines written."""
+    iterator = iter(lines)
+    chunks = iter(lambda: list(itertools.islice(iterator, batch_size)), [])
+    return write_batches(client, database, chunks, writers)
+
+
+def write_outputs(
+    outputs: Sequence[_AssetOutput],
+    values_of: Callable[[_AssetOutput], np.ndarray],
     start: datetime,
     timestep_s: int,
+    steps: int,
     client: InfluxClient,
     database: str,
     *,
     add_profiles: bool = True,
+    on_asset: Callable[[int], None] | None = None,
 ) -> list[SeriesDescription]:
-    """Write the simulator output to ``database`` and (optionally) reference it from the ESDL.
+    """Write each planned asset's values to ``database``; the core of :func:`write_results`.
 
-    Row ``i`` of ``frame`` is ``start + i * timestep_s``; ``start`` must be timezone-aware. The
-    database is created first (a no-op if it exists). Returns one :class:`SeriesDescription`
-    per series with at least one finite value. With ``add_profiles`` an ``esdl.InfluxDBProfile``
-    per series is appended to the port the value belongs to (asset-level quantities: the asset's
-    first port), so the output ESDL is self-describing.
+    ``values_of(output)`` returns that asset's (steps x len(output.columns)) float block; it is
+    called once per asset, in order, so a workflow can compute values as they are written and
+    memory stays at one asset's worth. Row ``i`` is ``start + i * timestep_s`` (``start``
+    timezone-aware). The database is created first (a no-op if it exists) with one shard for all
+    time. Returns one :class:`SeriesDescription` per series with at least one finite value; with
+    ``add_profiles`` an ``esdl.InfluxDBProfile`` per series is appended to the port the value
+    belongs to (asset-level quantities: the asset's first port). ``on_asset(done)`` is called
+    after each asset is encoded (for progress).
     """
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
-    outputs = plan_outputs(energy_system, list(frame.columns))
-    steps = len(frame.index)
     start_s = int(start.timestamp())
-    timestamps = [start_s + i * int(timestep_s) for i in range(steps)]
+    stamps = [str(start_s + i * int(timestep_s)) for i in range(steps)]
     end = start + timedelta(seconds=int(timestep_s) * max(steps - 1, 0))
 
-    client.create_database(database)
-    positions = {column: i for i, column in enumerate(frame.columns)}
+    client.create_database(database, shard_duration=JOB_SHARD_DURATION)
     series: list[SeriesDescription] = []
 
-    def lines() -> Iterator[str]:
-        # One asset's (steps x fields) block at a time, so memory stays at one asset's worth.
-        for output in outputs:
-            block = frame.iloc[:, [positions[c.column] for c in output.columns]]
-            values = block.to_numpy(dtype=np.float64, na_value=np.nan)
+    def blocks() -> Iterator[list[str]]:
+        for done, output in enumerate(outputs, start=1):
+            values = np.asarray(values_of(output), dtype=np.float64)
+            if values.shape != (steps, len(output.columns)):
+                raise ValueError(
+                    f"values of {output.asset.id}: shape {values.shape}, "
+                    f"expected {(steps, len(output.columns))}"
+                )
             finite_counts = np.isfinite(values).sum(axis=0).tolist()
             for column, points in zip(output.columns, finite_counts, strict=True):
                 if points:
                     series.append(_describe(output, column, int(points)))
-            yield from _asset_lines(output, values, timestamps)
+            yield encode_asset(output, values, stamps)
+            if on_asset is not None:
+                on_asset(done)
 
-    written = write_pipelined(client, database, lines())
+    written = write_batches(client, database, _batches(blocks(), BATCH_LINES))
     logger.info(
         "Wrote %d lines (%d series, %d assets) to %s", written, len(series), len(outputs), database
     )
@@ -321,6 +423,42 @@ def write_results(
                         output_profile(client, database, description, start, end)
                     )
     return series
+
+
+def write_results(
+    energy_system: esdl.EnergySystem | EnergySystemHandler,
+    frame: pd.DataFrame,
+    start: datetime,
+    timestep_s: int,
+    client: InfluxClient,
+    database: str,
+    *,
+    add_profiles: bool = True,
+) -> list[SeriesDescription]:
+    """Write the simulator output to ``database`` and (optionally) reference it from the ESDL.
+
+    ``frame``'s columns are the simulator's ``(port_id, quantity)`` pairs; row ``i`` is
+    ``start + i * timestep_s`` (``start`` timezone-aware). See :func:`write_outputs`.
+    """
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    outputs = plan_outputs(energy_system, list(frame.columns))
+    positions = {column: i for i, column in enumerate(frame.columns)}
+
+    def values_of(output: _AssetOutput) -> np.ndarray:
+        block = frame.iloc[:, [positions[c.column] for c in output.columns]]
+        return block.to_numpy(dtype=np.float64, na_value=np.nan)
+
+    return write_outputs(
+        outputs,
+        values_of,
+        start,
+        timestep_s,
+        len(frame.index),
+        client,
+        database,
+        add_profiles=add_profiles,
+    )
 
 
 def output_profile(

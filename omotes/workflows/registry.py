@@ -16,6 +16,7 @@ from omotes.workflows.base import Workflow
 BUILT_IN = {
     "simulator": "omotes.workflows.simulator:workflow",
     "sleeper": "omotes.workflows.examples:sleeper",
+    "synthetic": "omotes.workflows.synthetic:workflow",
     "kpis": "omotes.workflows.kpis:workflow",
     "simulate_kpis": "omotes.workflows.sequence:simulate_and_kpis",
 }
