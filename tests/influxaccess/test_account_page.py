@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
+import subprocess
 
 import pytest
 from django.template import RequestContext, Template
@@ -10,7 +13,7 @@ from django.test import RequestFactory
 
 from apps.influxaccess.models import InfluxCredential
 from apps.results.influx import influx_client
-from omotes.influx import InfluxAuthError, InfluxClient, InfluxSettings
+from omotes.influx import InfluxAuthError, InfluxClient, InfluxSettings, encode_line
 from tests.jobs.test_progress_websocket import make_job
 
 
@@ -88,3 +91,23 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 
     assert response.status_code == 302 and "/accounts/login/" in response.url
     assert not InfluxCredential.objects.exists()
+
+
+def test_the_curl_example_on_the_page_returns_the_jobs_points(client, owner):
+    job = make_job(owner)
+    job.series = [{"measurement": "HeatingDemand", "field": "heat_demand", "asset_id": "hd 1"}]
+    job.save()
+    admin = influx_client()
+    admin.create_database(job.database)
+    admin.write_lines(
+        job.database, [encode_line("HeatingDemand", {"asset_id": "hd 1"}, {"heat_demand": 5.0}, 60)]
+    )
+    client.force_login(owner)
+    page = client.post("/account/influx/create/").content.decode()
+    command = html.unescape(re.search(r'<pre id="influx-example">(.*?)</pre>', page, re.S).group(1))
+
+    run = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=30)
+
+    assert run.returncode == 0, run.stderr
+    [series] = json.loads(run.stdout)["results"][0]["series"]
+    assert series["values"] == [[60, 5.0]] or series["values"] == [["1970-01-01T00:01:00Z", 5.0]]
