@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "apps.profiles",
     "apps.jobs",
     "apps.results",
+    "apps.comparison",
+    "apps.retention",
     "apps.influxaccess",
 ]
 

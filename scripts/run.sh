@@ -27,6 +27,7 @@ start worker $PY -m omotes.worker --workflows simulator
 start worker-sequences $PY -m omotes.worker --workflows simulate_kpis,kpis
 # Safety net for InfluxDB read grants (signals keep them in step; this heals a missed one).
 start influx-grants bash -c "while :; do $PY manage.py sync_influx_grants --quiet; sleep 600; done"
+start retention $PY manage.py apply_retention --loop  # the operator's retention policy (admin)
 
 cat <<MSG
 

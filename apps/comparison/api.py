@@ -1,0 +1,261 @@
+"""REST API of comparisons: one series across jobs (JSON or CSV), its options, and KPI tables.
+
+Every job is looked up among the jobs the user may see (404 otherwise, for any of them); bad
+parameters answer 400 with a ``detail`` message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.comparison.kpis import kpi_table
+from apps.comparison.services import (
+    MAX_JOBS,
+    Chart,
+    ComparisonError,
+    chart_csv,
+    compare_series,
+    jobs_for,
+    series_options,
+)
+from apps.jobs.models import Job
+from apps.results.reduction import MAX_WIDTH_PX, MIN_WIDTH_PX
+from apps.results.services import SeriesNotFound
+
+#: Latest time a query may name (InfluxDB keeps nanoseconds in an int64: up to 2262).
+MAX_EPOCH_S = 9_000_000_000
+
+
+class BadRequest(APIException):
+    """400 with ``{"detail": message}``, like every other error of the API."""
+
+    status_code = 400
+    default_code = "invalid"
+
+
+class JobsQuerySerializer(serializers.Serializer):
+    jobs = serializers.ListField(
+        child=serializers.UUIDField(),
+        min_length=1,
+        max_length=MAX_JOBS,
+        help_text="Job ids (repeat the parameter), succeeded jobs the user may see",
+    )
+
+
+class SeriesQuerySerializer(JobsQuerySerializer):
+    asset_id = serializers.CharField(max_length=200)
+    field = serializers.CharField(max_length=200, help_text="quantity, e.g. heat_supplied")
+    start = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_EPOCH_S, help_text="epoch seconds (UTC)"
+    )
+    end = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_EPOCH_S, help_text="epoch seconds (UTC)"
+    )
+    width = serializers.IntegerField(
+        required=False,
+        default=1000,
+        min_value=MIN_WIDTH_PX,
+        max_value=MAX_WIDTH_PX,
+        help_text="chart width in pixels: above two points per pixel the series are reduced",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "start" in attrs and "end" in attrs and attrs["start"] >= attrs["end"]:
+            raise serializers.ValidationError("start must be before end.")
+        return attrs
+
+
+class KpiQuerySerializer(JobsQuerySerializer):
+    baseline = serializers.UUIDField(
+        required=False, help_text="the job differences are taken to (default: the first)"
+    )
+
+
+class ChartSeriesSerializer(serializers.Serializer):
+    job = serializers.UUIDField(source="job.pk")
+    label = serializers.CharField()
+    model = serializers.IntegerField(source="job.esdl_model_id")
+    asset_name = serializers.CharField()
+    missing = serializers.BooleanField(help_text="the job has no such series")
+    values = serializers.ListField(
+        child=serializers.FloatField(allow_null=True),
+        allow_null=True,
+        help_text="full resolution: one value per x (null where the job has none)",
+    )
+    min = serializers.ListField(
+        source="minimum",
+        child=serializers.FloatField(allow_null=True),
+        allow_null=True,
+        help_text="reduced: the minimum of each bucket",
+    )
+    max = serializers.ListField(
+        source="maximum",
+        child=serializers.FloatField(allow_null=True),
+        allow_null=True,
+        help_text="reduced: the maximum of each bucket",
+    )
+
+
+class ChartSerializer(serializers.Serializer):
+    asset_id = serializers.CharField()
+    field = serializers.CharField()
+    unit = serializers.CharField()
+    start = serializers.IntegerField(source="start_s", allow_null=True)
+    end = serializers.IntegerField(source="end_s", allow_null=True)
+    width = serializers.IntegerField()
+    reduced = serializers.BooleanField(help_text="min/max per bucket instead of every point")
+    bucket_s = serializers.IntegerField(allow_null=True, help_text="bucket length when reduced")
+    x = serializers.ListField(
+        child=serializers.IntegerField(), help_text="epoch seconds: points, or bucket starts"
+    )
+    series = ChartSeriesSerializer(many=True)
+
+
+class AssetFieldSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    unit = serializers.CharField()
+
+
+class AssetOptionSerializer(serializers.Serializer):
+    asset_id = serializers.CharField()
+    asset_name = serializers.CharField()
+    asset_class = serializers.CharField()
+    jobs = serializers.IntegerField(help_text="in how many of the jobs the asset appears")
+    fields = AssetFieldSerializer(many=True)
+
+
+class KpiRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    values = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    difference = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    difference_percent = serializers.ListField(child=serializers.FloatField(allow_null=True))
+
+
+class KpiVariationSerializer(serializers.Serializer):
+    job = serializers.UUIDField()
+    label = serializers.CharField()
+    model = serializers.IntegerField()
+
+
+class KpiTableSerializer(serializers.Serializer):
+    baseline = serializers.UUIDField()
+    variations = KpiVariationSerializer(many=True)
+    rows = KpiRowSerializer(many=True)
+
+
+class ChartCsvRenderer(BaseRenderer):
+    """``format=csv``: the chart's data as CSV (errors as a one-column ``detail`` CSV)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        response = (renderer_context or {}).get("response")
+        chart = getattr(response, "chart", None)
+        if isinstance(chart, Chart):
+            return chart_csv(chart).encode()
+        detail = data.get("detail", "") if isinstance(data, dict) else str(data)
+        return f'detail\n"{str(detail).replace(chr(34), chr(34) * 2)}"\n'.encode()
+
+
+def _parse(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    query = serializer_class(data=request.query_params)
+    if not query.is_valid():
+        raise BadRequest(_first_error(query.errors))
+    return query.validated_data
+
+
+def _first_error(errors: Any, name: str = "") -> str:
+    """One readable sentence from DRF's nested error structure."""
+    if isinstance(errors, dict):
+        key, value = next(iter(errors.items()))
+        if isinstance(key, int):  # an item of a list parameter: name the parameter
+            return _first_error(value, name)
+        return _first_error(value, "" if key == "non_field_errors" else str(key))
+    if isinstance(errors, list) and errors:
+        return _first_error(errors[0], name)
+    return f"{name}: {errors}" if name else str(errors)
+
+
+def _jobs(request: Request, ids) -> list[Job]:
+    try:
+        return jobs_for(request.user, ids)
+    except Job.DoesNotExist as exc:
+        raise NotFound(str(exc)) from exc
+    except ComparisonError as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+class CompareSeriesView(APIView):
+    renderer_classes = [JSONRenderer, ChartCsvRenderer]
+
+    @extend_schema(
+        parameters=[SeriesQuerySerializer],
+        responses={
+            (200, "application/json"): ChartSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the same as CSV"),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """One asset's quantity in several jobs on one time axis, as the comparison chart draws it.
+
+        Above two points per pixel of ``width`` (in any job) the series are reduced to min and
+        max per time bucket (``reduced``, ``bucket_s``; ``x`` holds bucket starts); zoom in by
+        asking a shorter ``start``-``end`` range to get full resolution. ``format=csv`` gives the
+        same data as CSV.
+        """
+        params = _parse(SeriesQuerySerializer, request)
+        jobs = _jobs(request, params["jobs"])
+        try:
+            chart = compare_series(
+                jobs,
+                params["asset_id"],
+                params["field"],
+                params.get("start"),
+                params.get("end"),
+                params["width"],
+            )
+        except SeriesNotFound as exc:
+            raise NotFound(str(exc)) from exc
+        except ComparisonError as exc:
+            raise BadRequest(str(exc)) from exc
+        response = Response(ChartSerializer(chart).data)
+        if request.accepted_renderer.format == "csv":
+            response.chart = chart
+            name = f"compare-{chart.asset_id}-{chart.field}.csv".replace('"', "")
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class CompareOptionsView(APIView):
+    @extend_schema(parameters=[JobsQuerySerializer], responses=AssetOptionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """Assets and quantities of the jobs, to choose what to compare (shared assets first)."""
+        params = _parse(JobsQuerySerializer, request)
+        jobs = _jobs(request, params["jobs"])
+        return Response(AssetOptionSerializer(series_options(jobs), many=True).data)
+
+
+class CompareKpisView(APIView):
+    @extend_schema(parameters=[KpiQuerySerializer], responses=KpiTableSerializer)
+    def get(self, request: Request) -> Response:
+        """KPIs of each job side by side, with the difference (absolute and %) to the baseline."""
+        params = _parse(KpiQuerySerializer, request)
+        jobs = _jobs(request, params["jobs"])
+        baseline_id = params.get("baseline") or jobs[0].pk
+        baseline = next((job for job in jobs if job.pk == baseline_id), None)
+        if baseline is None:
+            raise BadRequest("The baseline must be one of the jobs.")
+        return Response(KpiTableSerializer(kpi_table(jobs, baseline)).data)

@@ -1,0 +1,130 @@
+"""KPI tables across jobs: each job's KPIs side by side, with differences to a baseline job.
+
+A job of the ``kpis`` or ``simulate_kpis`` workflow carries its KPIs (``Job.kpis``). For a job that
+only simulated, the same KPIs are derived here from its stored series with InfluxQL aggregates (one
+statement per measurement and quantity, not one per asset, so 1,000 assets cost a few queries),
+with the definitions of :mod:`omotes.workflows.kpis`; they are cached, since results never change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+
+from apps.comparison.services import CACHE_S, _in_parallel, cached_extent, variation_labels
+from apps.jobs.models import Job
+from omotes.influx import InfluxClient, InfluxError, quote_identifier
+from omotes.workflows.base import Kpi
+from omotes.workflows.kpis import J_PER_MWH, SOURCES
+
+logger = logging.getLogger(__name__)
+
+
+def kpis_from_totals(
+    supplied_j: float, demand_j: float, loss_j: float, peak_supply_w: float
+) -> list[Kpi]:
+    """The KPI set of the ``kpis`` workflow from energy totals [J] and the peak supply [W]."""
+    kpis = [
+        Kpi("heat_supplied", "Heat supplied", supplied_j / J_PER_MWH, "MWh"),
+        Kpi("heat_delivered", "Heat delivered to consumers", demand_j / J_PER_MWH, "MWh"),
+        Kpi("heat_loss", "Heat lost in pipes", loss_j / J_PER_MWH, "MWh"),
+        Kpi("peak_supply", "Peak supply (sum of producers)", peak_supply_w / 1e6, "MW"),
+    ]
+    if supplied_j > 0:
+        kpis.append(Kpi("loss_share", "Share of heat lost", 100.0 * loss_j / supplied_j, "%"))
+    if peak_supply_w > 0:
+        kpis.append(
+            Kpi("full_load_hours", "Full-load hours", supplied_j / peak_supply_w / 3600, "h")
+        )
+    return kpis
+
+
+def derive_kpis(job: Job, client: InfluxClient) -> list[dict[str, Any]]:
+    """KPIs of a simulated job from its series; [] when it has none of the heat quantities."""
+    groups: dict[tuple[str, str], dict] = {}
+    for s in job.series:
+        if s.get("field") in SOURCES:
+            groups.setdefault((s["measurement"], s["field"]), s)
+    if not groups:
+        return []
+    totals = {"supply": 0.0, "demand": 0.0, "loss": 0.0}
+    peak_supply_w = 0.0
+    for (measurement, field_name), example in groups.items():
+        extent = cached_extent(job, example["asset_id"], field_name, client)
+        if extent.points < 2 or extent.first_s is None or extent.last_s is None:
+            continue
+        # Results are equidistant: energy [J] = sum of power [W] x time step [s].
+        step_s = (extent.last_s - extent.first_s) / (extent.points - 1)
+        f, m = quote_identifier(field_name), quote_identifier(measurement)
+        statements = [f"SELECT SUM({f}) FROM {m}"]
+        role = SOURCES[field_name]
+        if role == "supply":
+            statements.append(f"SELECT MAX({f}) FROM {m} GROUP BY {quote_identifier('asset_id')}")
+        results = client.query("; ".join(statements), database=job.database)
+        for found in results[0].get("series", []):
+            totals[role] += float(found["values"][0][1] or 0.0) * step_s
+        if role == "supply" and len(results) > 1:
+            for found in results[1].get("series", []):
+                peak_supply_w += float(found["values"][0][1] or 0.0)
+    kpis = kpis_from_totals(totals["supply"], totals["demand"], totals["loss"], peak_supply_w)
+    return [k.to_dict() for k in kpis]
+
+
+def job_kpis(job: Job, client: InfluxClient) -> list[dict[str, Any]]:
+    """The job's own KPIs, or those derived from its series (cached)."""
+    if job.kpis:
+        return list(job.kpis)
+    key = f"dt:compare:kpis:{job.pk}"
+    kpis = cache.get(key)
+    if kpis is None:
+        try:
+            kpis = derive_kpis(job, client)
+        except InfluxError:
+            logger.warning("KPIs not derived", extra={"job_id": str(job.pk)}, exc_info=True)
+            return []
+        cache.set(key, kpis, CACHE_S)
+    return kpis
+
+
+@dataclass
+class KpiRow:
+    key: str
+    name: str
+    unit: str
+    values: list[float | None]
+    difference: list[float | None]  # value - baseline value, in ``unit``
+    difference_percent: list[float | None]  # relative to the baseline; None when it is 0
+
+
+def kpi_table(jobs: Sequence[Job], baseline: Job) -> dict[str, Any]:
+    """Each job's KPIs in one row per KPI, with the differences to ``baseline`` (one of jobs)."""
+    per_job = _in_parallel(job_kpis, jobs)
+    base_index = [job.pk for job in jobs].index(baseline.pk)
+    order: dict[str, dict[str, Any]] = {}
+    for kpis in per_job:
+        for kpi in kpis:
+            order.setdefault(kpi["key"], kpi)
+    rows = []
+    for key, first in order.items():
+        values: list[float | None] = []
+        for kpis in per_job:
+            match = next((k for k in kpis if k["key"] == key), None)
+            values.append(None if match is None else float(match["value"]))
+        base = values[base_index]
+        difference = [None if v is None or base is None else v - base for v in values]
+        percent = [None if d is None or not base else 100.0 * d / abs(base) for d in difference]
+        rows.append(
+            KpiRow(key, first.get("name", key), first.get("unit", ""), values, difference, percent)
+        )
+    return {
+        "baseline": str(baseline.pk),
+        "variations": [
+            {"job": str(job.pk), "label": label, "model": job.esdl_model_id}
+            for job, label in zip(jobs, variation_labels(jobs), strict=True)
+        ],
+        "rows": [row.__dict__ for row in rows],
+    }

@@ -1,0 +1,354 @@
+"""Comparing the results of several jobs (variations of a model): one series across jobs, KPIs.
+
+Reads go straight to each job's InfluxDB database, one query per job, run side by side on a small
+pool of threads (the queries wait on InfluxDB, not on Python). A range holding more points than the
+chart can show is reduced to min/max per time bucket inside InfluxDB; see
+:mod:`apps.results.reduction` for the bucket grid both share.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import numpy as np
+from django.core.cache import cache
+from django.db.models import QuerySet
+
+from apps.jobs.models import Job
+from apps.models.models import EsdlModel, Project
+from apps.results.influx import influx_client
+from apps.results.reduction import bucket_seconds, needs_reduction
+from apps.results.services import (
+    SeriesExtent,
+    SeriesNotFound,
+    find_series,
+    read_series_range,
+    read_series_reduced,
+    series_extent,
+)
+from omotes.influx import InfluxClient
+
+#: Most jobs one comparison may hold (the page aims at 10; the API allows some slack).
+MAX_JOBS = 20
+#: Results of a succeeded job never change, so what is derived from them is cached this long.
+CACHE_S = 7 * 24 * 3600
+
+T = TypeVar("T")
+
+
+class ComparisonError(ValueError):
+    """The request cannot be answered as asked (a 400 with this message)."""
+
+
+# -- which jobs ----------------------------------------------------------------------------------
+
+
+def jobs_for(user, job_ids: Sequence[Any]) -> list[Job]:
+    """The visible jobs with these ids, in the order given (duplicates dropped).
+
+    Raises Job.DoesNotExist when any is missing or not visible to the user (a 404: a stranger
+    learns nothing about which ids exist), ComparisonError when one has no results to compare.
+    """
+    ordered = list(dict.fromkeys(str(i) for i in job_ids))
+    if not ordered:
+        raise ComparisonError("Choose at least one job.")
+    if len(ordered) > MAX_JOBS:
+        raise ComparisonError(f"At most {MAX_JOBS} jobs can be compared at once.")
+    found = {
+        str(job.pk): job
+        for job in Job.objects.visible_to(user)
+        .filter(pk__in=ordered)
+        .select_related("esdl_model")
+        .defer("esdl", "output_esdl", "esdl_model__esdl")
+    }
+    missing = [i for i in ordered if i not in found]
+    if missing:
+        raise Job.DoesNotExist(f"No job {missing[0]}.")
+    jobs = [found[i] for i in ordered]
+    for job in jobs:
+        if job.status != Job.Status.SUCCEEDED:
+            raise ComparisonError(f"Job {job.pk} has no results to compare: it is {job.status}.")
+    return jobs
+
+
+def succeeded_jobs_by_model(project: Project, user) -> list[tuple[EsdlModel, list[Job]]]:
+    """The project's models (visible to the user) that have succeeded jobs, newest job first."""
+    models = EsdlModel.objects.visible_to(user).filter(project=project).defer("esdl", "summary")
+    jobs: QuerySet[Job] = (
+        Job.objects.visible_to(user)
+        .filter(esdl_model__project=project, status=Job.Status.SUCCEEDED)
+        .select_related("esdl_model")
+        .defer("esdl", "output_esdl", "series", "messages", "esdl_model__esdl")
+        .order_by("-finished_at", "-created_at")
+    )
+    by_model: dict[int, list[Job]] = {}
+    for job in jobs:
+        by_model.setdefault(job.esdl_model_id, []).append(job)
+    return [(m, by_model[m.pk]) for m in models.order_by("name", "pk") if m.pk in by_model]
+
+
+def variation_labels(jobs: Sequence[Job]) -> list[str]:
+    """What the legend calls each job: its model's name, plus its date when a model repeats."""
+    names = [job.esdl_model.name for job in jobs]
+    labels = []
+    for job, name in zip(jobs, names, strict=True):
+        if names.count(name) > 1:
+            name = f"{name} ({job.workflow}, {job.created_at:%Y-%m-%d %H:%M})"
+        labels.append(name)
+    return labels
+
+
+# -- reading in parallel ---------------------------------------------------------------------------
+
+_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="compare")
+_local = threading.local()
+
+
+def _client() -> InfluxClient:
+    """An InfluxDB client per pool thread (a requests session is not meant to be shared)."""
+    client = getattr(_local, "client", None)
+    if client is None:
+        client = _local.client = InfluxClient(influx_client().settings)
+    return client
+
+
+def _in_parallel(function: Callable[..., T], items: Iterable[Any]) -> list[T]:
+    return list(_pool.map(lambda item: function(item, _client()), items))
+
+
+def _cache_key(kind: str, job: Job, *parts: str) -> str:
+    digest = hashlib.sha1("\x00".join(parts).encode()).hexdigest()[:16]  # noqa: S324 - a name
+    return f"dt:compare:{kind}:{job.pk}:{digest}"
+
+
+def cached_extent(job: Job, asset_id: str, field_name: str, client=None) -> SeriesExtent:
+    key = _cache_key("extent", job, asset_id, field_name)
+    extent = cache.get(key)
+    if extent is None:
+        extent = series_extent(job, asset_id, field_name, client=client)
+        cache.set(key, extent, CACHE_S)
+    return extent
+
+
+# -- one series across jobs ----------------------------------------------------------------------
+
+
+@dataclass
+class ChartSeries:
+    job: Job
+    label: str
+    asset_name: str = ""
+    missing: bool = False  # the job has no such series (a variation without that asset)
+    values: list[float | None] | None = None  # full resolution
+    minimum: list[float | None] | None = None  # reduced: per bucket
+    maximum: list[float | None] | None = None
+
+
+@dataclass
+class Chart:
+    """One asset's quantity across jobs on one time axis: what the chart draws and CSV holds."""
+
+    asset_id: str
+    field: str
+    unit: str
+    start_s: int | None
+    end_s: int | None
+    width: int
+    reduced: bool
+    bucket_s: int | None
+    x: list[int]
+    series: list[ChartSeries] = field(default_factory=list)
+
+    @property
+    def point_count(self) -> int:
+        return len(self.x)
+
+
+def _align(x: np.ndarray, times: Sequence[int], values: Sequence[float]) -> list[float | None]:
+    """``values`` placed on the shared axis ``x`` (which holds every time), None elsewhere."""
+    out: list[float | None] = [None] * len(x)
+    if len(times):
+        for i, value in zip(
+            np.searchsorted(x, np.asarray(times, dtype=np.int64)).tolist(), values, strict=True
+        ):
+            out[i] = value
+    return out
+
+
+def compare_series(
+    jobs: Sequence[Job],
+    asset_id: str,
+    field_name: str,
+    start_s: int | None = None,
+    end_s: int | None = None,
+    width: int = 1000,
+) -> Chart:
+    """The series ``field_name`` of ``asset_id`` in every job, on one shared time axis.
+
+    Without ``start_s``/``end_s`` the whole stored range is read. When the range holds more than
+    two points per pixel of ``width`` in any job, every job is reduced on the same bucket grid
+    (min and max per bucket), so the series stay aligned; otherwise the raw points are read.
+    Raises SeriesNotFound when no job has that series.
+    """
+    if start_s is not None and end_s is not None and start_s >= end_s:
+        raise ComparisonError("start must be before end.")
+    labels = variation_labels(jobs)
+    present: list[tuple[Job, dict]] = []
+    for job in jobs:
+        try:
+            present.append((job, find_series(job, asset_id, field_name)))
+        except SeriesNotFound:
+            continue
+    if not present:
+        raise SeriesNotFound(f"No job has a series {field_name!r} for asset {asset_id!r}.")
+    unit = present[0][1].get("unit", "")
+    asset_name = {job.pk: s.get("asset_name", "") for job, s in present}
+
+    extents = _in_parallel(
+        lambda js, client: cached_extent(js[0], asset_id, field_name, client), present
+    )
+    firsts = [e.first_s for e in extents if e.first_s is not None]
+    lasts = [e.last_s for e in extents if e.last_s is not None]
+    lo = start_s if start_s is not None else (min(firsts) if firsts else None)
+    hi = end_s if end_s is not None else (max(lasts) if lasts else None)
+    chart = Chart(asset_id, field_name, unit, lo, hi, width, False, None, [])
+    if lo is None or hi is None:
+        chart.series = [
+            ChartSeries(job, label, missing=True) for job, label in zip(jobs, labels, strict=True)
+        ]
+        return chart
+
+    in_range = max(_points_between(e, lo, hi) for e in extents)
+    present_jobs = [job for job, _ in present]
+    if needs_reduction(in_range, width):
+        bucket_s = bucket_seconds(lo, hi, width)
+        reduced = _in_parallel(
+            lambda job, client: read_series_reduced(
+                job, asset_id, field_name, lo, hi, bucket_s, client=client
+            ),
+            present_jobs,
+        )
+        x = np.unique(np.concatenate([np.asarray(b.times, dtype=np.int64) for b in reduced]))
+        by_job = {
+            job.pk: (_align(x, b.times, b.minimum), _align(x, b.times, b.maximum))
+            for job, b in zip(present_jobs, reduced, strict=True)
+        }
+        chart.reduced, chart.bucket_s = True, bucket_s
+        for job, label in zip(jobs, labels, strict=True):
+            if job.pk in by_job:
+                low, high = by_job[job.pk]
+                chart.series.append(
+                    ChartSeries(job, label, asset_name[job.pk], minimum=low, maximum=high)
+                )
+            else:
+                chart.series.append(ChartSeries(job, label, missing=True))
+    else:
+        raw = _in_parallel(
+            lambda job, client: read_series_range(job, asset_id, field_name, lo, hi, client=client),
+            present_jobs,
+        )
+        x = np.unique(
+            np.concatenate([np.asarray([t for t, _ in points], dtype=np.int64) for points in raw])
+        )
+        by_job = {
+            job.pk: _align(x, [t for t, _ in points], [v for _, v in points])
+            for job, points in zip(present_jobs, raw, strict=True)
+        }
+        for job, label in zip(jobs, labels, strict=True):
+            if job.pk in by_job:
+                chart.series.append(
+                    ChartSeries(job, label, asset_name[job.pk], values=by_job[job.pk])
+                )
+            else:
+                chart.series.append(ChartSeries(job, label, missing=True))
+    chart.x = x.tolist()
+    return chart
+
+
+def _points_between(extent: SeriesExtent, lo: int, hi: int) -> int:
+    """Points of a series within [lo, hi], assuming equidistant steps (results are)."""
+    if extent.first_s is None or extent.last_s is None or extent.points == 0:
+        return 0
+    overlap = min(hi, extent.last_s) - max(lo, extent.first_s)
+    if overlap < 0:
+        return 0
+    span = extent.last_s - extent.first_s
+    if span <= 0:
+        return extent.points
+    return int(extent.points * overlap / span) + 1
+
+
+def chart_columns(chart: Chart) -> list[tuple[str, list]]:
+    """The chart as named columns, the same for JSON and CSV: time, then one or two per job."""
+    columns: list[tuple[str, list]] = [("time", chart.x)]
+    empty = [None] * len(chart.x)
+    for s in chart.series:
+        if chart.reduced:
+            columns.append((f"{s.label} min", s.minimum or empty))
+            columns.append((f"{s.label} max", s.maximum or empty))
+        else:
+            columns.append((s.label, s.values or empty))
+    return columns
+
+
+def chart_csv(chart: Chart) -> str:
+    """CSV of exactly the chart's data: ISO time (UTC), epoch seconds, then the value columns.
+
+    Reduced charts have a min and a max column per job, one row per bucket (its start time).
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    columns = chart_columns(chart)
+    unit = f" [{chart.unit}]" if chart.unit else ""
+    writer.writerow(["time_utc", "epoch_s"] + [f"{name}{unit}" for name, _ in columns[1:]])
+    for i, t in enumerate(chart.x):
+        row = [datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), t]
+        for _, values in columns[1:]:
+            value = values[i]
+            row.append("" if value is None else repr(float(value)))
+        writer.writerow(row)
+    return out.getvalue()
+
+
+# -- which assets and quantities ------------------------------------------------------------------
+
+
+def series_options(jobs: Sequence[Job]) -> list[dict[str, Any]]:
+    """Assets with their quantities over all jobs (a variation may add or remove assets).
+
+    Each asset says in how many of the jobs it appears, so a page can put the shared ones first.
+    """
+    assets: dict[str, dict[str, Any]] = {}
+    for job in jobs:
+        seen: set[str] = set()
+        for s in job.series:
+            asset_id = s.get("asset_id", "")
+            entry = assets.setdefault(
+                asset_id,
+                {
+                    "asset_id": asset_id,
+                    "asset_name": s.get("asset_name", ""),
+                    "asset_class": s.get("asset_class", s.get("measurement", "")),
+                    "fields": {},
+                    "jobs": 0,
+                },
+            )
+            entry["fields"].setdefault(s.get("field", ""), s.get("unit", ""))
+            if asset_id not in seen:
+                seen.add(asset_id)
+                entry["jobs"] += 1
+    out = []
+    for entry in assets.values():
+        # Asset-level quantities (heat supplied, demanded, lost) before per-port ones.
+        fields = sorted(entry["fields"].items(), key=lambda fu: ("." in fu[0], fu[0]))
+        out.append({**entry, "fields": [{"field": f, "unit": u} for f, u in fields]})
+    out.sort(key=lambda a: (-a["jobs"], a["asset_class"], a["asset_name"] or a["asset_id"]))
+    return out

@@ -1,0 +1,31 @@
+"""``{% variation_panel model as panel %}``: what the model page's variations section shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from apps.models.models import EsdlModel
+from apps.models.variations import changeable_attributes
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def variation_panel(context, esdl_model: EsdlModel) -> dict[str, Any]:
+    """Other models of the project (to mark this one a variation of), this model's variations,
+    and the asset attributes a copy may change."""
+    user = context["request"].user
+    siblings = (
+        EsdlModel.objects.visible_to(user)
+        .filter(project_id=esdl_model.project_id)
+        .exclude(pk=esdl_model.pk)
+        .only("pk", "name")
+        .order_by("name")
+    )
+    return {
+        "siblings": list(siblings),
+        "variations": list(esdl_model.variations.only("pk", "name").order_by("name")),
+        "assets": changeable_attributes(esdl_model),
+    }

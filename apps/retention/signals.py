@@ -1,0 +1,35 @@
+"""No job database outlives its job row.
+
+``delete_job`` drops a job's InfluxDB database itself, but a job also goes away when its owner, its
+model or its project is deleted (database cascades, the admin, ``User.delete()``). Every such path
+sends ``pre_delete`` for each job, so the job's database is dropped here, once the transaction has
+committed (a rolled-back delete keeps its results).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
+
+from apps.jobs.models import Job
+from apps.results.influx import influx_client
+from omotes.influx import InfluxError
+
+logger = logging.getLogger(__name__)
+
+
+def drop_database_quietly(database: str) -> None:
+    try:
+        influx_client().drop_database(database)
+    except InfluxError:
+        # Left for an operator: SHOW DATABASES lists job_<id> databases without a job row.
+        logger.exception("job database not dropped", extra={"database": database})
+
+
+@receiver(pre_delete, sender=Job, dispatch_uid="retention-drop-job-database")
+def drop_results_of_deleted_job(sender, instance: Job, **kwargs) -> None:
+    database = instance.database
+    transaction.on_commit(lambda: drop_database_quietly(database))

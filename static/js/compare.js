@@ -1,0 +1,316 @@
+// Comparison page: one series of several variations in one uPlot chart, and a KPI table.
+//
+// The server sends at most about two values per pixel: a range holding more points comes back
+// reduced to min/max per time bucket ("reduced": true, x = bucket starts), drawn as a line through
+// (bucket, min) and (bucket, max). Zooming (drag across the chart) or panning asks the server for
+// the new range, which at some point comes back at full resolution.
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("compare-config").textContent);
+  const jobs = config.jobs;
+  const container = document.getElementById("compare-chart");
+  const assetSelect = document.getElementById("asset-select");
+  const assetFilter = document.getElementById("asset-filter");
+  const fieldSelect = document.getElementById("field-select");
+  const info = document.getElementById("chart-info");
+  const csvLink = document.getElementById("csv-link");
+  const COLORS = ["#0b6e4f", "#c0392b", "#2e86de", "#e67e22", "#8e44ad",
+    "#16a085", "#d35400", "#2c3e50", "#b7950b", "#7f8c8d"];
+
+  let options = [];          // assets with their fields, from /api/compare/options/
+  let chart = null;          // the uPlot instance (window.compareChart for tests)
+  let chartKey = "";         // asset|field the chart shows
+  let loaded = null;         // the last response: {x, reduced, start, end, series...}
+  let fullRange = null;      // [start, end] of the whole stored period
+  let request = 0;           // number of the newest request; older answers are dropped
+  const hidden = new Set();  // job ids switched off in the legend
+  let zoomTimer = null;
+
+  function jobParams() {
+    const params = new URLSearchParams();
+    jobs.forEach((j) => params.append("jobs", j.id));
+    return params;
+  }
+
+  async function getJson(url) {
+    const response = await fetch(url, { credentials: "same-origin" });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.detail || response.statusText);
+    return body;
+  }
+
+  // -- asset and quantity ------------------------------------------------------------------------
+
+  async function loadOptions() {
+    try {
+      options = await getJson(`/api/compare/options/?${jobParams()}`);
+    } catch (error) {
+      info.textContent = error.message;
+      return;
+    }
+    fillAssets();
+  }
+
+  function fillAssets() {
+    const needle = assetFilter.value.trim().toLowerCase();
+    const current = assetSelect.value;
+    assetSelect.innerHTML = "";
+    let shown = 0;
+    for (const a of options) {
+      const label = `${a.asset_name || a.asset_id} (${a.asset_class})` +
+        (a.jobs < jobs.length ? ` – in ${a.jobs} of ${jobs.length}` : "");
+      if (needle && !`${label} ${a.asset_id}`.toLowerCase().includes(needle)) continue;
+      assetSelect.add(new Option(label, a.asset_id, false, a.asset_id === current));
+      if (++shown >= 2000) break;  // a filter narrows big networks down
+    }
+    fillFields();
+  }
+
+  function fillFields() {
+    const asset = options.find((a) => a.asset_id === assetSelect.value);
+    const current = fieldSelect.value;
+    fieldSelect.innerHTML = "";
+    (asset ? asset.fields : []).forEach((f) => {
+      fieldSelect.add(new Option(`${f.field} [${f.unit}]`, f.field, false, f.field === current));
+    });
+    if (`${assetSelect.value}|${fieldSelect.value}` === chartKey) return;
+    fullRange = null;
+    fetchRange(null);
+  }
+
+  // -- the chart ---------------------------------------------------------------------------------
+
+  async function fetchRange(range) {
+    const assetId = assetSelect.value;
+    const field = fieldSelect.value;
+    if (!assetId || !field) return;
+    const params = jobParams();
+    params.set("asset_id", assetId);
+    params.set("field", field);
+    params.set("width", String(Math.max(100, Math.round(container.clientWidth || 800))));
+    if (range) {
+      params.set("start", String(Math.floor(range[0])));
+      params.set("end", String(Math.ceil(range[1])));
+    }
+    const mine = ++request;
+    info.textContent = "Loading…";
+    let data;
+    try {
+      data = await getJson(`/api/compare/series/?${params}`);
+    } catch (error) {
+      if (mine === request) info.textContent = error.message;
+      return;
+    }
+    if (mine !== request) return;
+    container.dataset.fetches = String(Number(container.dataset.fetches) + 1);
+    if (!range && data.start !== null) fullRange = [data.start, data.end];
+    params.set("format", "csv");
+    csvLink.href = `/api/compare/series/?${params}`;
+    draw(data, `${assetId}|${field}`);
+  }
+
+  function toPlotData(data) {
+    if (!data.reduced) return [data.x, ...data.series.map((s) => s.values || data.x.map(() => null))];
+    // Two points per bucket, both at the bucket start: the line runs down to the minimum and up
+    // to the maximum, which is how the raw points would look at this width.
+    const xs = new Array(data.x.length * 2);
+    data.x.forEach((t, i) => { xs[2 * i] = t; xs[2 * i + 1] = t; });
+    const ys = data.series.map((s) => {
+      const out = new Array(xs.length).fill(null);
+      if (s.min && s.max) {
+        for (let i = 0; i < data.x.length; i++) { out[2 * i] = s.min[i]; out[2 * i + 1] = s.max[i]; }
+      }
+      return out;
+    });
+    return [xs, ...ys];
+  }
+
+  function draw(data, key) {
+    loaded = data;
+    const plotData = toPlotData(data);
+    if (!chart || key !== chartKey) {
+      if (chart) chart.destroy();
+      chartKey = key;
+      chart = new uPlot(chartOptions(data), plotData, container);
+      window.compareChart = chart;
+    } else {
+      chart.setData(plotData);
+    }
+    container.dataset.points = String(data.x.length);
+    container.dataset.reduced = String(data.reduced);
+    container.dataset.start = String(data.start);
+    container.dataset.end = String(data.end);
+    const hours = data.bucket_s ? (data.bucket_s / 3600).toPrecision(3) : "";
+    info.textContent = `${data.series[0] ? data.series.find((s) => !s.missing)?.asset_name || data.asset_id : ""}` +
+      ` · ${data.field} [${data.unit}] · ` +
+      (data.reduced ? `${data.x.length} buckets of ${hours} h (min and max of each)`
+        : `${data.x.length} points, full resolution`);
+  }
+
+  function chartOptions(data) {
+    return {
+      width: Math.max(container.clientWidth, 400),
+      height: 380,
+      cursor: { drag: { x: true, y: false, setScale: true } },
+      scales: { x: { time: true } },
+      series: [
+        {},
+        ...data.series.map((s, i) => ({
+          label: s.missing ? `${s.label} (no such series)` : s.label,
+          stroke: COLORS[i % COLORS.length],
+          width: 1,
+          show: !hidden.has(s.job),
+          spanGaps: false,
+        })),
+      ],
+      axes: [{}, { label: data.unit, size: 70 }],
+      hooks: {
+        setScale: [(u, scaleKey) => { if (scaleKey === "x") onZoom(u); }],
+        setSeries: [(u, index, opts) => {
+          if (!index || !opts || opts.show === undefined) return;
+          const job = loaded.series[index - 1].job;
+          if (opts.show) hidden.delete(job); else hidden.add(job);
+        }],
+      },
+    };
+  }
+
+  // A new x range from a drag (or a button): fetch it unless the loaded data already has every
+  // point of it. Ranges that equal the loaded data's own extent come from setData: ignore them.
+  function onZoom(u) {
+    const min = u.scales.x.min;
+    const max = u.scales.x.max;
+    const xs = u.data[0];
+    if (!xs.length || (min <= xs[0] && max >= xs[xs.length - 1])) return;
+    if (!loaded.reduced && loaded.start <= min && loaded.end >= max) return;
+    clearTimeout(zoomTimer);
+    zoomTimer = setTimeout(() => fetchRange([min, max]), 150);
+  }
+
+  function currentRange() {
+    if (chart && chart.scales.x.min !== undefined) return [chart.scales.x.min, chart.scales.x.max];
+    return fullRange;
+  }
+
+  function clamp(range) {
+    if (!fullRange) return range;
+    const span = Math.min(range[1] - range[0], fullRange[1] - fullRange[0]);
+    let start = Math.max(range[0], fullRange[0]);
+    start = Math.min(start, fullRange[1] - span);
+    return [start, start + span];
+  }
+
+  function pan(direction) {
+    const range = currentRange();
+    if (!range) return;
+    const shift = (range[1] - range[0]) / 2 * direction;
+    fetchRange(clamp([range[0] + shift, range[1] + shift]));
+  }
+
+  function zoomOut() {
+    const range = currentRange();
+    if (!range) return;
+    const half = range[1] - range[0];
+    const wide = clamp([range[0] - half / 2, range[1] + half / 2]);
+    if (fullRange && wide[0] <= fullRange[0] && wide[1] >= fullRange[1]) fetchRange(null);
+    else fetchRange(wide);
+  }
+
+  // -- KPIs --------------------------------------------------------------------------------------
+
+  let kpiTable = null;
+
+  function formatNumber(value) {
+    if (value === null || value === undefined) return "–";
+    const abs = Math.abs(value);
+    return value.toLocaleString("en", { maximumFractionDigits: abs >= 100 ? 0 : abs >= 1 ? 2 : 4 });
+  }
+
+  async function loadKpis() {
+    const params = jobParams();
+    params.set("baseline", document.getElementById("baseline-select").value);
+    const wrap = document.getElementById("kpi-table-wrap");
+    try {
+      kpiTable = await getJson(`/api/compare/kpis/?${params}`);
+    } catch (error) {
+      wrap.textContent = error.message;
+      return;
+    }
+    const table = document.createElement("table");
+    table.id = "kpi-table";
+    const head = table.insertRow();
+    ["KPI", "Unit"].concat(kpiTable.variations.map((v) => v.label)).forEach((text, i) => {
+      const th = document.createElement("th");
+      th.textContent = text;
+      if (i > 1 && kpiTable.variations[i - 2].job === kpiTable.baseline) th.textContent += " (baseline)";
+      head.appendChild(th);
+    });
+    kpiTable.rows.forEach((row) => {
+      const tr = table.insertRow();
+      tr.dataset.kpi = row.key;
+      tr.insertCell().textContent = row.name;
+      tr.insertCell().textContent = row.unit;
+      row.values.forEach((value, i) => {
+        const td = tr.insertCell();
+        td.textContent = formatNumber(value);
+        const diff = row.difference[i];
+        if (kpiTable.variations[i].job !== kpiTable.baseline && diff !== null) {
+          const span = document.createElement("span");
+          const pct = row.difference_percent[i];
+          span.className = "kpi-diff muted " + (diff > 0 ? "up" : diff < 0 ? "down" : "");
+          span.textContent = `${diff > 0 ? "+" : ""}${formatNumber(diff)}` +
+            (pct === null ? "" : ` (${pct > 0 ? "+" : ""}${pct.toFixed(1)} %)`);
+          td.appendChild(span);
+        }
+      });
+    });
+    if (!kpiTable.rows.length) {
+      wrap.innerHTML = '<p class="muted">These jobs have no KPIs (no heat series to derive them from).</p>';
+    } else {
+      wrap.replaceChildren(table);
+    }
+    const kpiSelect = document.getElementById("kpi-select");
+    const current = kpiSelect.value;
+    kpiSelect.innerHTML = "";
+    kpiTable.rows.forEach((row) => kpiSelect.add(new Option(`${row.name} [${row.unit}]`, row.key, false, row.key === current)));
+    drawKpiBars();
+  }
+
+  function drawKpiBars() {
+    const bars = document.getElementById("kpi-bars");
+    bars.innerHTML = "";
+    if (!kpiTable) return;
+    const row = kpiTable.rows.find((r) => r.key === document.getElementById("kpi-select").value);
+    if (!row) return;
+    const top = Math.max(...row.values.map((v) => Math.abs(v || 0)), 1e-12);
+    row.values.forEach((value, i) => {
+      const tr = bars.insertRow();
+      tr.insertCell().textContent = kpiTable.variations[i].label;
+      tr.insertCell().textContent = `${formatNumber(value)} ${row.unit}`;
+      const bar = document.createElement("div");
+      bar.className = "bar";
+      bar.style.width = `${(100 * Math.abs(value || 0)) / top}%`;
+      bar.style.background = COLORS[i % COLORS.length];
+      tr.insertCell().appendChild(bar);
+    });
+  }
+
+  // -- wiring ------------------------------------------------------------------------------------
+
+  assetFilter.addEventListener("input", fillAssets);
+  assetSelect.addEventListener("change", fillFields);
+  fieldSelect.addEventListener("change", () => { fullRange = null; fetchRange(null); });
+  document.getElementById("pan-left").addEventListener("click", () => pan(-1));
+  document.getElementById("pan-right").addEventListener("click", () => pan(1));
+  document.getElementById("zoom-out").addEventListener("click", zoomOut);
+  document.getElementById("zoom-reset").addEventListener("click", () => fetchRange(null));
+  document.getElementById("baseline-select").addEventListener("change", loadKpis);
+  document.getElementById("kpi-select").addEventListener("change", drawKpiBars);
+  window.addEventListener("resize", () => {
+    if (chart) chart.setSize({ width: Math.max(container.clientWidth, 400), height: 380 });
+  });
+  window.compareFetchRange = fetchRange;  // for tests and the console
+
+  loadOptions();
+  loadKpis();
+})();

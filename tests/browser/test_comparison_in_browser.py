@@ -1,0 +1,141 @@
+"""Comparing three variations in a real browser: legend on/off, zoom to full resolution, KPIs."""
+
+from __future__ import annotations
+
+import shutil
+import urllib.request
+
+import pytest
+
+from tests.comparison.results import HOUR_S, START_S, drop_written, make_project, store_job
+from tests.conftest import PASSWORD, ROOT, Stack, free_port, wait_for
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+STEPS = 8760
+
+
+@pytest.fixture
+def web_url(transactional_db, tmp_path) -> str:
+    """The ASGI web server alone (no worker is needed: the results are in InfluxDB already)."""
+    import os
+
+    from django.conf import settings
+
+    env = dict(os.environ, DT_DB_NAME=settings.DATABASES["default"]["NAME"], PYTHONUNBUFFERED="1")
+    stack = Stack(env, tmp_path)
+    port = free_port()
+    stack.start(
+        "web", "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "designtoolkit.asgi:application"
+    )
+
+    def answers() -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+        except OSError:
+            return False
+        return True
+
+    wait_for(answers, 60, "the web server")
+    yield f"http://127.0.0.1:{port}"
+    stack.stop_all()
+
+
+@pytest.fixture
+def three_variations(owner):
+    project = make_project(owner, "District heating")
+    base = store_job(project, "Base", steps=STEPS)
+    jobs = [
+        base,
+        store_job(project, "More insulation", scale=0.8, steps=STEPS, variation_of=base.esdl_model),
+        store_job(project, "Bigger producer", scale=1.2, steps=STEPS, variation_of=base.esdl_model),
+    ]
+    yield project, jobs
+    drop_written()
+
+
+@pytest.fixture
+def page(web_url, owner):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 1100})
+        page.goto(f"{web_url}/accounts/login/")
+        page.fill("input[name=login]", owner.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        yield page
+        browser.close()
+
+
+def chart_state(page) -> dict:
+    return page.evaluate(
+        """() => {
+          const u = window.compareChart;
+          const el = document.getElementById("compare-chart");
+          return {
+            lengths: u.data.map((d) => d.length),
+            shown: u.series.slice(1).map((s) => s.show),
+            labels: u.series.slice(1).map((s) => s.label),
+            reduced: el.dataset.reduced, points: Number(el.dataset.points),
+            start: Number(el.dataset.start), end: Number(el.dataset.end),
+            fetches: Number(el.dataset.fetches),
+          };
+        }"""
+    )
+
+
+def test_three_variations_switch_on_and_off_and_zoom_to_full_resolution(
+    three_variations, web_url, page
+):
+    project, jobs = three_variations
+    page.goto(f"{web_url}/projects/{project.pk}/")
+    page.click("#compare-link")
+    page.wait_for_selector("#compare-chart canvas")
+    wait_for(lambda: page.get_attribute("#compare-chart", "data-reduced") == "true", 30, "chart")
+
+    # A year of hourly points in ~1,200 px: min/max buckets, two plotted points per bucket.
+    overview = chart_state(page)
+    assert overview["labels"] == ["Base", "Bigger producer", "More insulation"]  # by name
+    assert overview["points"] < STEPS / 4
+    assert overview["lengths"] == [2 * overview["points"]] * 4
+    assert overview["shown"] == [True, True, True]
+
+    # Switch the second variation off from the legend, and on again.
+    legend = page.locator("#compare-chart .u-legend .u-series")
+    legend.nth(2).click()
+    assert chart_state(page)["shown"] == [True, False, True]
+    legend.nth(2).click()
+    assert chart_state(page)["shown"] == [True, True, True]
+    legend.nth(3).click()  # and leave the third one off through the zoom
+
+    # Drag across 5% of the plot: about 18 days, which the server sends at full resolution.
+    box = page.locator("#compare-chart .u-over").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.40, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.45, y, steps=8)
+    page.mouse.up()
+    wait_for(lambda: page.get_attribute("#compare-chart", "data-reduced") == "false", 30, "zoom")
+
+    zoomed = chart_state(page)
+    hours = [t for t in range(START_S, START_S + STEPS * HOUR_S, HOUR_S)]
+    expected = [t for t in hours if zoomed["start"] <= t <= zoomed["end"]]
+    assert zoomed["fetches"] == overview["fetches"] + 1
+    assert 200 < len(expected) < 2 * 1280
+    assert zoomed["lengths"] == [len(expected)] * 4
+    assert page.evaluate("window.compareChart.data[0]") == expected
+    assert zoomed["shown"] == [True, True, False]
+    csv_href = page.get_attribute("#csv-link", "href")
+    assert "format=csv" in csv_href and f"start={zoomed['start']}" in csv_href
+
+    # The KPI table, derived from the series, against the first variation as baseline.
+    page.wait_for_selector("#kpi-table tr[data-kpi=heat_supplied]")
+    row = page.inner_text("#kpi-table tr[data-kpi=heat_supplied]")
+    assert "-20.0 %" in row and "+20.0 %" in row
+    (ROOT / "var").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "var" / "compare-page.png"), full_page=True)
