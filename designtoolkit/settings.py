@@ -52,7 +52,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "rest_framework",
+    "knox",
     "drf_spectacular",
     "guardian",
     "channels",
@@ -139,7 +143,42 @@ AUTH_PASSWORD_VALIDATORS = [
 # the API takes the same credentials as the login form.
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = env_str("DT_EMAIL_VERIFICATION", "none")
+# "mandatory": no login until the address is confirmed through the e-mailed link (production
+# default); "optional" sends the link but lets the user in (development default); "none".
+ACCOUNT_EMAIL_VERIFICATION = env_str("DT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory")
+# Failed logins (form and HTTP Basic on the API alike) count against the address and the client
+# IP; the 6th failure in 5 minutes for one address is refused. Counters live in the cache (Redis),
+# so they hold across web processes.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env_str("DT_LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key"),
+}
+# Client IP behind a reverse proxy: the number of proxies that append to X-Forwarded-For.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("DT_TRUSTED_PROXY_COUNT", 0)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("DT_MFA_ISSUER", "Design Toolkit")
+# OpenID Connect login through an outside identity provider (Keycloak ...): set the server URL
+# (the issuer, e.g. https://sso.example.org/realms/energy), client id and secret. Without a server
+# URL the login page offers no such button.
+OIDC_SERVER_URL = env_str("DT_OIDC_SERVER_URL", "")
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": env_str("DT_OIDC_PROVIDER_ID", "idp"),
+                "name": env_str("DT_OIDC_NAME", "Single sign-on"),
+                "client_id": env_str("DT_OIDC_CLIENT_ID", ""),
+                "secret": env_str("DT_OIDC_CLIENT_SECRET", ""),
+                "settings": {"server_url": OIDC_SERVER_URL},
+            }
+        ]
+        if OIDC_SERVER_URL
+        else [],
+    }
+}
+# An IdP login whose verified e-mail matches an existing account signs in to that account.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = env_bool("DT_OIDC_EMAIL_AUTHENTICATION", False)
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = SOCIALACCOUNT_EMAIL_AUTHENTICATION
 ACCOUNT_SESSION_REMEMBER = None  # the user chooses with the "remember me" box
 ACCOUNT_ADAPTER = "apps.accounts.adapter.AccountAdapter"
 LOGIN_URL = "account_login"
@@ -152,12 +191,20 @@ CSRF_COOKIE_SECURE = not DEBUG
 EMAIL_BACKEND = env_str("DT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DT_FROM_EMAIL", "Design Toolkit <noreply@localhost>")
 
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; each token has its own expiry.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {"TOKEN_TTL": None, "TOKEN_PREFIX": "dt_", "AUTH_HEADER_PREFIX": "Token"}
+# knox's own migrations create its default token table even when the model is swapped for ours,
+# and that orphan table (referencing auth_user) breaks flushing the database: no knox migrations.
+MIGRATION_MODULES = {"knox": None}
+
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "apps.accounts.authentication.RateLimitedBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

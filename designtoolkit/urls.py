@@ -26,6 +26,7 @@ health = HealthCheckView.as_view(
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects:list"), name="home"),
     path("accounts/", include("allauth.urls")),
+    path("account/", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
     path("projects/", include("apps.models.project_urls")),
     path("models/", include("apps.models.urls")),
