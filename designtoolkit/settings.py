@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.results",
     "apps.comparison",
     "apps.retention",
+    "apps.sharing",
     "apps.influxaccess",
 ]
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("jobs/", include("apps.jobs.urls")),
     path("profiles/", include("apps.profiles.urls")),
     path("account/influx/", include("apps.influxaccess.urls")),
+    path("sharing/", include("apps.sharing.urls")),
     path("", include("apps.comparison.urls")),
     path("api/compare/", include("apps.comparison.api_urls")),
     path("api/workflows/", WorkflowListView.as_view(), name="api-workflows"),
