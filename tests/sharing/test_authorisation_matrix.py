@@ -24,6 +24,9 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from apps.accounts.services import create_api_token
+from apps.influxaccess.models import InfluxCredential
+from apps.influxaccess.services import delete_credentials
 from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
 from apps.profiles.models import InputProfile, ProfileBinding
@@ -111,6 +114,36 @@ MATRIX: dict[str, list[Check]] = {
     "sharing:revoke": [
         Check("post", statuses(400, 403, 403, 403, 404, LOGIN), {"kind": "job", "pk": "J"}),
     ],
+    "accounts:account": [Check("get", everyone(200, LOGIN))],
+    "accounts:create-token": [Check("post", everyone(400, LOGIN))],  # a token needs a name
+    # Only the owner's own token K can be revoked by the owner; for anyone else it does not exist.
+    "accounts:revoke-token": [
+        Check("post", statuses(302, 404, 404, 404, 404, LOGIN), data={"digest": "K"})
+    ],
+    # InfluxDB read credentials are each user's own: everyone may create and delete theirs.
+    "influxaccess:access": [Check("get", everyone(200, LOGIN))],
+    "influxaccess:create": [Check("post", everyone(200, LOGIN))],
+    "influxaccess:delete": [Check("post", everyone(302, LOGIN))],
+    "comparison:compare": [Check("get", SEE_PROJECT, {"pk": "P"})],
+    "models:variation-mark": [
+        Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "M"}),
+    ],
+    "models:variation-copy": [
+        Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "M"}),
+    ],
+    "models:variation-upload": [
+        Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "M"}),
+    ],
+    "api-compare-options": [Check("get", API_SEE_MODEL, data={"jobs": "J"})],
+    "api-compare-kpis": [Check("get", API_SEE_MODEL, data={"jobs": "J"})],
+    "api-compare-series": [
+        Check("get", everyone(400, 401)),  # no jobs named
+        Check(
+            "get",
+            statuses(404, 404, 404, 404, 404, 401),
+            data={"jobs": "J", "asset_id": "a", "field": "f"},
+        ),
+    ],
     "api-root": [Check("get", everyone(200, 401))],
     "api-schema": [Check("get", everyone(200, 401))],
     "api-docs": [Check("get", everyone(200, 401))],
@@ -196,6 +229,7 @@ def world(db) -> dict[str, object]:
     share(model, team, "view")
     share(project, users["viewer"], "view")
     share(project, users["editor"], "edit")
+    token, _ = create_api_token(users["owner"], "K", None)
     return {
         "users": users,
         "P": project.pk,
@@ -203,7 +237,14 @@ def world(db) -> dict[str, object]:
         "J": job.pk,
         "B": binding.pk,
         "T": team.pk,
+        "K": token.digest,
     }
+
+
+def drop_influx_users() -> None:
+    """InfluxDB users live outside the transaction a role's requests are rolled back in."""
+    for credential in InfluxCredential.objects.select_related("user"):
+        delete_credentials(credential.user)
 
 
 def url_for(name: str, route: str, check: Check, world) -> str:
@@ -242,11 +283,13 @@ def test_route_as_every_role(name: str, world) -> None:
                 if role != "anonymous":
                     client.force_login(world["users"][role])
                 url = url_for(name, route, check, world)
+                data = {key: str(world.get(value, value)) for key, value in check.data.items()}
                 send = getattr(client, check.method)
                 if check.json:
-                    response = send(url, check.data, content_type="application/json")
+                    response = send(url, data, content_type="application/json")
                 else:
-                    response = send(url, check.data)
+                    response = send(url, data)
+                drop_influx_users()
                 expected = check.expect[role]
                 where = f"{check.method.upper()} {url} as {role}"
                 if expected == LOGIN:
