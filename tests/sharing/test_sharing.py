@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -248,3 +249,16 @@ def test_a_user_starts_a_team_adds_a_colleague_and_shares_with_it(client, owner,
     client.post(team_url, {"remove": colleague.pk})
     client.force_login(colleague)
     assert client.get(f"/jobs/{job.id}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_demo_colleague_sees_the_demo_project_through_the_team(client):
+    from django.core.management import call_command
+
+    call_command("create_demo", email="demo-sharing@example.com", password="pw-2026-demo-x")
+    call_command("create_demo", email="demo-sharing@example.com", password="pw-2026-demo-x")
+
+    colleague = get_user_model().objects.get(email="colleague@example.com")
+    project = Project.objects.get(owner__email="demo-sharing@example.com")
+    assert access_level(colleague, project) == "view"
+    assert Group.objects.get(name="Demo team").user_set.count() == 2

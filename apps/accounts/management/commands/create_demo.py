@@ -10,12 +10,20 @@ from django.core.management.base import BaseCommand
 from apps.accounts.services import create_user
 from apps.models.models import Project
 from apps.models.services import upload_esdl_model
+from apps.sharing.models import Team
+from apps.sharing.services import share
+from apps.sharing.teams import create_team
 
+COLLEAGUE = "colleague@example.com"
+DEMO_TEAM = "Demo team"
 EXAMPLE_MODEL = Path(__file__).resolve().parents[3] / "models" / "data" / "examples" / "test1.esdl"
 
 
 class Command(BaseCommand):
-    help = "Create demo@example.com with a demo project holding an example heat network."
+    help = (
+        "Create demo@example.com with a demo project holding an example heat network, shared "
+        "with colleague@example.com through a team."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--email", default="demo@example.com")
@@ -34,4 +42,19 @@ class Command(BaseCommand):
         )
         if created or not project.esdl_models.exists():
             upload_esdl_model(project, "Example network", EXAMPLE_MODEL.read_bytes())
-        self.stdout.write(f"demo user {email} / {password}, project {project.pk}")
+        colleague = self._colleague(user, password)
+        self.stdout.write(
+            f"demo user {email} / {password}, project {project.pk}; "
+            f"{colleague.email} / {password} sees it through the team {DEMO_TEAM!r}"
+        )
+
+    def _colleague(self, user, password: str):
+        """A second user who sees the demo project through a team, to show sharing."""
+        colleague = get_user_model().objects.filter(username=COLLEAGUE).first()
+        if colleague is None:
+            colleague = create_user(COLLEAGUE, password)
+        team = Team.objects.filter(name=DEMO_TEAM).first() or create_team(user, DEMO_TEAM)
+        team.user_set.add(colleague)
+        for project in Project.objects.filter(owner=user):
+            share(project, team, "view")
+        return colleague
