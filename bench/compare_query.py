@@ -131,9 +131,14 @@ def main() -> int:
             )
             log(f"stored job {job.seed + 1}/{len(ids)}: {job.values:,} values in {job.seconds} s")
 
-        store_synthetic_jobs(
-            ids, assets=args.assets, hours=args.hours, with_output_esdl=False, on_job=stored
-        )
+        try:
+            store_synthetic_jobs(
+                ids, assets=args.assets, hours=args.hours, with_output_esdl=False, on_job=stored
+            )
+        except BaseException:
+            log("storing failed: dropping what was stored")
+            drop_synthetic_jobs(ids)
+            raise
         store_s = round(time.perf_counter() - began, 1)
         if args.keep:
             KEPT.write_text(json.dumps({"jobs": ids, "assets": args.assets, "hours": args.hours}))

@@ -28,8 +28,10 @@ from apps.comparison.services import (
     series_options,
 )
 from apps.jobs.models import Job
+from apps.results.influx import influx_client
 from apps.results.reduction import MAX_WIDTH_PX, MIN_WIDTH_PX
 from apps.results.services import SeriesNotFound
+from omotes.influx import InfluxError
 
 #: Latest time a query may name (InfluxDB keeps nanoseconds in an int64: up to 2262).
 MAX_EPOCH_S = 9_000_000_000
@@ -40,6 +42,35 @@ class BadRequest(APIException):
 
     status_code = 400
     default_code = "invalid"
+
+
+class ResultsUnavailable(APIException):
+    status_code = 503
+    default_code = "unavailable"
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="a parameter is missing or invalid"),
+    404: OpenApiResponse(
+        ErrorSerializer, description="a job the user may not see, or no such series"
+    ),
+    503: OpenApiResponse(ErrorSerializer, description="InfluxDB could not answer"),
+}
+
+
+def _influx_failure(exc: InfluxError, jobs: list[Job]) -> APIException:
+    """404 when a job's database is gone (dropped by hand or a restore), else 503."""
+    try:
+        present = set(influx_client().list_databases())
+    except InfluxError:
+        present = None
+    if present is not None and any(job.database not in present for job in jobs):
+        return NotFound("The results of one of the jobs are gone (its database was dropped).")
+    return ResultsUnavailable(f"The results could not be read: {exc}")
 
 
 class JobsQuerySerializer(serializers.Serializer):
@@ -206,6 +237,7 @@ class CompareSeriesView(APIView):
         responses={
             (200, "application/json"): ChartSerializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="the same as CSV"),
+            **ERRORS,
         },
     )
     def get(self, request: Request) -> Response:
@@ -231,6 +263,8 @@ class CompareSeriesView(APIView):
             raise NotFound(str(exc)) from exc
         except ComparisonError as exc:
             raise BadRequest(str(exc)) from exc
+        except InfluxError as exc:
+            raise _influx_failure(exc, jobs) from exc
         response = Response(ChartSerializer(chart).data)
         if request.accepted_renderer.format == "csv":
             response.chart = chart
@@ -240,7 +274,10 @@ class CompareSeriesView(APIView):
 
 
 class CompareOptionsView(APIView):
-    @extend_schema(parameters=[JobsQuerySerializer], responses=AssetOptionSerializer(many=True))
+    @extend_schema(
+        parameters=[JobsQuerySerializer],
+        responses={200: AssetOptionSerializer(many=True), 400: ERRORS[400], 404: ERRORS[404]},
+    )
     def get(self, request: Request) -> Response:
         """Assets and quantities of the jobs, to choose what to compare (shared assets first)."""
         params = _parse(JobsQuerySerializer, request)
@@ -249,7 +286,7 @@ class CompareOptionsView(APIView):
 
 
 class CompareKpisView(APIView):
-    @extend_schema(parameters=[KpiQuerySerializer], responses=KpiTableSerializer)
+    @extend_schema(parameters=[KpiQuerySerializer], responses={200: KpiTableSerializer, **ERRORS})
     def get(self, request: Request) -> Response:
         """KPIs of each job side by side, with the difference (absolute and %) to the baseline."""
         params = _parse(KpiQuerySerializer, request)

@@ -243,3 +243,23 @@ def test_the_comparison_api_is_in_the_schema(client, owner):
     assert {"/api/compare/series/", "/api/compare/kpis/", "/api/compare/options/"} <= set(
         schema["paths"]
     )
+
+
+def test_a_job_whose_results_are_gone_is_a_404_not_an_error(client, owner, variations):
+    from apps.jobs.models import Job
+
+    gone = Job.objects.create(
+        owner=owner,
+        esdl_model=variations[0].esdl_model,
+        workflow="simulator",
+        esdl="",
+        time_limit_s=60,
+        status=Job.Status.SUCCEEDED,
+        series=variations[0].series,
+    )
+    client.force_login(owner)
+
+    response = client.get(SERIES, query([gone], asset_id="prod-1", field="heat_supplied"))
+
+    assert response.status_code == 404
+    assert "gone" in response.json()["detail"]
