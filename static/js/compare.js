@@ -257,8 +257,10 @@
         if (kpiTable.variations[i].job !== kpiTable.baseline && diff !== null) {
           const span = document.createElement("span");
           const pct = row.difference_percent[i];
-          span.className = "kpi-diff muted " + (diff > 0 ? "up" : diff < 0 ? "down" : "");
-          span.textContent = `${diff > 0 ? "+" : ""}${formatNumber(diff)}` +
+          // Rounding leaves tiny differences where the values are equal: show those as none.
+          const same = formatNumber(Math.abs(diff)) === "0" && (pct === null || Math.abs(pct) < 0.05);
+          span.className = "kpi-diff muted " + (same ? "" : diff > 0 ? "up" : "down");
+          span.textContent = same ? "±0" : `${diff > 0 ? "+" : ""}${formatNumber(diff)}` +
             (pct === null ? "" : ` (${pct > 0 ? "+" : ""}${pct.toFixed(1)} %)`);
           td.appendChild(span);
         }
