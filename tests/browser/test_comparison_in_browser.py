@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import urllib.request
-
 import pytest
 
+from tests.browser.conftest import serve_web
 from tests.comparison.results import HOUR_S, START_S, drop_written, make_project, store_job
-from tests.conftest import PASSWORD, ROOT, Stack, free_port, wait_for
+from tests.conftest import PASSWORD, ROOT, Stack, wait_for
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 STEPS = 8760
 
 
@@ -23,20 +20,7 @@ def web_url(transactional_db, tmp_path) -> str:
 
     env = dict(os.environ, DT_DB_NAME=settings.DATABASES["default"]["NAME"], PYTHONUNBUFFERED="1")
     stack = Stack(env, tmp_path)
-    port = free_port()
-    stack.start(
-        "web", "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "designtoolkit.asgi:application"
-    )
-
-    def answers() -> bool:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
-        except OSError:
-            return False
-        return True
-
-    wait_for(answers, 60, "the web server")
-    yield f"http://127.0.0.1:{port}"
+    yield serve_web(stack)
     stack.stop_all()
 
 
@@ -54,22 +38,14 @@ def three_variations(owner):
 
 
 @pytest.fixture
-def page(web_url, owner):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
-        page.goto(f"{web_url}/accounts/login/")
-        page.fill("input[name=login]", owner.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
-        yield page
-        browser.close()
+def page(web_url, owner, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    page.goto(f"{web_url}/accounts/login/")
+    page.fill("input[name=login]", owner.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
 
 
 def chart_state(page) -> dict:

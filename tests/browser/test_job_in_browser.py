@@ -2,48 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, ROOT, SHARED_ESDL, free_port, wait_for
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from tests.browser.conftest import serve_web
+from tests.conftest import PASSWORD, ROOT, SHARED_ESDL, wait_for
 
 
 @pytest.fixture
 def live_url(stack, transactional_db) -> str:
-    port = free_port()
-    stack.start(
-        "web", "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "designtoolkit.asgi:application"
-    )
-
-    def answers() -> bool:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
-        except OSError:
-            return False
-        return True
-
-    wait_for(answers, 60, "the web server")
-    yield f"http://127.0.0.1:{port}"
+    yield serve_web(stack)
     stack.kill("web")
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 def test_user_uploads_submits_watches_progress_and_sees_the_chart(
