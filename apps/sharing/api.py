@@ -17,15 +17,13 @@ class GrantSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=LEVELS)
 
 
-class GrantRequestSerializer(serializers.Serializer):
-    user = serializers.CharField(required=False, allow_blank=True, help_text="E-mail address")
-    team = serializers.CharField(required=False, allow_blank=True, help_text="Team name")
-    level = serializers.ChoiceField(choices=LEVELS, default="view")
-
-
 class RevokeRequestSerializer(serializers.Serializer):
     user = serializers.CharField(required=False, allow_blank=True, help_text="E-mail address")
     team = serializers.CharField(required=False, allow_blank=True, help_text="Team name")
+
+
+class GrantRequestSerializer(RevokeRequestSerializer):
+    level = serializers.ChoiceField(choices=LEVELS, default="view")
 
 
 def _grant_list(obj) -> Response:
@@ -34,6 +32,15 @@ def _grant_list(obj) -> Response:
 
 class SharingActions:
     """Mixed into a viewset whose ``get_object`` answers 404 for objects the user cannot see."""
+
+    def _owned_object_and_grantee(self, request, serializer_class):
+        """The object (404 unless visible, 403 unless owned), the named grantee, the request."""
+        obj = self.get_object()
+        require_owner(request.user, obj)
+        data = serializer_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        named = data.validated_data
+        return obj, find_grantee(user=named.get("user", ""), team=named.get("team", "")), named
 
     @extend_schema(responses=GrantSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -46,27 +53,15 @@ class SharingActions:
     @action(detail=True, methods=["post"], url_path="grants/share")
     def share(self, request, pk=None):
         """Share with a user (by e-mail address) or a team at view or edit level (owner only)."""
-        obj = self.get_object()
-        require_owner(request.user, obj)
-        data = GrantRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        grantee = find_grantee(
-            user=data.validated_data.get("user", ""), team=data.validated_data.get("team", "")
-        )
-        share(obj, grantee, data.validated_data["level"])
+        obj, grantee, data = self._owned_object_and_grantee(request, GrantRequestSerializer)
+        share(obj, grantee, data["level"])
         return _grant_list(obj)
 
     @extend_schema(request=RevokeRequestSerializer, responses=GrantSerializer(many=True))
     @action(detail=True, methods=["post"], url_path="grants/revoke")
     def revoke(self, request, pk=None):
         """Take a grant back (owner only); 404 when there was no such grant."""
-        obj = self.get_object()
-        require_owner(request.user, obj)
-        data = RevokeRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        grantee = find_grantee(
-            user=data.validated_data.get("user", ""), team=data.validated_data.get("team", "")
-        )
+        obj, grantee, _ = self._owned_object_and_grantee(request, RevokeRequestSerializer)
         if not revoke(obj, grantee):
             raise Http404("No such grant on this object.")
         return _grant_list(obj)
