@@ -29,18 +29,23 @@ def _refused(request, obj, exc: ValidationError):
     )
 
 
+def _named_grantee(request):
+    """The user (e-mail) or team the panel's form names in ``name``, by ``grantee_kind``."""
+    name = request.POST.get("name", "").strip()
+    by_team = request.POST.get("grantee_kind") == "team"
+    return name, find_grantee(user="" if by_team else name, team=name if by_team else "")
+
+
 @require_POST
 def share_object(request, kind: str, pk: str):
     obj = _visible_object(request, kind, pk)
     require_owner(request.user, obj)
-    who = request.POST.get("who", "").strip()
-    by_team = request.POST.get("grantee_kind") == "team"
     try:
-        grantee = find_grantee(user="" if by_team else who, team=who if by_team else "")
+        name, grantee = _named_grantee(request)
         share(obj, grantee, request.POST.get("level", "view"))
     except ValidationError as exc:
         return _refused(request, obj, exc)
-    messages.success(request, f"Shared with {who}.")
+    messages.success(request, f"Shared with {name}.")
     return redirect(obj)
 
 
@@ -48,10 +53,8 @@ def share_object(request, kind: str, pk: str):
 def revoke_object(request, kind: str, pk: str):
     obj = _visible_object(request, kind, pk)
     require_owner(request.user, obj)
-    name = request.POST.get("name", "")
-    by_team = request.POST.get("grantee_kind") == "team"
     try:
-        grantee = find_grantee(user="" if by_team else name, team=name if by_team else "")
+        name, grantee = _named_grantee(request)
     except ValidationError as exc:
         return _refused(request, obj, exc)
     if revoke(obj, grantee):

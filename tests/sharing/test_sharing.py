@@ -164,12 +164,12 @@ def test_the_owner_shares_from_the_page_and_a_viewer_sees_no_edit_forms(
     assert 'id="submit-form"' in page or "No worker is running" in page
     response = client.post(
         f"/sharing/model/{model.pk}/share/",
-        {"grantee_kind": "user", "who": viewer.email, "level": "view"},
+        {"grantee_kind": "user", "name": viewer.email, "level": "view"},
     )
     assert response.status_code == 302
     assert viewer.email in client.get(f"/models/{model.pk}/").content.decode()
     refused = client.post(
-        f"/sharing/model/{model.pk}/share/", {"grantee_kind": "team", "who": "No such team"}
+        f"/sharing/model/{model.pk}/share/", {"grantee_kind": "team", "name": "No such team"}
     )
     assert refused.status_code == 400
     assert "No team named" in refused.content.decode()
@@ -233,7 +233,7 @@ def test_a_user_starts_a_team_adds_a_colleague_and_shares_with_it(client, owner,
     client.post(team_url, {"email": colleague.email})
     client.post(
         f"/sharing/project/{job.esdl_model.project.pk}/share/",
-        {"grantee_kind": "team", "who": "District heating", "level": "view"},
+        {"grantee_kind": "team", "name": "District heating", "level": "view"},
     )
 
     client.force_login(colleague)
