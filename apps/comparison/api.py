@@ -25,6 +25,7 @@ from apps.comparison.services import (
     chart_csv,
     compare_series,
     jobs_for,
+    load_series_of,
     series_options,
 )
 from apps.jobs.models import Job
@@ -220,9 +221,9 @@ def _first_error(errors: Any, name: str = "") -> str:
     return f"{name}: {errors}" if name else str(errors)
 
 
-def _jobs(request: Request, ids) -> list[Job]:
+def _jobs(request: Request, ids, with_series: bool = True) -> list[Job]:
     try:
-        return jobs_for(request.user, ids)
+        return jobs_for(request.user, ids, with_series=with_series)
     except Job.DoesNotExist as exc:
         raise NotFound(str(exc)) from exc
     except ComparisonError as exc:
@@ -249,7 +250,8 @@ class CompareSeriesView(APIView):
         same data as CSV.
         """
         params = _parse(SeriesQuerySerializer, request)
-        jobs = _jobs(request, params["jobs"])
+        jobs = _jobs(request, params["jobs"], with_series=False)
+        load_series_of(jobs, params["asset_id"], params["field"])
         try:
             chart = compare_series(
                 jobs,
@@ -290,7 +292,7 @@ class CompareKpisView(APIView):
     def get(self, request: Request) -> Response:
         """KPIs of each job side by side, with the difference (absolute and %) to the baseline."""
         params = _parse(KpiQuerySerializer, request)
-        jobs = _jobs(request, params["jobs"])
+        jobs = _jobs(request, params["jobs"], with_series=False)
         baseline_id = params.get("baseline") or jobs[0].pk
         baseline = next((job for job in jobs if job.pk == baseline_id), None)
         if baseline is None:

@@ -15,7 +15,13 @@ from typing import Any
 
 from django.core.cache import cache
 
-from apps.comparison.services import CACHE_S, _in_parallel, cached_extent, variation_labels
+from apps.comparison.services import (
+    CACHE_S,
+    _in_parallel,
+    cached_extent,
+    load_series_entries,
+    variation_labels,
+)
 from apps.jobs.models import Job
 from omotes.influx import InfluxClient, InfluxError, quote_identifier
 from omotes.workflows.base import Kpi
@@ -74,11 +80,15 @@ def derive_kpis(job: Job, client: InfluxClient) -> list[dict[str, Any]]:
     return [k.to_dict() for k in kpis]
 
 
+def _kpi_key(job: Job) -> str:
+    return f"dt:compare:kpis:{job.pk}"
+
+
 def job_kpis(job: Job, client: InfluxClient) -> list[dict[str, Any]]:
     """The job's own KPIs, or those derived from its series (cached)."""
     if job.kpis:
         return list(job.kpis)
-    key = f"dt:compare:kpis:{job.pk}"
+    key = _kpi_key(job)
     kpis = cache.get(key)
     if kpis is None:
         try:
@@ -101,7 +111,16 @@ class KpiRow:
 
 
 def kpi_table(jobs: Sequence[Job], baseline: Job) -> dict[str, Any]:
-    """Each job's KPIs in one row per KPI, with the differences to ``baseline`` (one of jobs)."""
+    """Each job's KPIs in one row per KPI, with the differences to ``baseline`` (one of jobs).
+
+    ``jobs`` may come without their ``series`` (deferred): the heat series of those whose KPIs
+    must be derived are loaded here, in this thread (the pool threads do not touch PostgreSQL).
+    """
+    to_derive = [j for j in jobs if not j.kpis and cache.get(_kpi_key(j)) is None]
+    if to_derive:
+        names = {f"q{i}": field_name for i, field_name in enumerate(SOURCES)}
+        path = "$[*] ? (" + " || ".join(f"@.field == ${name}" for name in names) + ")"
+        load_series_entries(to_derive, path, names)
     per_job = _in_parallel(job_kpis, jobs)
     base_index = [job.pk for job in jobs].index(baseline.pk)
     order: dict[str, dict[str, Any]] = {}
