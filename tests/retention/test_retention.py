@@ -132,3 +132,37 @@ def test_there_is_one_policy_row(policy):
 
     assert RetentionPolicy.objects.count() == 1
     assert RetentionPolicy.current().max_job_age_days == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_loop_keeps_applying_and_stops_on_sigterm(owner, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    from tests.conftest import ROOT
+
+    policy = RetentionPolicy.current()
+    policy.max_job_age_days = 1
+    policy.save()
+    env = dict(os.environ, DT_DB_NAME=settings.DATABASES["default"]["NAME"])
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "apply_retention", "--loop", "--interval", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        job = finished_job(owner, days_old=5)  # appears while the loop runs
+        deadline = time.monotonic() + 60
+        while Job.objects.filter(pk=job.pk).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not Job.objects.filter(pk=job.pk).exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
