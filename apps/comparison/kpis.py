@@ -24,29 +24,9 @@ from apps.comparison.services import (
 )
 from apps.jobs.models import Job
 from omotes.influx import InfluxClient, InfluxError, quote_identifier
-from omotes.workflows.base import Kpi
-from omotes.workflows.kpis import J_PER_MWH, SOURCES
+from omotes.workflows.kpis import SOURCES, kpis_from_totals
 
 logger = logging.getLogger(__name__)
-
-
-def kpis_from_totals(
-    supplied_j: float, demand_j: float, loss_j: float, peak_supply_w: float
-) -> list[Kpi]:
-    """The KPI set of the ``kpis`` workflow from energy totals [J] and the peak supply [W]."""
-    kpis = [
-        Kpi("heat_supplied", "Heat supplied", supplied_j / J_PER_MWH, "MWh"),
-        Kpi("heat_delivered", "Heat delivered to consumers", demand_j / J_PER_MWH, "MWh"),
-        Kpi("heat_loss", "Heat lost in pipes", loss_j / J_PER_MWH, "MWh"),
-        Kpi("peak_supply", "Peak supply (sum of producers)", peak_supply_w / 1e6, "MW"),
-    ]
-    if supplied_j > 0:
-        kpis.append(Kpi("loss_share", "Share of heat lost", 100.0 * loss_j / supplied_j, "%"))
-    if peak_supply_w > 0:
-        kpis.append(
-            Kpi("full_load_hours", "Full-load hours", supplied_j / peak_supply_w / 3600, "h")
-        )
-    return kpis
 
 
 def derive_kpis(job: Job, client: InfluxClient) -> list[dict[str, Any]]:

@@ -61,17 +61,26 @@ def compute_kpis(client: InfluxClient, energy_system: esdl.EnergySystem) -> list
             "The ESDL references no simulated heat series (heat_supplied, heat_demand, "
             "heat_loss): run the simulator first, or give the simulator's output ESDL."
         )
-    supplied, demand, loss = totals["supply"], totals["demand"], totals["loss"]
+    return kpis_from_totals(totals["supply"], totals["demand"], totals["loss"], peak_supply_w)
+
+
+def kpis_from_totals(
+    supplied_j: float, demand_j: float, loss_j: float, peak_supply_w: float
+) -> list[Kpi]:
+    """The KPI set from energy totals [J] and the peak supply [W]: the one definition, also used
+    by the comparison page for jobs that only simulated."""
     kpis = [
-        Kpi("heat_supplied", "Heat supplied", supplied / J_PER_MWH, "MWh"),
-        Kpi("heat_delivered", "Heat delivered to consumers", demand / J_PER_MWH, "MWh"),
-        Kpi("heat_loss", "Heat lost in pipes", loss / J_PER_MWH, "MWh"),
+        Kpi("heat_supplied", "Heat supplied", supplied_j / J_PER_MWH, "MWh"),
+        Kpi("heat_delivered", "Heat delivered to consumers", demand_j / J_PER_MWH, "MWh"),
+        Kpi("heat_loss", "Heat lost in pipes", loss_j / J_PER_MWH, "MWh"),
         Kpi("peak_supply", "Peak supply (sum of producers)", peak_supply_w / 1e6, "MW"),
     ]
-    if supplied > 0:
-        kpis.append(Kpi("loss_share", "Share of heat lost", 100.0 * loss / supplied, "%"))
+    if supplied_j > 0:
+        kpis.append(Kpi("loss_share", "Share of heat lost", 100.0 * loss_j / supplied_j, "%"))
     if peak_supply_w > 0:
-        kpis.append(Kpi("full_load_hours", "Full-load hours", supplied / peak_supply_w / 3600, "h"))
+        kpis.append(
+            Kpi("full_load_hours", "Full-load hours", supplied_j / peak_supply_w / 3600, "h")
+        )
     return kpis
 
 
