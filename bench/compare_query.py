@@ -44,24 +44,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DB_NAME = "designtoolkit_bench_compare"
 KEPT = ROOT / "bench" / "results" / "compare_query-kept.json"
+
+from bench.harness import log, psql  # noqa: E402 - after ROOT is on the path
+
 os.environ.update(
     DJANGO_SETTINGS_MODULE="designtoolkit.settings",
     DT_DB_NAME=DB_NAME,
     DT_ALLOWED_HOSTS="testserver,localhost,127.0.0.1",
 )
-
-
-def log(message: str) -> None:
-    print(f"{datetime.now():%H:%M:%S} {message}", file=sys.stderr, flush=True)
-
-
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
 
 
 def timed(call, repeat: int) -> dict[str, float]:
