@@ -32,7 +32,8 @@ start retention $PY manage.py apply_retention --loop  # the operator's retention
 cat <<MSG
 
   Design Toolkit is running at http://127.0.0.1:$PORT/
-  Log in as demo@example.com / demo-password-2026
+  Log in as demo@example.com / demo-password-2026 (colleague@example.com, same password, sees the
+  demo project through the team "Demo team")
   API docs: http://127.0.0.1:$PORT/api/docs/   health: http://127.0.0.1:$PORT/health/
   InfluxDB: ${OMOTES_INFLUX_URL:-http://127.0.0.1:8086} (authentication on; the product logs in as
   ${OMOTES_INFLUX_USERNAME:-designtoolkit}; read credentials for people: account page)
