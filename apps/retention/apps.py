@@ -5,6 +5,3 @@ class RetentionConfig(AppConfig):
     name = "apps.retention"
     label = "retention"
     verbose_name = "Retention of results"
-
-    def ready(self) -> None:
-        from apps.retention import signals  # noqa: F401 - connects the receivers

@@ -29,7 +29,7 @@ def drop_database_quietly(database: str) -> None:
         logger.exception("job database not dropped", extra={"database": database})
 
 
-@receiver(pre_delete, sender=Job, dispatch_uid="retention-drop-job-database")
+@receiver(pre_delete, sender=Job, dispatch_uid="results-drop-job-database")
 def drop_results_of_deleted_job(sender, instance: Job, **kwargs) -> None:
     database = instance.database
     transaction.on_commit(lambda: drop_database_quietly(database))
