@@ -9,15 +9,17 @@ register = template.Library()
 
 
 @register.inclusion_tag("sharing/_panel.html", takes_context=True)
-def sharing_panel(context, obj) -> dict:
-    """Who has access to the object; the owner also gets the share and revoke forms."""
+def sharing_panel(context, obj, access: str) -> dict:
+    """Who has access to the object; the owner also gets the share and revoke forms.
+
+    ``access`` is what ``access_to`` found for the page already (each lookup costs queries).
+    """
     kind = next(k for k, model in SHARED_KINDS.items() if isinstance(obj, model))
-    level = access_level(context["request"].user, obj)
     return {
         "object": obj,
         "kind": kind,
-        "access": level,
-        "grants": grants_of(obj) if level == "owner" else [],
+        "access": access,
+        "grants": grants_of(obj) if access == "owner" else [],
         "csrf_token": context.get("csrf_token"),
     }
 
