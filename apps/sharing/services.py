@@ -135,7 +135,8 @@ def find_grantee(*, user: str = "", team: str = ""):
     return found
 
 
-def _members(grantee) -> set[int]:
+def members_of(grantee) -> set[int]:
+    """The users a grant to this user or team reaches."""
     if isinstance(grantee, Group):
         return set(grantee.user_set.values_list("pk", flat=True))
     return {grantee.pk}
@@ -171,7 +172,7 @@ def share(obj: models.Model, grantee, level: Level) -> None:
         grant_model(**{field: grantee, "permission": permission, "content_object": obj})
         for permission in content_type_perms
     )
-    _announce(_members(grantee))
+    _announce(members_of(grantee))
 
 
 @transaction.atomic
@@ -180,5 +181,5 @@ def revoke(obj: models.Model, grantee) -> bool:
     websockets and InfluxDB read credentials (receivers of ``access_changed``)."""
     deleted, _ = _grant_rows(obj, grantee).delete()
     if deleted:
-        _announce(_members(grantee))
+        _announce(members_of(grantee))
     return bool(deleted)
