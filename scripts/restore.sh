@@ -12,6 +12,7 @@ if [ -d "$SRC/influxdb" ]; then
   influxd restore -portable -host 127.0.0.1:8088 "$SRC/influxdb" >/dev/null || \
     echo "InfluxDB restore skipped databases that exist already" >&2
 fi
+psql -h 127.0.0.1 -U postgres -d "$DB" -v ON_ERROR_STOP=1 -qf deploy/sql/rename_app_label.sql
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py requeue_after_restore
 # Restored job databases come back without grants; on a new server the InfluxDB users of read

@@ -164,4 +164,5 @@ if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname
   log "creating database $DB_NAME"
   psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE \"$DB_NAME\""
 fi
+psql -h 127.0.0.1 -U postgres -d "$DB_NAME" -v ON_ERROR_STOP=1 -qf deploy/sql/rename_app_label.sql
 log "ready"

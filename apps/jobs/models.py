@@ -50,7 +50,7 @@ class Job(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     esdl_model = models.ForeignKey(
-        "esdlmodels.EsdlModel", on_delete=models.CASCADE, related_name="jobs"
+        "models.EsdlModel", on_delete=models.CASCADE, related_name="jobs"
     )
     workflow = models.CharField(max_length=100)
     workflow_version = models.CharField(max_length=50, blank=True)

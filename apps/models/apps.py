@@ -3,5 +3,5 @@ from django.apps import AppConfig
 
 class ModelsConfig(AppConfig):
     name = "apps.models"
-    label = "esdlmodels"
+    label = "models"
     verbose_name = "Projects and ESDL models"

@@ -44,7 +44,7 @@ class ProfileBinding(models.Model):
     """Which stored profile answers one ``InfluxDBProfile`` (by its ESDL id) of a model."""
 
     esdl_model = models.ForeignKey(
-        "esdlmodels.EsdlModel", on_delete=models.CASCADE, related_name="profile_bindings"
+        "models.EsdlModel", on_delete=models.CASCADE, related_name="profile_bindings"
     )
     esdl_profile_id = models.CharField(max_length=100)
     asset_name = models.CharField(max_length=200, blank=True)

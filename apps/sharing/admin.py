@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
 
-from apps.sharing.models import Team, TeamManager
+from apps.sharing.models import Team, TeamManagerRole
 
 
-class TeamManagerInline(admin.TabularInline):
-    model = TeamManager
+class TeamManagerRoleInline(admin.TabularInline):
+    model = TeamManagerRole
     extra = 0
     autocomplete_fields = ["user"]
 
@@ -17,4 +17,4 @@ admin.site.unregister(Group)
 
 @admin.register(Team)
 class TeamAdmin(GroupAdmin):
-    inlines = [TeamManagerInline]
+    inlines = [TeamManagerRoleInline]

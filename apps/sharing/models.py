@@ -16,25 +16,25 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 class ProjectUserGrant(UserObjectPermissionBase):
     content_object = models.ForeignKey(
-        "esdlmodels.Project", on_delete=models.CASCADE, related_name="user_grants"
+        "models.Project", on_delete=models.CASCADE, related_name="user_grants"
     )
 
 
 class ProjectTeamGrant(GroupObjectPermissionBase):
     content_object = models.ForeignKey(
-        "esdlmodels.Project", on_delete=models.CASCADE, related_name="team_grants"
+        "models.Project", on_delete=models.CASCADE, related_name="team_grants"
     )
 
 
 class EsdlModelUserGrant(UserObjectPermissionBase):
     content_object = models.ForeignKey(
-        "esdlmodels.EsdlModel", on_delete=models.CASCADE, related_name="user_grants"
+        "models.EsdlModel", on_delete=models.CASCADE, related_name="user_grants"
     )
 
 
 class EsdlModelTeamGrant(GroupObjectPermissionBase):
     content_object = models.ForeignKey(
-        "esdlmodels.EsdlModel", on_delete=models.CASCADE, related_name="team_grants"
+        "models.EsdlModel", on_delete=models.CASCADE, related_name="team_grants"
     )
 
 
@@ -60,7 +60,7 @@ class Team(Group):
         return reverse("sharing:team", args=[self.pk])
 
 
-class TeamManager(models.Model):
+class TeamManagerRole(models.Model):
     """A member who may add and remove the team's members (its creator, to begin with)."""
 
     team = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="managers")

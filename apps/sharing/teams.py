@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
-from apps.sharing.models import Team, TeamManager
+from apps.sharing.models import Team, TeamManagerRole
 
 
 def teams_of(user) -> QuerySet[Team]:
@@ -19,7 +19,7 @@ def teams_of(user) -> QuerySet[Team]:
 
 
 def is_manager(user, team: Team) -> bool:
-    return TeamManager.objects.filter(team=team, user=user).exists()
+    return TeamManagerRole.objects.filter(team=team, user=user).exists()
 
 
 def require_manager(user, team: Team) -> None:
@@ -36,7 +36,7 @@ def create_team(user, name: str) -> Team:
         raise ValidationError(f"A team named {name!r} exists already: choose another name.")
     team = Team.objects.create(name=name)
     team.user_set.add(user)
-    TeamManager.objects.create(team=team, user=user)
+    TeamManagerRole.objects.create(team=team, user=user)
     return team
 
 
@@ -46,13 +46,13 @@ def add_member(team: Team, email: str, *, manager: bool = False) -> None:
         raise ValidationError(f"No user with the e-mail address {email!r}.")
     team.user_set.add(user)
     if manager:
-        TeamManager.objects.get_or_create(team=team, user=user)
+        TeamManagerRole.objects.get_or_create(team=team, user=user)
 
 
 @transaction.atomic
 def remove_member(team: Team, user) -> None:
     """Take someone out of the team; its last manager cannot leave it without a manager."""
-    managers = TeamManager.objects.filter(team=team)
+    managers = TeamManagerRole.objects.filter(team=team)
     if managers.filter(user=user).exists() and managers.count() == 1:
         raise ValidationError("The team's last manager cannot leave: name another manager first.")
     managers.filter(user=user).delete()

@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
                         null=True,
                         on_delete=django.db.models.deletion.SET_NULL,
                         related_name="variations",
-                        to="esdlmodels.esdlmodel",
+                        to="models.esdlmodel",
                     ),
                 ),
                 (
@@ -96,7 +96,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="esdl_models",
-                        to="esdlmodels.project",
+                        to="models.project",
                     ),
                 ),
             ],

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("esdlmodels", "0001_initial"),
+        ("models", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="profile_bindings",
-                        to="esdlmodels.esdlmodel",
+                        to="models.esdlmodel",
                     ),
                 ),
                 (

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("esdlmodels", "0001_initial"),
+        ("models", "0001_initial"),
         ("jobs", "0003_job_kpis"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="team_grants",
-                        to="esdlmodels.esdlmodel",
+                        to="models.esdlmodel",
                     ),
                 ),
                 (
@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="user_grants",
-                        to="esdlmodels.esdlmodel",
+                        to="models.esdlmodel",
                     ),
                 ),
                 (
@@ -180,7 +180,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="team_grants",
-                        to="esdlmodels.project",
+                        to="models.project",
                     ),
                 ),
                 (
@@ -213,7 +213,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="user_grants",
-                        to="esdlmodels.project",
+                        to="models.project",
                     ),
                 ),
                 (
