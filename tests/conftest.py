@@ -22,7 +22,6 @@ import pytest
 from omotes import influx
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_ESDL = ROOT.parent / "shared" / "esdl"
 NAMESPACE = f"test{uuid.uuid4().hex[:8]}"
 os.environ["OMOTES_NAMESPACE"] = NAMESPACE
 os.environ.setdefault("DT_INFLUX_PROFILES_DB", "test_profiles")
@@ -83,6 +82,17 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, interva
             return value
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say how many tests were skipped for want of the real ESDL models (tests/corpus.py)."""
+    from tests.corpus import MISSING
+
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if MISSING in str(r.longrepr)]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} tests skipped: {MISSING} (set DT_ESDL_CORPUS; see tests/corpus.py)"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import serve_web
-from tests.conftest import PASSWORD, ROOT, SHARED_ESDL, wait_for
+from tests.conftest import PASSWORD, ROOT, wait_for
+from tests.corpus import generated_network
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def live_url(stack, transactional_db) -> str:
 
 
 def test_user_uploads_submits_watches_progress_and_sees_the_chart(
-    owner, simulator_worker, live_url, browser
+    owner, simulator_worker, live_url, browser, tmp_path
 ):
     context = browser.new_context()
     page = context.new_page()
@@ -29,7 +30,9 @@ def test_user_uploads_submits_watches_progress_and_sees_the_chart(
     page.click("button[type=submit]")
     page.fill("input[name=name]", "Browser project")
     page.click("text=Create project")
-    page.set_input_files("#upload-form input[type=file]", str(SHARED_ESDL / "test1.esdl"))
+    network = tmp_path / "network.esdl"
+    network.write_bytes(generated_network())
+    page.set_input_files("#upload-form input[type=file]", str(network))
     page.click("#upload-form button[type=submit]")
     page.wait_for_selector("#asset-counts")
     assert "HeatingDemand" in page.inner_text("#asset-counts")

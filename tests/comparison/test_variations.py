@@ -9,7 +9,7 @@ from esdl.esdl_handler import EnergySystemHandler
 from apps.models.models import EsdlModel, Project
 from apps.models.services import upload_esdl_model
 from apps.sharing.services import share
-from tests.conftest import SHARED_ESDL
+from tests.corpus import corpus_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ PRODUCER_ID = "cf3d4b5e-437f-4c1b-a7f9-7fd7e8a269b4"  # test1.esdl's GenericProd
 @pytest.fixture
 def base(owner) -> EsdlModel:
     project = Project.objects.create(owner=owner, name="District")
-    return upload_esdl_model(project, "Base", (SHARED_ESDL / "test1.esdl").read_bytes())
+    return upload_esdl_model(project, "Base", corpus_bytes("test1.esdl"))
 
 
 def other_model(project: Project, name: str) -> EsdlModel:
@@ -109,7 +109,7 @@ def test_changing_an_attribute_an_asset_does_not_have_is_refused(client, owner, 
 
 def test_an_uploaded_esdl_becomes_a_variation(client, owner, base):
     client.force_login(owner)
-    upload = SimpleUploadedFile("two_sources.esdl", (SHARED_ESDL / "2sources.esdl").read_bytes())
+    upload = SimpleUploadedFile("two_sources.esdl", corpus_bytes("2sources.esdl"))
 
     client.post(f"/models/{base.pk}/variations/upload/", {"file": upload})
 

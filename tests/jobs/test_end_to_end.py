@@ -9,14 +9,15 @@ from django.core.management import call_command
 
 from apps.jobs.models import Job
 from apps.results.influx import influx_client
-from tests.conftest import SHARED_ESDL, wait_for
+from tests.conftest import wait_for
+from tests.corpus import corpus_bytes
 from tests.models.test_upload_api import upload
 
 TERMINAL = {"succeeded", "failed", "cancelled"}
 
 
 def submit(api, project: int, stem: str, params: dict, workflow: str = "simulator") -> str:
-    model = upload(api, project, stem, (SHARED_ESDL / f"{stem}.esdl").read_bytes())
+    model = upload(api, project, stem, corpus_bytes(f"{stem}.esdl"))
     assert model.status_code == 201, model.content
     job = api.post(
         "/api/jobs/",
@@ -141,7 +142,7 @@ def test_model_the_simulator_cannot_run_fails_with_the_reason(
 
 
 def test_job_for_a_workflow_no_worker_offers_is_refused(api, project, simulator_worker):
-    model = upload(api, project, "test1", (SHARED_ESDL / "test1.esdl").read_bytes())
+    model = upload(api, project, "test1", corpus_bytes("test1.esdl"))
 
     response = api.post(
         "/api/jobs/", {"model": model.json()["id"], "workflow": "optimizer"}, format="json"
@@ -152,7 +153,7 @@ def test_job_for_a_workflow_no_worker_offers_is_refused(api, project, simulator_
 
 
 def test_parameter_out_of_range_is_refused(api, project, simulator_worker):
-    model = upload(api, project, "test1", (SHARED_ESDL / "test1.esdl").read_bytes())
+    model = upload(api, project, "test1", corpus_bytes("test1.esdl"))
 
     response = api.post(
         "/api/jobs/",

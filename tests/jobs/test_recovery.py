@@ -17,7 +17,8 @@ from apps.results.influx import influx_client
 from designtoolkit.broker import get_broker
 from omotes import broker as omotes_broker
 from omotes.protocol import JobRequest
-from tests.conftest import SHARED_ESDL, wait_for
+from tests.conftest import wait_for
+from tests.corpus import generated_network
 from tests.models.test_upload_api import upload
 
 TERMINAL = ("succeeded", "failed", "cancelled")
@@ -25,7 +26,7 @@ TERMINAL = ("succeeded", "failed", "cancelled")
 
 @pytest.fixture
 def model_id(api, project) -> int:
-    response = upload(api, project, "test1", (SHARED_ESDL / "test1.esdl").read_bytes())
+    response = upload(api, project, "network", generated_network())
     return response.json()["id"]
 
 

@@ -1,7 +1,7 @@
 """Shared ESDL test data for the tests of apps.models: the shared models, and helpers.
 
-The asset counts and totals describe the models in ``shared/esdl``; ``no_io`` guards a block
-against any file open or outgoing connection.
+The asset counts and totals describe the real models of ``tests/corpus.py``; ``no_io`` guards a
+block against any file open or outgoing connection.
 """
 
 from __future__ import annotations
@@ -12,15 +12,11 @@ import socket
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
 from apps.models import esdl_intake as intake
-
-SHARED = Path(__file__).parents[3] / "shared"
-ESDL_DIR = SHARED / "esdl"
-EDR_PIPES = SHARED / "edr" / "edr_pipes.json"
+from tests.corpus import corpus_path
 
 EXPECTED_COUNTS = {
     "test1": {"GenericProducer": 1, "HeatingDemand": 1, "Pipe": 2},
@@ -73,7 +69,7 @@ MINIMAL = (
 
 
 def model_text(name: str) -> str:
-    return (ESDL_DIR / f"{name}.esdl").read_text(encoding="utf-8")
+    return corpus_path(f"{name}.esdl").read_text(encoding="utf-8")
 
 
 def minimal_esdl(body: str = "", prolog: str = "") -> bytes:

@@ -11,7 +11,8 @@ import pytest
 
 from apps.models import esdl_intake as intake
 from apps.models.esdl_intake import EsdlRejected
-from tests.models.esdl_samples import ESDL_DIR, minimal_esdl, model_text, no_io
+from tests.corpus import corpus_bytes
+from tests.models.esdl_samples import minimal_esdl, model_text, no_io
 
 
 def _refused(data: bytes) -> str:
@@ -23,12 +24,8 @@ def _refused(data: bytes) -> str:
 # --- real models ---------------------------------------------------------------------------
 
 
-def test_shared_model_directory_resolves() -> None:
-    assert (ESDL_DIR / "test1.esdl").is_file(), f"test models not found in {ESDL_DIR}"
-
-
 def test_check_returns_decoded_text() -> None:
-    data = (ESDL_DIR / "test1.esdl").read_bytes()
+    data = corpus_bytes("test1.esdl")
     assert intake.check_esdl_upload(data) == data.decode("utf-8")
 
 

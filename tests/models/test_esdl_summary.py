@@ -19,12 +19,13 @@ from apps.models.esdl_summary import (
     rewrite_profiles,
     summarize_esdl,
 )
-from tests.models.esdl_samples import ESDL_DIR, EXPECTED_COUNTS, EXPECTED_TOTALS, model_text
+from tests.corpus import corpus_bytes
+from tests.models.esdl_samples import EXPECTED_COUNTS, EXPECTED_TOTALS, model_text
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_TOTALS))
 def test_model_has_expected_asset_total_and_counts(name: str) -> None:
-    text = check_esdl_upload((ESDL_DIR / f"{name}.esdl").read_bytes())
+    text = check_esdl_upload(corpus_bytes(f"{name}.esdl"))
     summary = summarize_esdl(text)
     assert summary["asset_total"] == EXPECTED_TOTALS[name]
     assert summary["asset_counts"] == EXPECTED_COUNTS[name]

@@ -17,11 +17,12 @@ from apps.models.pipe_catalogue import (
     resolve_pipe_sizes,
     unresolved_pipe_sizes,
 )
-from tests.models.esdl_samples import EDR_PIPES, model_text, no_io
+from tests.corpus import edr_pipes_path
+from tests.models.esdl_samples import model_text, no_io
 
 
 def test_shipped_catalogue_matches_edr_extract() -> None:
-    from_edr = load_catalogue_file(EDR_PIPES)
+    from_edr = load_catalogue_file(edr_pipes_path())
     shipped = load_catalogue_file(DEFAULT_CATALOGUE_PATH)
     assert shipped == from_edr
     dn200 = {s.name: s for s in shipped}["Steel-S1-DN-200"]
@@ -71,7 +72,7 @@ def test_related_edr_path_names_the_exact_entry_and_is_removed() -> None:
         'diameter="DN200" related="/edr/Public/Assets/Logstor/Steel-S2-DN-250.edd">',
         1,
     )
-    catalogue = {s.name: s for s in load_edr_pipes(EDR_PIPES.read_text("utf-8"))}
+    catalogue = {s.name: s for s in load_edr_pipes(edr_pipes_path().read_text("utf-8"))}
     with no_io() as calls:
         check_esdl_upload(text.encode("utf-8"))
         assert unresolved_pipe_sizes(text) == ["Steel-S1-DN-200", "Steel-S2-DN-250"]

@@ -35,10 +35,7 @@ from omotes.workflows.simulator import (
     read_profile,
     workflow,
 )
-
-ESDL_DIR = Path(__file__).resolve().parents[3] / "shared" / "esdl"
-if not ESDL_DIR.is_dir():  # the repository may be checked out elsewhere
-    ESDL_DIR = Path("/work/shared/esdl")
+from tests.corpus import corpus_path
 
 START = datetime(2019, 1, 1, tzinfo=UTC)
 END = datetime(2019, 1, 2, 23, tzinfo=UTC)  # last simulated step: 2 days at 3600 s = 48 steps
@@ -128,7 +125,7 @@ def job(influx: InfluxClient, databases: list[str], tmp_path: Path) -> JobContex
 
 def _model(name: str) -> EnergySystemHandler:
     handler = EnergySystemHandler()
-    handler.load_file(str(ESDL_DIR / name))
+    handler.load_file(str(corpus_path(name)))
     return handler
 
 
@@ -258,7 +255,7 @@ def test_progress_and_messages(test1_run) -> None:
 
 
 def test_ates_is_refused_without_loading_java(job: JobContext) -> None:
-    esdl_text = (ESDL_DIR / "test_ates.esdl").read_text()
+    esdl_text = corpus_path("test_ates.esdl").read_text()
     with pytest.raises(WorkflowError, match="ATES.*Rosim"):
         workflow.run(esdl_text, {"start": START.isoformat(), "end": END.isoformat()}, job)
     assert not any("jnius" == name or name.startswith("jnius.") for name in sys.modules)
@@ -280,7 +277,7 @@ def test_missing_profile_data_is_a_clear_error(
 
 
 def test_bad_parameters_are_refused(job: JobContext) -> None:
-    esdl_text = (ESDL_DIR / "test1.esdl").read_text()
+    esdl_text = corpus_path("test1.esdl").read_text()
     with pytest.raises(WorkflowError, match="timestep_s"):
         workflow.run(esdl_text, {"timestep_s": 10}, job)
     with pytest.raises(WorkflowError, match="after the start"):

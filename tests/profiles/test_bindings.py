@@ -11,12 +11,12 @@ from apps.models.models import EsdlModel
 from apps.models.pipe_catalogue import unresolved_pipe_sizes
 from apps.models.services import esdl_for_job
 from apps.results.influx import influx_client
-from tests.conftest import SHARED_ESDL
+from tests.corpus import corpus_bytes
 from tests.models.test_upload_api import upload
 
 
 def uploaded(api, project, stem: str) -> EsdlModel:
-    response = upload(api, project, stem, (SHARED_ESDL / f"{stem}.esdl").read_bytes())
+    response = upload(api, project, stem, corpus_bytes(f"{stem}.esdl"))
     assert response.status_code == 201, response.content
     return EsdlModel.objects.get(pk=response.json()["id"])
 
