@@ -30,7 +30,6 @@ from typing import IO, Any
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 RESULTS_DIR = ROOT / "bench" / "results"
-ESDL_FILE = ROOT / "apps" / "models" / "data" / "examples" / "test1.esdl"
 DB_NAME = "designtoolkit_bench"
 PASSWORD = "bench-password-2026-long"
 
@@ -178,14 +177,15 @@ def wait_for_sleeper_workers(
 
 
 def new_user_with_model(email: str, project_name: str) -> tuple[Any, Any]:
-    """A new user with one project holding the example model ``test1``: (user, model)."""
+    """A new user with one project holding a generated 10-asset network: (user, model)."""
     from apps.accounts.services import create_user
     from apps.models.models import Project
     from apps.models.services import upload_esdl_model
+    from omotes.esdl_generator import network_text
 
     user = create_user(email, PASSWORD)
     project = Project.objects.create(owner=user, name=project_name)
-    return user, upload_esdl_model(project, "test1", ESDL_FILE.read_bytes())
+    return user, upload_esdl_model(project, "network", network_text(10).encode())
 
 
 def prepare_environment(migrate_output: int | IO[Any] | None = None) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
@@ -13,10 +11,12 @@ from apps.models.services import upload_esdl_model
 from apps.sharing.models import Team
 from apps.sharing.services import share
 from apps.sharing.teams import create_team
+from omotes.esdl_generator import network_text
 
 COLLEAGUE = "colleague@example.com"
 DEMO_TEAM = "Demo team"
-EXAMPLE_MODEL = Path(__file__).resolve().parents[3] / "models" / "data" / "examples" / "test1.esdl"
+#: The demo network: made by the project's generator, so no third-party model ships with it.
+EXAMPLE_ASSETS = 20
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             defaults={"description": "A small district-heating network to try the simulator on."},
         )
         if created or not project.esdl_models.exists():
-            upload_esdl_model(project, "Example network", EXAMPLE_MODEL.read_bytes())
+            upload_esdl_model(project, "Example network", network_text(EXAMPLE_ASSETS).encode())
         colleague = self._colleague(user, password)
         self.stdout.write(
             f"demo user {email} / {password}, project {project.pk}; "
