@@ -1,0 +1,1 @@
+<?xml version='1.0'?><html><body>not an energy system</body></html>
