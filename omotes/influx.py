@@ -97,12 +97,12 @@ def quote_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _escape_key(text: str) -> str:
+def escape_key(text: str) -> str:
     """Escape a measurement name, tag key/value or field key for line protocol."""
     return text.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ")
 
 
-def _escape_measurement(text: str) -> str:
+def escape_measurement(text: str) -> str:
     return text.replace("\\", "\\\\").replace(",", "\\,").replace(" ", "\\ ")
 
 
@@ -114,16 +114,16 @@ def encode_line(
     NaN and infinity cannot be stored in InfluxDB, so such fields are left out of the line.
     """
     field_text = ",".join(
-        f"{_escape_key(key)}={float(value)!r}"
+        f"{escape_key(key)}={float(value)!r}"
         for key, value in fields.items()
         if value is not None and math.isfinite(value)
     )
     if not field_text:
         return None
     tag_text = "".join(
-        f",{_escape_key(key)}={_escape_key(value)}" for key, value in sorted(tags.items()) if value
+        f",{escape_key(key)}={escape_key(value)}" for key, value in sorted(tags.items()) if value
     )
-    return f"{_escape_measurement(measurement)}{tag_text} {field_text} {timestamp_s}"
+    return f"{escape_measurement(measurement)}{tag_text} {field_text} {timestamp_s}"
 
 
 class InfluxClient:
