@@ -47,6 +47,14 @@ DEV_USERNAME = "designtoolkit"
 DEV_PASSWORD = "designtoolkit-dev-only-password"
 
 
+#: Where InfluxDB is when the environment does not say (``OMOTES_INFLUX_URL``).
+DEFAULT_URL = "http://127.0.0.1:8086"
+
+
+def _env_url() -> str:
+    return os.environ.get("OMOTES_INFLUX_URL", DEFAULT_URL)
+
+
 def _env_username() -> str:
     return os.environ.get("OMOTES_INFLUX_USERNAME", DEV_USERNAME)
 
@@ -57,13 +65,14 @@ def _env_password() -> str:
 
 @dataclass(frozen=True)
 class InfluxSettings:
-    """Where InfluxDB is and how to log in; credentials default to the environment's.
+    """Where InfluxDB is and how to log in; address and credentials default to the
+    environment's (``OMOTES_INFLUX_URL``, ``..._USERNAME``, ``..._PASSWORD``).
 
     An empty username sends no credentials (an InfluxDB with authentication off); a server with
     authentication off ignores credentials, so sending them is always safe.
     """
 
-    url: str = "http://127.0.0.1:8086"
+    url: str = field(default_factory=_env_url)
     username: str = field(default_factory=_env_username)
     password: str = field(default_factory=_env_password, repr=False)
     timeout_s: float = 30.0
@@ -71,7 +80,7 @@ class InfluxSettings:
     @classmethod
     def from_env(cls, prefix: str = "OMOTES_INFLUX_") -> InfluxSettings:
         return cls(
-            url=os.environ.get(f"{prefix}URL", cls.url),
+            url=os.environ.get(f"{prefix}URL", DEFAULT_URL),
             username=os.environ.get(f"{prefix}USERNAME", DEV_USERNAME),
             password=os.environ.get(f"{prefix}PASSWORD", DEV_PASSWORD),
             timeout_s=float(os.environ.get(f"{prefix}TIMEOUT_S", cls.timeout_s)),
