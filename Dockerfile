@@ -11,6 +11,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
+# The open core's metadata (its workflows' entry points); editable, so the code stays in /app/omotes.
+RUN pip install --no-cache-dir -e ./omotes
 RUN DT_SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret \
     python manage.py collectstatic --noinput
 RUN useradd --create-home --uid 1000 designtoolkit

@@ -41,7 +41,7 @@ from esdl.esdl_handler import EnergySystemHandler  # noqa: E402
 
 from omotes.esdl_generator import network_text  # noqa: E402
 from omotes.influx import InfluxClient, InfluxSettings  # noqa: E402
-from omotes.workflows.base import SeriesDescription, job_database  # noqa: E402
+from omotes.protocol import SeriesDescription, job_database  # noqa: E402
 from omotes.workflows.synthetic import DEFAULT_START, write_synthetic  # noqa: E402
 
 

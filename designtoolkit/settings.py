@@ -208,8 +208,8 @@ REST_FRAMEWORK = {
         "apps.accounts.authentication.RateLimitedBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "designtoolkit.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "designtoolkit.api_errors.ApiSchema",
+    "EXCEPTION_HANDLER": "designtoolkit.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Design Toolkit API",

@@ -47,6 +47,14 @@ DEV_USERNAME = "designtoolkit"
 DEV_PASSWORD = "designtoolkit-dev-only-password"
 
 
+#: Where InfluxDB is when the environment does not say (``OMOTES_INFLUX_URL``).
+DEFAULT_URL = "http://127.0.0.1:8086"
+
+
+def _env_url() -> str:
+    return os.environ.get("OMOTES_INFLUX_URL", DEFAULT_URL)
+
+
 def _env_username() -> str:
     return os.environ.get("OMOTES_INFLUX_USERNAME", DEV_USERNAME)
 
@@ -57,13 +65,14 @@ def _env_password() -> str:
 
 @dataclass(frozen=True)
 class InfluxSettings:
-    """Where InfluxDB is and how to log in; credentials default to the environment's.
+    """Where InfluxDB is and how to log in; address and credentials default to the
+    environment's (``OMOTES_INFLUX_URL``, ``..._USERNAME``, ``..._PASSWORD``).
 
     An empty username sends no credentials (an InfluxDB with authentication off); a server with
     authentication off ignores credentials, so sending them is always safe.
     """
 
-    url: str = "http://127.0.0.1:8086"
+    url: str = field(default_factory=_env_url)
     username: str = field(default_factory=_env_username)
     password: str = field(default_factory=_env_password, repr=False)
     timeout_s: float = 30.0
@@ -71,7 +80,7 @@ class InfluxSettings:
     @classmethod
     def from_env(cls, prefix: str = "OMOTES_INFLUX_") -> InfluxSettings:
         return cls(
-            url=os.environ.get(f"{prefix}URL", cls.url),
+            url=os.environ.get(f"{prefix}URL", DEFAULT_URL),
             username=os.environ.get(f"{prefix}USERNAME", DEV_USERNAME),
             password=os.environ.get(f"{prefix}PASSWORD", DEV_PASSWORD),
             timeout_s=float(os.environ.get(f"{prefix}TIMEOUT_S", cls.timeout_s)),
@@ -97,12 +106,12 @@ def quote_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _escape_key(text: str) -> str:
+def escape_key(text: str) -> str:
     """Escape a measurement name, tag key/value or field key for line protocol."""
     return text.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ")
 
 
-def _escape_measurement(text: str) -> str:
+def escape_measurement(text: str) -> str:
     return text.replace("\\", "\\\\").replace(",", "\\,").replace(" ", "\\ ")
 
 
@@ -114,16 +123,16 @@ def encode_line(
     NaN and infinity cannot be stored in InfluxDB, so such fields are left out of the line.
     """
     field_text = ",".join(
-        f"{_escape_key(key)}={float(value)!r}"
+        f"{escape_key(key)}={float(value)!r}"
         for key, value in fields.items()
         if value is not None and math.isfinite(value)
     )
     if not field_text:
         return None
     tag_text = "".join(
-        f",{_escape_key(key)}={_escape_key(value)}" for key, value in sorted(tags.items()) if value
+        f",{escape_key(key)}={escape_key(value)}" for key, value in sorted(tags.items()) if value
     )
-    return f"{_escape_measurement(measurement)}{tag_text} {field_text} {timestamp_s}"
+    return f"{escape_measurement(measurement)}{tag_text} {field_text} {timestamp_s}"
 
 
 class InfluxClient:

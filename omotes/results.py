@@ -45,13 +45,8 @@ import pandas as pd
 from esdl.esdl_handler import EnergySystemHandler
 from esdl.profiles.influxdbprofilemanager import InfluxDBProfileManager
 
-from omotes.influx import (
-    InfluxClient,
-    _escape_key,
-    _escape_measurement,
-    encode_line,
-)
-from omotes.workflows.base import SeriesDescription, WorkflowError
+from omotes.influx import InfluxClient, encode_line, escape_key, escape_measurement
+from omotes.protocol import SeriesDescription, WorkflowError
 
 try:  # C float formatting; installed with the web stack (autobahn). Without it: repr().
     import ujson
@@ -130,8 +125,8 @@ def quantity_and_unit(unit: str) -> esdl.QuantityAndUnitType:
 
 
 @dataclass
-class _Column:
-    """One output column mapped to the field it is written to."""
+class OutputColumn:
+    """One output column of an asset and the field it is written to."""
 
     column: Any  # the DataFrame column key (port_id, quantity)
     port: Any  # the esdl.Port its output profile is attached to
@@ -140,9 +135,12 @@ class _Column:
 
 
 @dataclass
-class _AssetOutput:
+class AssetOutput:
+    """What is written for one asset: its columns, in the order of its block of values (see
+    :func:`write_outputs`); the measurement is the asset's ESDL class name."""
+
     asset: Any  # esdl.Asset
-    columns: list[_Column] = field(default_factory=list)
+    columns: list[OutputColumn] = field(default_factory=list)
 
     @property
     def measurement(self) -> str:
@@ -175,7 +173,7 @@ def port_field_names(asset: Any) -> dict[str, str]:
 
 def plan_outputs(
     energy_system: esdl.EnergySystem | EnergySystemHandler, columns: Sequence[Any]
-) -> list[_AssetOutput]:
+) -> list[AssetOutput]:
     """Group the simulator's ``(port_id, quantity)`` columns per asset and name their fields."""
     es = _energy_system(energy_system)
     port_owner: dict[str, tuple[Any, Any]] = {}
@@ -186,7 +184,7 @@ def plan_outputs(
             for port in obj.port:
                 port_owner[port.id] = (obj, port)
 
-    outputs: dict[str, _AssetOutput] = {}
+    outputs: dict[str, AssetOutput] = {}
     unknown: set[str] = set()
     for column in columns:
         if not (isinstance(column, tuple) and len(column) == 2):
@@ -197,7 +195,7 @@ def plan_outputs(
             unknown.add(port_id)
             continue
         asset, port = port_owner[port_id]
-        output = outputs.setdefault(asset.id, _AssetOutput(asset))
+        output = outputs.setdefault(asset.id, AssetOutput(asset))
         prefix = prefixes[asset.id][port_id]
         if quantity in PORT_QUANTITIES:
             name, profile_port = f"{prefix}.{quantity}", port
@@ -208,7 +206,7 @@ def plan_outputs(
         if any(c.field == name for c in output.columns):
             # An asset-level quantity reported on two ports (a pipe's velocity): keep both.
             name, profile_port = f"{prefix}.{quantity}", port
-        output.columns.append(_Column(column, profile_port, quantity, name))
+        output.columns.append(OutputColumn(column, profile_port, quantity, name))
     if unknown:
         logger.warning("Ignoring output of %d ports not found in the ESDL", len(unknown))
     return list(outputs.values())
@@ -235,22 +233,22 @@ def _float_texts(column: list[float]) -> list[str]:
     return text.split(",")
 
 
-def _line_template(output: _AssetOutput) -> tuple[str, dict[str, str], list[str]]:
+def _line_template(output: AssetOutput) -> tuple[str, dict[str, str], list[str]]:
     tags = {"asset_id": str(output.asset.id), "asset_name": str(output.asset.name or "")}
     names = [c.field for c in output.columns]
     tag_text = "".join(
-        f",{_escape_key(key)}={_escape_key(value)}" for key, value in sorted(tags.items()) if value
+        f",{escape_key(key)}={escape_key(value)}" for key, value in sorted(tags.items()) if value
     )
-    head = f"{_escape_measurement(output.measurement)}{tag_text} "
+    head = f"{escape_measurement(output.measurement)}{tag_text} "
     template = (
         _brace_safe(head)
-        + ",".join(_brace_safe(_escape_key(name)) + "={}" for name in names)
+        + ",".join(_brace_safe(escape_key(name)) + "={}" for name in names)
         + " {}"
     )
     return template, tags, names
 
 
-def encode_asset(output: _AssetOutput, values: np.ndarray, stamps: Sequence[str]) -> list[str]:
+def encode_asset(output: AssetOutput, values: np.ndarray, stamps: Sequence[str]) -> list[str]:
     """Line protocol for one asset: one line per time step with all of its fields.
 
     ``values`` is (steps x fields) float64, ``stamps`` the epoch seconds of each step as text.
@@ -269,17 +267,12 @@ def encode_asset(output: _AssetOutput, values: np.ndarray, stamps: Sequence[str]
     return lines  # type: ignore[return-value]  # no None without non-finite rows
 
 
-def _asset_lines(output: _AssetOutput, values: np.ndarray, timestamps: list[int]) -> Iterator[str]:
-    """:func:`encode_asset` with integer timestamps (kept for callers and tests)."""
-    return iter(encode_asset(output, values, [str(t) for t in timestamps]))
-
-
 def _brace_safe(text: str) -> str:
     """``text`` with braces doubled so it survives ``str.format`` literally."""
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def _describe(output: _AssetOutput, column: _Column, points: int) -> SeriesDescription:
+def _describe(output: AssetOutput, column: OutputColumn, points: int) -> SeriesDescription:
     return SeriesDescription(
         asset_id=str(output.asset.id),
         asset_name=str(output.asset.name or ""),
@@ -361,8 +354,8 @@ def write_pipelined(
 
 
 def write_outputs(
-    outputs: Sequence[_AssetOutput],
-    values_of: Callable[[_AssetOutput], np.ndarray],
+    outputs: Sequence[AssetOutput],
+    values_of: Callable[[AssetOutput], np.ndarray],
     start: datetime,
     timestep_s: int,
     steps: int,
@@ -445,7 +438,7 @@ def write_results(
     outputs = plan_outputs(energy_system, list(frame.columns))
     positions = {column: i for i, column in enumerate(frame.columns)}
 
-    def values_of(output: _AssetOutput) -> np.ndarray:
+    def values_of(output: AssetOutput) -> np.ndarray:
         block = frame.iloc[:, [positions[c.column] for c in output.columns]]
         return block.to_numpy(dtype=np.float64, na_value=np.nan)
 

@@ -158,6 +158,14 @@ if ! cmp -s requirements.txt .venv/.requirements.installed 2>/dev/null; then
   .venv/bin/pip install -q -r requirements.txt
   cp requirements.txt .venv/.requirements.installed
 fi
+# The open core as an installed distribution (editable: the code stays in omotes/): the workflows a
+# worker finds by name are its entry points, read from the installed metadata. Installed again
+# when omotes/pyproject.toml changes (new entry points, dependencies).
+if ! cmp -s omotes/pyproject.toml .venv/.omotes-pyproject.installed 2>/dev/null; then
+  log "installing the open core (omotes/, editable)"
+  .venv/bin/pip install -q -e ./omotes
+  cp omotes/pyproject.toml .venv/.omotes-pyproject.installed
+fi
 
 DB_NAME=${DT_DB_NAME:-designtoolkit}
 if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'" | grep -q 1; then

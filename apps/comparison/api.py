@@ -1,7 +1,7 @@
 """REST API of comparisons: one series across jobs (JSON or CSV), its options, and KPI tables.
 
 Every job is looked up among the jobs the user may see (404 otherwise, for any of them); bad
-parameters answer 400 with a ``detail`` message.
+parameters answer 400 naming them, in the API's one error shape (``designtoolkit.api_errors``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,17 +32,11 @@ from apps.jobs.models import Job
 from apps.results.influx import influx_client
 from apps.results.reduction import MAX_WIDTH_PX, MIN_WIDTH_PX
 from apps.results.services import SeriesNotFound
+from designtoolkit.api_errors import error_response
 from omotes.influx import InfluxError
 
 #: Latest time a query may name (InfluxDB keeps nanoseconds in an int64: up to 2262).
 MAX_EPOCH_S = 9_000_000_000
-
-
-class BadRequest(APIException):
-    """400 with ``{"detail": message}``, like every other error of the API."""
-
-    status_code = 400
-    default_code = "invalid"
 
 
 class ResultsUnavailable(APIException):
@@ -50,16 +44,10 @@ class ResultsUnavailable(APIException):
     default_code = "unavailable"
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="a parameter is missing or invalid"),
-    404: OpenApiResponse(
-        ErrorSerializer, description="a job the user may not see, or no such series"
-    ),
-    503: OpenApiResponse(ErrorSerializer, description="InfluxDB could not answer"),
+    400: error_response("a parameter is missing or invalid"),
+    404: error_response("a job the user may not see, or no such series"),
+    503: error_response("InfluxDB could not answer"),
 }
 
 
@@ -204,21 +192,8 @@ class ChartCsvRenderer(BaseRenderer):
 
 def _parse(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     query = serializer_class(data=request.query_params)
-    if not query.is_valid():
-        raise BadRequest(_first_error(query.errors))
+    query.is_valid(raise_exception=True)
     return query.validated_data
-
-
-def _first_error(errors: Any, name: str = "") -> str:
-    """One readable sentence from DRF's nested error structure."""
-    if isinstance(errors, dict):
-        key, value = next(iter(errors.items()))
-        if isinstance(key, int):  # an item of a list parameter: name the parameter
-            return _first_error(value, name)
-        return _first_error(value, "" if key == "non_field_errors" else str(key))
-    if isinstance(errors, list) and errors:
-        return _first_error(errors[0], name)
-    return f"{name}: {errors}" if name else str(errors)
 
 
 def _jobs(request: Request, ids, with_series: bool = True) -> list[Job]:
@@ -227,7 +202,7 @@ def _jobs(request: Request, ids, with_series: bool = True) -> list[Job]:
     except Job.DoesNotExist as exc:
         raise NotFound(str(exc)) from exc
     except ComparisonError as exc:
-        raise BadRequest(str(exc)) from exc
+        raise ValidationError({"jobs": [str(exc)]}) from exc
 
 
 class CompareSeriesView(APIView):
@@ -264,7 +239,7 @@ class CompareSeriesView(APIView):
         except SeriesNotFound as exc:
             raise NotFound(str(exc)) from exc
         except ComparisonError as exc:
-            raise BadRequest(str(exc)) from exc
+            raise ValidationError(str(exc)) from exc
         except InfluxError as exc:
             raise _influx_failure(exc, jobs) from exc
         response = Response(ChartSerializer(chart).data)
@@ -296,5 +271,5 @@ class CompareKpisView(APIView):
         baseline_id = params.get("baseline") or jobs[0].pk
         baseline = next((job for job in jobs if job.pk == baseline_id), None)
         if baseline is None:
-            raise BadRequest("The baseline must be one of the jobs.")
+            raise ValidationError({"baseline": ["The baseline must be one of the jobs."]})
         return Response(KpiTableSerializer(kpi_table(jobs, baseline)).data)

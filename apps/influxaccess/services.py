@@ -30,6 +30,7 @@ from apps.influxaccess.models import InfluxCredential
 from apps.jobs.models import Job
 from apps.results.influx import influx_client
 from omotes.influx import InfluxError, quote_identifier, quote_string
+from omotes.protocol import job_database
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ def drop_influx_user(username: str) -> None:
 
 def readable_databases(user) -> set[str]:
     """The job databases the user may read: exactly those of the jobs they may see."""
-    return {f"job_{pk.hex}" for pk in Job.objects.visible_to(user).values_list("pk", flat=True)}
+    return {job_database(pk) for pk in Job.objects.visible_to(user).values_list("pk", flat=True)}
 
 
 def influx_grants(username: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from apps.models.models import EsdlModel
 from apps.sharing.services import granted
+from omotes.protocol import job_database
 
 
 class JobQuerySet(models.QuerySet):
@@ -99,7 +100,7 @@ class Job(models.Model):
 
     @property
     def database(self) -> str:
-        return f"job_{self.id.hex}"
+        return job_database(self.id)
 
     @property
     def duration(self) -> timedelta | None:

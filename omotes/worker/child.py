@@ -3,12 +3,14 @@
 The child gives each job its own memory (a year of results for 1,000 assets is large), lets the
 worker enforce the time limit and cancellation by killing it, and keeps libraries that misbehave
 after ``fork`` (the simulator's Java bridge) away from the worker: children are started with
-``spawn``. The child talks to its parent over one pipe: ("progress", fraction, message) any number
-of times, then exactly one ("result", payload) or ("error", reason).
+``spawn``. The child talks to its parent over one pipe: ("progress", fraction, message, step) any
+number of times, then exactly one ("result", WorkflowResult, logs) or ("error", reason, logs),
+where ``logs`` is the tail of what the job logged (:class:`LogTail`).
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import multiprocessing
 import os
@@ -22,20 +24,47 @@ from pathlib import Path
 from typing import Any
 
 from omotes.influx import InfluxSettings
+from omotes.protocol import WorkflowError
 from omotes.workflows import registry
-from omotes.workflows.base import JobContext, WorkflowError
+from omotes.workflows.base import JobContext, WorkflowResult
 
 logger = logging.getLogger(__name__)
 
 _SPAWN = multiprocessing.get_context("spawn")
 
 
+#: The job log a result or error carries: at most this many of the last lines, each cut to
+#: LOG_LINE_CHARS (a job may log a line per time step; the events queue is not a log store).
+LOG_LINES = 500
+LOG_LINE_CHARS = 1000
+
+
 @dataclass
 class Outcome:
-    """How a child run ended; exactly one of payload and error is set."""
+    """How a child run ended; exactly one of result and error is set. ``logs`` is empty when
+    the child died or was stopped before it could send them."""
 
-    payload: dict[str, Any] | None = None
+    result: WorkflowResult | None = None
     error: str | None = None
+    logs: str = ""
+
+
+class LogTail(logging.Handler):
+    """Keeps the last :data:`LOG_LINES` formatted records of the job's process."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        self.lines: collections.deque[str] = collections.deque(maxlen=LOG_LINES)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(self.format(record)[:LOG_LINE_CHARS])
+        except Exception:  # noqa: BLE001 - a broken log call of a plug-in must not end the job
+            self.handleError(record)
+
+    def text(self) -> str:
+        return "\n".join(self.lines)
 
 
 def _child_main(
@@ -47,6 +76,8 @@ def _child_main(
     conn: Connection,
 ) -> None:
     logging.basicConfig(level=os.environ.get("OMOTES_LOG_LEVEL", "INFO"))
+    tail = LogTail()
+    logging.getLogger().addHandler(tail)
     with tempfile.TemporaryDirectory(prefix=f"omotes-job-{job_id}-") as workdir:
         os.chdir(workdir)
         context = JobContext(
@@ -60,24 +91,18 @@ def _child_main(
         try:
             workflow = registry.load(reference)
             result = workflow.run(esdl, params, context)
+            if not isinstance(result, WorkflowResult):
+                raise TypeError(f"run() returned {type(result).__name__}, not a WorkflowResult")
         except WorkflowError as exc:
-            conn.send(("error", str(exc)))
+            logger.info("job %s failed: %s", job_id, exc)
+            outcome: tuple = ("error", str(exc))
         except Exception as exc:  # noqa: BLE001 - any failure of a model must reach the user
             logger.exception("job %s failed", job_id)
-            tail = "".join(traceback.format_exception(exc)[-3:])
-            conn.send(("error", f"{type(exc).__name__}: {exc}\n{tail}"))
+            trace = "".join(traceback.format_exception(exc)[-3:])
+            outcome = ("error", f"{type(exc).__name__}: {exc}\n{trace}")
         else:
-            conn.send(
-                (
-                    "result",
-                    {
-                        "output_esdl": result.output_esdl,
-                        "series": [s.to_dict() for s in result.series],
-                        "messages": [m.__dict__ for m in result.messages],
-                        "kpis": [k.to_dict() for k in result.kpis],
-                    },
-                )
-            )
+            outcome = ("result", result)
+        conn.send((*outcome, tail.text()))
     conn.close()
 
 
@@ -118,9 +143,9 @@ def run_in_child(
                 if message[0] == "progress":
                     on_progress(*message[1:])
                 elif message[0] == "result":
-                    return Outcome(payload=message[1])
+                    return Outcome(result=message[1], logs=message[2])
                 else:
-                    return Outcome(error=message[1])
+                    return Outcome(error=message[1], logs=message[2])
             elif not process.is_alive():
                 return Outcome(error=_death_reason(process.exitcode))
             if time.monotonic() > deadline:

@@ -15,12 +15,13 @@ from collections.abc import Callable
 import pika
 
 from omotes import broker as omotes_broker
+from omotes.protocol import CancelRequest
 
 logger = logging.getLogger(__name__)
 
 
 class ControlListener(threading.Thread):
-    def __init__(self, url: str, on_message: Callable[[dict], None]) -> None:
+    def __init__(self, url: str, on_message: Callable[[CancelRequest], None]) -> None:
         super().__init__(name="control", daemon=True)
         self.url = url
         self.on_message = on_message
@@ -56,9 +57,11 @@ class ControlListener(threading.Thread):
                 if body is None:
                     continue
                 try:
-                    self.on_message(json.loads(body))
-                except (ValueError, TypeError):
-                    logger.warning("ignoring malformed control message")
+                    request = CancelRequest.from_dict(json.loads(body))
+                except ValueError as exc:  # not JSON, or a ProtocolError
+                    logger.warning("ignoring control message: %s", exc)
+                    continue
+                self.on_message(request)
         finally:
             try:
                 connection.close()

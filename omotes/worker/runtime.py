@@ -18,7 +18,6 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import dramatiq
@@ -26,8 +25,22 @@ from dramatiq import Worker
 
 from omotes import broker as omotes_broker
 from omotes.influx import InfluxSettings
-from omotes.protocol import EventKind, JobRequest, ProtocolError, WorkerEvent
-from omotes.worker.child import run_in_child
+from omotes.protocol import (
+    ActiveRun,
+    CancelRequest,
+    Heartbeat,
+    JobError,
+    JobProgress,
+    JobRequest,
+    JobResult,
+    JobStarted,
+    Payload,
+    ProtocolError,
+    WorkerAnnouncement,
+    WorkerEvent,
+    WorkerLeave,
+)
+from omotes.worker.child import Outcome, run_in_child
 from omotes.worker.control import ControlListener
 from omotes.workflows import registry
 from omotes.workflows.base import Workflow, describe
@@ -79,20 +92,10 @@ class WorkerRuntime:
     # -- reporting ------------------------------------------------------------------------------
 
     def send_event(
-        self,
-        kind: EventKind,
-        job_id: uuid.UUID | None = None,
-        retry_s: float = 0.0,
-        **payload: Any,
+        self, payload: Payload, job_id: uuid.UUID | None = None, retry_s: float = 0.0
     ) -> None:
         """Publish an event; keep trying for ``retry_s`` seconds while the broker is away."""
-        event = WorkerEvent(
-            kind=kind,
-            worker_id=self.worker_id,
-            sent_at=datetime.now(UTC),
-            job_id=job_id,
-            payload=payload,
-        )
+        event = WorkerEvent.of(self.worker_id, payload, job_id)
         deadline = time.monotonic() + retry_s
         delay = 0.5
         while True:
@@ -107,39 +110,37 @@ class WorkerRuntime:
             except Exception:
                 if time.monotonic() + delay > deadline:
                     raise
-                logger.warning("broker unavailable; %s event retried in %.1f s", kind, delay)
+                logger.warning("broker unavailable; %s event retried in %.1f s", event.kind, delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 15.0)
 
-    def announcement(self) -> dict[str, Any]:
-        """Who this worker is; sent at start and with every heartbeat, so a frontend that lost
-        its worker table (restore from backup) learns it again within one heartbeat."""
-        return {
-            "host": self.host,
-            "slots": self.slots,
-            "workflows": [describe(workflow).to_dict() for _, workflow in self.workflows.values()],
-        }
+    def announcement(self) -> WorkerAnnouncement:
+        """Who this worker is; sent at start and again in every heartbeat."""
+        return WorkerAnnouncement(
+            host=self.host,
+            slots=self.slots,
+            workflows=tuple(describe(workflow) for _, workflow in self.workflows.values()),
+        )
 
     def _heartbeat_loop(self) -> None:
+        announcement = self.announcement()
         while not self._stopping.wait(self.heartbeat_s):
             with self._lock:
-                running = [
-                    {"job_id": str(run.job_id), "run_id": run.run_id} for run in self._runs.values()
-                ]
+                running = tuple(ActiveRun(run.job_id, run.run_id) for run in self._runs.values())
+            heartbeat = Heartbeat(
+                announcement.host, announcement.slots, announcement.workflows, running
+            )
             try:
-                self.send_event(EventKind.HEARTBEAT, running=running, **self.announcement())
+                self.send_event(heartbeat)
             except Exception:  # noqa: BLE001 - a broker hiccup must not stop the heartbeats
-                logger.warning("heartbeat not sent", extra={"worker": self.worker_id})
+                logger.warning("heartbeat of worker %s not sent", self.worker_id)
 
-    def on_control(self, message: dict[str, Any]) -> None:
+    def on_control(self, request: CancelRequest) -> None:
         """Cancel runs of a job: all of them, or all but the one the frontend keeps."""
-        if message.get("kind") != "cancel":
-            return
-        job_id, keep = str(message.get("job_id")), message.get("keep_run")
         with self._lock:
             for run in self._runs.values():
-                if str(run.job_id) == job_id and run.run_id != keep:
-                    logger.info("cancelling run", extra={"job_id": job_id, "run_id": run.run_id})
+                if run.job_id == request.job_id and run.run_id != request.keep_run:
+                    logger.info("cancelling run %s of job %s", run.run_id, run.job_id)
                     run.cancelled.set()
 
     # -- running jobs -----------------------------------------------------------------------------
@@ -152,40 +153,34 @@ class WorkerRuntime:
             logger.exception("dropping malformed job request")
             return
         run = Run(request.job_id, uuid.uuid4().hex, request.attempt)
-        ids = {"attempt": run.attempt, "run_id": run.run_id}
+        ids = {"run_id": run.run_id, "attempt": run.attempt}
+        job = f"job {request.job_id} ({request.workflow}, run {run.run_id}, attempt {run.attempt})"
         if request.workflow not in self.workflows:
-            self.send_event(
-                EventKind.ERROR,
-                request.job_id,
-                retry_s=REPORT_RETRY_S,
-                reason=f"This worker does not run workflow {request.workflow!r}.",
-                **ids,
-            )
+            reason = f"This worker does not run workflow {request.workflow!r}."
+            self.send_event(JobError(**ids, reason=reason), request.job_id, REPORT_RETRY_S)
             return
         reference, _ = self.workflows[request.workflow]
-        log_extra = {"job_id": str(request.job_id), "workflow": request.workflow, **ids}
-        logger.info("job started", extra=log_extra)
+        logger.info("%s started", job)
         with self._lock:
             self._runs[run.run_id] = run
         try:
-            self.send_event(EventKind.STARTED, request.job_id, retry_s=REPORT_RETRY_S, **ids)
+            self.send_event(JobStarted(**ids), request.job_id, REPORT_RETRY_S)
             last_sent = [0.0]
 
             def on_progress(fraction: float, message: str, step: str = "") -> None:
                 now = time.monotonic()
                 if now - last_sent[0] >= PROGRESS_MIN_INTERVAL_S or fraction >= 1.0:
                     last_sent[0] = now
+                    progress = JobProgress(
+                        **ids,
+                        fraction=max(0.0, min(1.0, fraction)),
+                        message=str(message)[:200],
+                        step=str(step)[:100],
+                    )
                     try:
-                        self.send_event(
-                            EventKind.PROGRESS,
-                            request.job_id,
-                            fraction=max(0.0, min(1.0, fraction)),
-                            message=message[:200],
-                            step=step,
-                            **ids,
-                        )
+                        self.send_event(progress, request.job_id)
                     except Exception:  # noqa: BLE001 - progress is best effort
-                        logger.warning("progress not sent", extra=log_extra)
+                        logger.warning("progress of %s not sent", job)
 
             on_progress(0.0, "starting")
             outcome = run_in_child(
@@ -198,32 +193,21 @@ class WorkerRuntime:
                 on_progress,
                 should_stop=lambda: run.cancelled.is_set() or self._stopping.is_set(),
             )
-            if outcome.payload is None and self._stopping.is_set():
+            if outcome.result is None and self._stopping.is_set():
                 # Not the job's fault: the worker is shutting down. The frontend hears "leave"
                 # and queues the job again.
-                logger.warning("job abandoned: worker stopping", extra=log_extra)
-            elif outcome.payload is None and run.cancelled.is_set():
-                logger.info("run cancelled", extra=log_extra)
-            elif outcome.payload is not None:
-                self.send_event(
-                    EventKind.RESULT,
-                    request.job_id,
-                    retry_s=REPORT_RETRY_S,
-                    **ids,
-                    **outcome.payload,
-                )
-                logger.info("job succeeded", extra=log_extra)
+                logger.warning("%s abandoned: worker stopping", job)
+            elif outcome.result is None and run.cancelled.is_set():
+                logger.info("%s cancelled", job)
             else:
-                self.send_event(
-                    EventKind.ERROR,
-                    request.job_id,
-                    retry_s=REPORT_RETRY_S,
-                    reason=outcome.error,
-                    **ids,
-                )
-                logger.info("job failed: %s", outcome.error, extra=log_extra)
+                report = _report(outcome, **ids)
+                self.send_event(report, request.job_id, REPORT_RETRY_S)
+                if isinstance(report, JobResult):
+                    logger.info("%s succeeded", job)
+                else:
+                    logger.info("%s failed: %s", job, report.reason)
         except Exception:  # noqa: BLE001 - the broker stayed away past the retry time
-            logger.exception("job outcome could not be reported", extra=log_extra)
+            logger.exception("outcome of %s could not be reported", job)
         finally:
             with self._lock:
                 self._runs.pop(run.run_id, None)
@@ -240,7 +224,7 @@ class WorkerRuntime:
             )
         self._control.start()
         self._control.ready.wait(10)
-        self.send_event(EventKind.ANNOUNCE, retry_s=REPORT_RETRY_S, **self.announcement())
+        self.send_event(self.announcement(), retry_s=REPORT_RETRY_S)
         threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True).start()
         self._dramatiq_worker = Worker(
             self.broker,
@@ -250,12 +234,10 @@ class WorkerRuntime:
         self._dramatiq_worker.queue_prefetch = self.slots
         self._dramatiq_worker.start()
         logger.info(
-            "worker started",
-            extra={
-                "worker": self.worker_id,
-                "workflows": list(self.workflows),
-                "slots": self.slots,
-            },
+            "worker %s started: workflows %s, %d slot(s)",
+            self.worker_id,
+            ", ".join(self.workflows),
+            self.slots,
         )
 
     def stop(self) -> None:
@@ -265,7 +247,29 @@ class WorkerRuntime:
         if self._dramatiq_worker:
             self._dramatiq_worker.stop(timeout=10_000)
         try:
-            self.send_event(EventKind.LEAVE)
+            self.send_event(WorkerLeave())
         except Exception:  # noqa: BLE001
             logger.warning("leave not sent")
         self.broker.close()
+
+
+def _report(outcome: Outcome, run_id: str, attempt: int) -> JobResult | JobError:
+    """The event that reports a finished run; a result the protocol refuses (a plug-in that
+    returned a NaN KPI, a message with an unknown severity) fails the job with the reason."""
+    if outcome.result is None:
+        reason = outcome.error or "The run ended without a result."
+        return JobError(run_id, attempt, reason=reason, logs=outcome.logs)
+    result = outcome.result
+    try:
+        return JobResult(
+            run_id,
+            attempt,
+            output_esdl=result.output_esdl,
+            series=tuple(result.series),
+            messages=tuple(result.messages),
+            kpis=tuple(result.kpis),
+            logs=outcome.logs,
+        )
+    except ProtocolError as exc:
+        reason = f"The workflow returned a result that cannot be reported: {exc}"
+        return JobError(run_id, attempt, reason=reason, logs=outcome.logs)

@@ -1,9 +1,12 @@
 """The plug-in interface every workflow implements.
 
-A workflow runs in a child process of the worker (see :mod:`omotes.worker.runner`), so ``run`` may
+A workflow runs in a child process of the worker (see :mod:`omotes.worker.child`), so ``run`` may
 use as much memory as it likes, may be killed at any moment (time limit, cancel), and must not rely
-on state kept between jobs. It reports progress through ``context.progress`` and returns the
-output ESDL and a description of the time series it wrote.
+on state kept between jobs. It reports progress through ``context.progress`` and returns a
+:class:`WorkflowResult`: the output ESDL, the time series it wrote to ``context.database``,
+messages per ESDL object and KPIs (the parts are types of :mod:`omotes.protocol`, because they
+travel to the frontend as they are). It raises :class:`omotes.protocol.WorkflowError` for a
+failure the user can act on.
 """
 
 from __future__ import annotations
@@ -18,54 +21,15 @@ import esdl
 from esdl.esdl_handler import EnergySystemHandler
 
 from omotes.influx import InfluxSettings
-from omotes.protocol import ParameterSpec, WorkflowDescription
-
-
-class WorkflowError(Exception):
-    """A job failed for a reason the user can act on; the message is shown to them as is."""
-
-
-@dataclass(frozen=True)
-class SeriesDescription:
-    """One output time series a workflow wrote to the job's InfluxDB database.
-
-    The frontend lists these to let a user pick an asset and a quantity, and reads the values with
-    ``SELECT "<field>" FROM "<measurement>" WHERE "asset_id" = '<asset_id>'``.
-    """
-
-    asset_id: str
-    asset_name: str
-    asset_class: str
-    measurement: str
-    field: str
-    unit: str
-    points: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class AssetMessage:
-    """A message about one ESDL object, with a severity (as in the OMOTES SDK)."""
-
-    severity: str  # "debug" | "info" | "warning" | "error"
-    message: str
-    esdl_object_id: str | None = None
-    count: int = 1
-
-
-@dataclass(frozen=True)
-class Kpi:
-    """A key performance indicator of a job's outcome, for KPI tables and comparisons."""
-
-    key: str  # stable identifier, e.g. "heat_delivered"
-    name: str  # what a user reads, e.g. "Heat delivered"
-    value: float
-    unit: str  # e.g. "MWh", "MW", "h", "%"
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+from omotes.protocol import (
+    AssetMessage,
+    Kpi,
+    ParameterSpec,
+    SeriesDescription,
+    WorkflowDescription,
+    WorkflowError,
+    job_database,
+)
 
 
 @dataclass
@@ -75,7 +39,7 @@ class JobContext:
     job_id: uuid.UUID
     influx: InfluxSettings
     workdir: Path
-    progress: Callable[..., None]  # (fraction 0..1, message) - a sequence adds its step name
+    progress: Callable[..., None]  # (fraction 0..1, message); a sequence adds its step's name
 
     @property
     def database(self) -> str:
@@ -85,6 +49,8 @@ class JobContext:
 
 @dataclass
 class WorkflowResult:
+    """What ``run`` returns; the worker sends it to the frontend as the job's result."""
+
     output_esdl: str
     series: list[SeriesDescription] = field(default_factory=list)
     messages: list[AssetMessage] = field(default_factory=list)
@@ -113,10 +79,6 @@ def describe(workflow: Workflow) -> WorkflowDescription:
         parameters=workflow.parameters,
         default_time_limit_s=workflow.default_time_limit_s,
     )
-
-
-def job_database(job_id: uuid.UUID) -> str:
-    return f"job_{job_id.hex}"
 
 
 def load_esdl(text: str) -> tuple[EnergySystemHandler, esdl.EnergySystem]:

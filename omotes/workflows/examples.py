@@ -1,6 +1,6 @@
-"""Small workflows: the plug-in example of ``omotes/README.md``; a load for tests and benchmarks.
+"""``sleeper``: a small workflow that loads the worker pool in tests and benchmarks.
 
-``sleeper`` waits ``duration_s`` seconds in steps, reporting progress, then writes one short
+It waits ``duration_s`` seconds in steps, reporting progress, then writes one short
 series to the job's database, so it exercises the whole path (progress, results, time limit,
 cancellation) in a fraction of a real model's time.
 """
@@ -11,8 +11,8 @@ import time
 from typing import Any
 
 from omotes.influx import InfluxClient, encode_line
-from omotes.protocol import ParameterSpec, ParameterType
-from omotes.workflows.base import JobContext, SeriesDescription, WorkflowError, WorkflowResult
+from omotes.protocol import ParameterSpec, ParameterType, SeriesDescription, WorkflowError
+from omotes.workflows.base import JobContext, WorkflowResult
 
 # One point per simulated hour of a day; stored under this asset.
 POINTS = 24

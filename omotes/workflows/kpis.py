@@ -14,8 +14,9 @@ from typing import Any
 import esdl
 
 from omotes.influx import InfluxClient, InfluxError, quote_identifier, quote_string
+from omotes.protocol import Kpi, WorkflowError
 from omotes.results import profile_tags
-from omotes.workflows.base import JobContext, Kpi, WorkflowError, WorkflowResult, load_esdl
+from omotes.workflows.base import JobContext, WorkflowResult, load_esdl
 
 J_PER_MWH = 3.6e9
 # The quantities a KPI is computed from, and the role of the assets that report them.

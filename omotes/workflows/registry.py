@@ -1,9 +1,11 @@
 """Finding workflow plug-ins by name.
 
-A workflow is named on the worker's command line either by its registered name (an
-``omotes.workflows`` entry point, or one of the built-ins below) or directly as
-``module:attribute``, which is how a plug-in under development, or the example in the tests,
-is started.
+A workflow is named on the worker's command line either by its registered name, an entry point in
+the group ``omotes.workflows`` (the built-in ones are declared in ``omotes/pyproject.toml``, a
+plug-in package declares its own), or directly as ``module:attribute``, which is how a plug-in
+under development, or the example in the tests, is started. Entry points are read from the
+installed distributions' metadata, so a name is found only once its package is installed
+(``pip install -e ./omotes`` for the built-in ones).
 """
 
 from __future__ import annotations
@@ -13,13 +15,7 @@ from importlib.metadata import entry_points
 
 from omotes.workflows.base import Workflow
 
-BUILT_IN = {
-    "simulator": "omotes.workflows.simulator:workflow",
-    "sleeper": "omotes.workflows.examples:sleeper",
-    "synthetic": "omotes.workflows.synthetic:workflow",
-    "kpis": "omotes.workflows.kpis:workflow",
-    "simulate_kpis": "omotes.workflows.sequence:simulate_and_kpis",
-}
+ENTRY_POINT_GROUP = "omotes.workflows"
 
 
 class UnknownWorkflow(LookupError):
@@ -30,12 +26,13 @@ def reference_for(name: str) -> str:
     """The ``module:attribute`` reference of a workflow name (or the reference itself)."""
     if ":" in name:
         return name
-    for entry in entry_points(group="omotes.workflows"):
-        if entry.name == name:
-            return entry.value
-    if name in BUILT_IN:
-        return BUILT_IN[name]
-    raise UnknownWorkflow(f"no workflow plug-in named {name!r}")
+    for entry in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        return entry.value
+    installed = sorted({entry.name for entry in entry_points(group=ENTRY_POINT_GROUP)})
+    raise UnknownWorkflow(
+        f"no workflow plug-in named {name!r}; installed: {', '.join(installed) or 'none'} "
+        "(is the omotes package installed? pip install -e ./omotes)"
+    )
 
 
 def load(reference: str) -> Workflow:

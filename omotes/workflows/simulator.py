@@ -37,9 +37,9 @@ import pandas as pd
 from esdl.esdl_handler import EnergySystemHandler
 
 from omotes.influx import InfluxClient, InfluxError
-from omotes.protocol import ParameterSpec, ParameterType
+from omotes.protocol import AssetMessage, ParameterSpec, ParameterType, WorkflowError
 from omotes.results import profile_label, profile_tags, write_results
-from omotes.workflows.base import AssetMessage, JobContext, WorkflowError, WorkflowResult, load_esdl
+from omotes.workflows.base import JobContext, WorkflowResult, load_esdl
 
 logger = logging.getLogger(__name__)
 

@@ -23,15 +23,9 @@ import esdl
 import numpy as np
 
 from omotes.influx import InfluxClient, InfluxError
-from omotes.protocol import ParameterSpec, ParameterType
-from omotes.results import _AssetOutput, plan_outputs, write_outputs
-from omotes.workflows.base import (
-    JobContext,
-    SeriesDescription,
-    WorkflowError,
-    WorkflowResult,
-    load_esdl,
-)
+from omotes.protocol import ParameterSpec, ParameterType, SeriesDescription, WorkflowError
+from omotes.results import AssetOutput, plan_outputs, write_outputs
+from omotes.workflows.base import JobContext, WorkflowResult, load_esdl
 
 DEFAULT_START = datetime(2019, 1, 1, tzinfo=UTC)
 TIMESTEP_S = 3600
@@ -88,7 +82,7 @@ def quantities_for(asset: esdl.Asset, count: int) -> list[tuple[esdl.Port, str]]
     return columns[:count]
 
 
-def synthetic_values(output: _AssetOutput, hours: int, seed: int) -> np.ndarray:
+def synthetic_values(output: AssetOutput, hours: int, seed: int) -> np.ndarray:
     """(hours x fields) smooth curves for one asset; the same for the same asset id and seed."""
     rng = np.random.default_rng([seed, zlib.crc32(str(output.asset.id).encode())])
     hour = np.arange(hours, dtype=np.float64)[:, None]

@@ -23,6 +23,7 @@ from apps.jobs.services import delete_job
 from apps.results.influx import influx_client
 from apps.sharing.signals import access_changed
 from omotes.influx import InfluxAuthError, InfluxClient, InfluxSettings, encode_line, rows
+from omotes.protocol import job_database
 from tests.jobs.test_progress_websocket import make_job
 
 START_S = 1_700_000_000
@@ -114,7 +115,7 @@ def test_credentials_cannot_write_create_or_administer(owner, two_jobs):
     with pytest.raises(InfluxAuthError):
         client.write_lines(mine.database, [encode_line("HeatingDemand", {}, {"x": 1.0}, START_S)])
     with pytest.raises(InfluxAuthError):
-        client.create_database(f"job_{uuid.uuid4().hex}")
+        client.create_database(job_database(uuid.uuid4()))
     with pytest.raises(InfluxAuthError):
         client.query("SHOW USERS")
 

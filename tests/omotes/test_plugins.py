@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from omotes.influx import InfluxClient, InfluxSettings
+from omotes.protocol import job_database
 from omotes.worker.child import run_in_child
 from omotes.workflows import registry
 from omotes.workflows.base import JobContext, describe
@@ -19,7 +20,7 @@ EXAMPLE = "omotes.workflows.examples:sleeper"
 def job_id():
     job_id = uuid.uuid4()
     yield job_id
-    InfluxClient(InfluxSettings()).drop_database(f"job_{job_id.hex}")
+    InfluxClient(InfluxSettings()).drop_database(job_database(job_id))
 
 
 def test_plugin_is_found_by_reference_and_by_name():
@@ -46,8 +47,8 @@ def test_plugin_runs_in_a_child_and_reports_progress_and_result(job_id):
     )
 
     assert outcome.error is None
-    assert outcome.payload["output_esdl"] == "<esdl/>"
-    assert outcome.payload["series"][0]["points"] == 24
+    assert outcome.result.output_esdl == "<esdl/>"
+    assert outcome.result.series[0].points == 24
     assert progress == sorted(progress) and progress[-1] == 1.0
 
 
@@ -57,6 +58,7 @@ def test_plugin_error_reaches_the_caller_as_its_message(job_id):
     )
 
     assert outcome.error == "Failed on purpose (fail=true)."
+    assert "Failed on purpose" in outcome.logs
 
 
 def test_child_past_its_time_limit_is_killed(job_id):

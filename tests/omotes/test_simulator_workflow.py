@@ -25,8 +25,9 @@ from esdl.profiles.influxdbprofilemanager import InfluxDBProfileManager
 from esdl.units.conversion import POWER_IN_W, convert_to_unit
 
 from omotes.influx import InfluxClient, InfluxError, InfluxSettings, encode_line, rows
-from omotes.results import _asset_lines, plan_outputs, write_results
-from omotes.workflows.base import JobContext, WorkflowError, WorkflowResult, job_database
+from omotes.protocol import WorkflowError, job_database
+from omotes.results import encode_asset, plan_outputs, write_results
+from omotes.workflows.base import JobContext, WorkflowResult
 from omotes.workflows.simulator import (
     DEFAULT_END,
     DEFAULT_START,
@@ -326,14 +327,15 @@ def test_fast_lines_equal_encode_line() -> None:
         ["X.temperature", "X_2.temperature", "heat_demand"],
     ]
     values = np.array([[1.5, -0.0, 1e-7, 3e20], [np.nan, 2.0, np.inf, 4.0], [np.nan] * 4])
-    stamps = [10, 20, 30]
+    stamps = ["10", "20", "30"]
     pipe = outputs[0]
     tags = {"asset_id": "p{1}", "asset_name": "Pipe, one=1"}
+    names = [c.field for c in pipe.columns]
     expected = [
-        encode_line("Pipe", tags, dict(zip([c.field for c in pipe.columns], row, strict=True)), t)
+        encode_line("Pipe", tags, dict(zip(names, row, strict=True)), int(t))
         for row, t in zip(values.tolist(), stamps, strict=True)
     ]
-    assert list(_asset_lines(pipe, values, stamps)) == [e for e in expected if e is not None]
+    assert encode_asset(pipe, values, stamps) == [e for e in expected if e is not None]
 
 
 def test_write_results_counts_finite_points(influx: InfluxClient, databases: list[str]) -> None:

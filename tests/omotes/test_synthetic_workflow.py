@@ -17,9 +17,10 @@ from esdl.esdl_handler import EnergySystemHandler
 from omotes import results
 from omotes.esdl_generator import generate_network, network_text
 from omotes.influx import InfluxClient, InfluxError, InfluxSettings, encode_line, rows
+from omotes.protocol import WorkflowError
 from omotes.results import JOB_SHARD_DURATION, encode_asset, plan_outputs
 from omotes.workflows import registry
-from omotes.workflows.base import JobContext, WorkflowError, WorkflowResult
+from omotes.workflows.base import JobContext, WorkflowResult
 from omotes.workflows.simulator import workflow as simulator
 from omotes.workflows.synthetic import quantities_for, synthetic_values, workflow
 from tests.omotes.test_simulator_workflow import load_profiles

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +22,7 @@ from apps.models.models import EsdlModel
 from apps.results.services import SeriesNotFound, read_series
 from apps.sharing.api import SharingActions
 from apps.sharing.services import require_edit, require_owner
+from designtoolkit.api_errors import Conflict, error_response
 
 
 class WorkflowListView(APIView):
@@ -75,17 +77,17 @@ class JobViewSet(
         require_owner(self.request.user, job)
         delete_job(job)
 
-    @extend_schema(request=None, responses=JobSerializer)
+    @extend_schema(
+        request=None,
+        responses={200: JobSerializer, 409: error_response("the job has already ended")},
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel a queued or running job (409 when it has already ended)."""
         job = self.get_object()
         require_edit(request.user, job)
         if not cancel_job(job, by=request.user):
-            return Response(
-                {"detail": f"The job has already ended ({job.status})."},
-                status=status.HTTP_409_CONFLICT,
-            )
+            raise Conflict(f"The job has already ended ({job.status}).")
         job.refresh_from_db()
         return Response(JobSerializer(job).data)
 
@@ -111,12 +113,11 @@ class JobViewSet(
         job = self.get_object()
         asset_id = request.query_params.get("asset_id", "")
         field = request.query_params.get("field", "")
-        if not asset_id or not field:
-            return Response(
-                {"detail": "Give asset_id and field."}, status=status.HTTP_400_BAD_REQUEST
-            )
+        given = {"asset_id": asset_id, "field": field}
+        if missing := [name for name, value in given.items() if not value]:
+            raise ValidationError({name: ["Give this query parameter."] for name in missing})
         try:
             data = read_series(job, asset_id, field)
         except SeriesNotFound as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_404_NOT_FOUND)
+            raise NotFound(str(exc)) from exc
         return Response(SeriesDataSerializer(data).data)

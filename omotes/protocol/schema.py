@@ -1,0 +1,208 @@
+"""What a workflow declares: name, version and parameter schema, as workers announce it."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from omotes.protocol.fields import (
+    Fields,
+    ProtocolError,
+    check,
+    check_items,
+    check_text,
+    is_int,
+    is_number,
+    parse_datetime,
+    set_field,
+    short,
+)
+
+#: Workflow names become queue and actor names on RabbitMQ (``<ns>.workflow.<name>``).
+WORKFLOW_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+#: Parameter keys are keys of a job's ``params`` and names of form fields.
+PARAMETER_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+
+
+class ParameterType(enum.StrEnum):
+    STRING = "string"  # text; with ``options``, one of them
+    BOOL = "bool"
+    INT = "int"
+    FLOAT = "float"
+    DATETIME = "datetime"  # ISO 8601 text with a time zone on the wire
+    DURATION = "duration"  # seconds, as a number
+
+
+NUMERIC_TYPES = frozenset({ParameterType.INT, ParameterType.FLOAT, ParameterType.DURATION})
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One parameter a workflow accepts; the frontend renders a form field from it.
+
+    ``minimum`` and ``maximum`` apply to int, float and duration, ``options`` to string. A
+    ``default`` of None means the workflow decides (e.g. derives the value from the ESDL). A
+    datetime default is kept as ISO 8601 text, the form it travels in and the frontend fills into
+    a job's parameters.
+    """
+
+    key: str
+    type: ParameterType
+    title: str
+    description: str = ""
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    options: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check(
+            isinstance(self.key, str) and PARAMETER_KEY.fullmatch(self.key) is not None,
+            "parameter",
+            f"key {short(self.key)} must be letters, digits and '_', not starting with a digit",
+        )
+        what = f"parameter {self.key!r}"
+        check(isinstance(self.type, ParameterType), what, f"unknown type {short(self.type)}")
+        check_text(self.title, what, "title")
+        check_text(self.description, what, "description")
+        set_field(self, "options", tuple(self.options))
+        check_items(self.options, str, what, "options")
+        check(
+            not self.options or self.type == ParameterType.STRING,
+            what,
+            "only a string parameter has options",
+        )
+        for bound in ("minimum", "maximum"):
+            value = getattr(self, bound)
+            if value is not None:
+                check(self.type in NUMERIC_TYPES, what, f"a {self.type} parameter has no {bound}")
+                check(is_number(value), what, f"{bound} must be a number, not {short(value)}")
+        if self.minimum is not None and self.maximum is not None:
+            check(self.minimum <= self.maximum, what, "minimum is above maximum")
+        if self.type == ParameterType.DATETIME and isinstance(self.default, datetime):
+            set_field(self, "default", self.default.isoformat())
+        if self.default is not None:
+            self._check_default(what)
+
+    def _check_default(self, what: str) -> None:
+        default = self.default
+        if self.type in NUMERIC_TYPES:
+            valid = is_int(default) if self.type == ParameterType.INT else is_number(default)
+            check(valid, what, f"default {short(default)} is not a valid {self.type}")
+            check(
+                (self.minimum is None or default >= self.minimum)
+                and (self.maximum is None or default <= self.maximum),
+                what,
+                f"default {default} is outside {self.minimum} .. {self.maximum}",
+            )
+        elif self.type == ParameterType.BOOL:
+            check(isinstance(default, bool), what, f"default {short(default)} is not a bool")
+        elif self.type == ParameterType.DATETIME:
+            parsed = parse_datetime(default)
+            check(
+                parsed is not None and parsed.tzinfo is not None,
+                what,
+                f"default {short(default)} is not an ISO 8601 datetime with a time zone",
+            )
+        else:
+            check(isinstance(default, str), what, f"default {short(default)} is not text")
+            check(
+                not self.options or default in self.options,
+                what,
+                f"default {default!r} is not one of the options",
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "type": self.type.value,
+            "title": self.title,
+            "description": self.description,
+            "default": self.default,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+            "options": list(self.options),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ParameterSpec:
+        fields = Fields(data, "parameter")
+        key = fields.text("key")
+        fields.what = f"parameter {key!r}"
+        type_name = fields.text("type")
+        try:
+            parameter_type = ParameterType(type_name)
+        except ValueError:
+            known = ", ".join(t.value for t in ParameterType)
+            raise ProtocolError(
+                f"{fields.what}: unknown type {type_name!r} (known: {known})"
+            ) from None
+        return cls(
+            key=key,
+            type=parameter_type,
+            title=fields.text("title", key),
+            description=fields.text("description", ""),
+            default=fields.raw("default", None),
+            minimum=fields.number("minimum", None),
+            maximum=fields.number("maximum", None),
+            options=tuple(fields.items("options")),
+        )
+
+
+@dataclass(frozen=True)
+class WorkflowDescription:
+    """What a worker announces about one workflow it can run."""
+
+    name: str
+    version: str
+    title: str
+    description: str
+    parameters: tuple[ParameterSpec, ...]
+    default_time_limit_s: int
+
+    def __post_init__(self) -> None:
+        check(
+            isinstance(self.name, str) and WORKFLOW_NAME.fullmatch(self.name) is not None,
+            "workflow",
+            f"name {short(self.name)} must be letters, digits, '_' and '-' (it names a queue)",
+        )
+        what = f"workflow {self.name!r}"
+        check_text(self.version, what, "version", allow_empty=False)
+        check_text(self.title, what, "title")
+        check_text(self.description, what, "description")
+        set_field(self, "parameters", tuple(self.parameters))
+        check_items(self.parameters, ParameterSpec, what, "parameters")
+        keys = [spec.key for spec in self.parameters]
+        check(len(keys) == len(set(keys)), what, "two parameters have the same key")
+        check(
+            is_int(self.default_time_limit_s) and self.default_time_limit_s > 0,
+            what,
+            "default_time_limit_s must be a positive whole number of seconds",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "title": self.title,
+            "description": self.description,
+            "parameters": [p.to_dict() for p in self.parameters],
+            "default_time_limit_s": self.default_time_limit_s,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> WorkflowDescription:
+        fields = Fields(data, "workflow")
+        name = fields.text("name")
+        fields.what = f"workflow {name!r}"
+        return cls(
+            name=name,
+            version=fields.text("version"),
+            title=fields.text("title", name),
+            description=fields.text("description", ""),
+            parameters=tuple(ParameterSpec.from_dict(p) for p in fields.items("parameters")),
+            default_time_limit_s=fields.integer("default_time_limit_s", 3600),
+        )
