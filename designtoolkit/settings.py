@@ -208,6 +208,11 @@ REST_FRAMEWORK = {
         "apps.accounts.authentication.RateLimitedBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "designtoolkit.parsers.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "designtoolkit.api_errors.ApiSchema",
     "EXCEPTION_HANDLER": "designtoolkit.api_errors.exception_handler",
 }

@@ -176,3 +176,19 @@ def test_every_api_operation_documents_the_error_shape(api):
             for code in ("401", "403"):
                 content = operation["responses"][code]["content"]["application/json"]
                 assert content["schema"] == {"$ref": "#/components/schemas/Error"}, (method, path)
+
+
+@pytest.mark.parametrize(
+    "body,said",
+    [
+        ('{"name": ' * 5000 + '"x"' + "}" * 5000, "nested too deeply"),
+        ("[" * 100_000, "nested too deeply"),
+        ('{"name": NaN}', "NaN"),
+        ('{"name": Infinity}', "Infinity"),
+    ],
+    ids=["objects-5000-deep", "arrays-100000-deep", "nan", "infinity"],
+)
+def test_malformed_json_bodies_are_refused_with_400(api, body, said):
+    response = api.post("/api/projects/", body, content_type="application/json")
+
+    assert said in error_body(response, 400)["detail"]
