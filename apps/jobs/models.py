@@ -12,25 +12,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.models.models import EsdlModel
-from apps.sharing.services import granted
-
 
 class JobQuerySet(models.QuerySet):
-    def visible_to(self, user) -> QuerySet[Job]:
-        """Jobs the user submitted, and the jobs on every model the user may see."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(
-            Q(owner=user)
-            | Q(esdl_model__in=EsdlModel.objects.visible_to(user).values("pk"))
-            | granted(Job, user, "view")
-        )
-
     def active(self) -> QuerySet[Job]:
         return self.filter(status__in=Job.ACTIVE)
 
