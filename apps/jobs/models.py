@@ -35,6 +35,9 @@ class Job(models.Model):
     TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Who submitted the job (read: submitted_by). It gives no access: the job is its project
+    # owner's, and the submitter reaches it through grants like anyone else (apps.sharing.access).
+    # The queue's fair share and priority count the job against this user.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     esdl_model = models.ForeignKey(
         "models.EsdlModel", on_delete=models.CASCADE, related_name="jobs"

@@ -14,7 +14,13 @@ it). From that one declaration come the querysets (:func:`visible_to`, :func:`ed
 built from the same conditions, so the SQL of a list and the answer for one object cannot
 disagree.
 
-A job is also owned by the user who submitted it (``Job.owner``).
+Whose is a job on someone else's model? The project owner's, like everything in the project. The
+user who submitted it (``Job.owner``: read it as *submitted by*) stays recorded on the job, in its
+history and in the queue's fair share, but reaches the job only through a grant on the job, its
+model or its project, like anyone else. So when the owner revokes an editor's grant, the editor
+loses the jobs they ran there too: pages, API, output ESDL, the progress websocket and InfluxDB
+READ (the ``access_changed`` receivers re-derive from :func:`visible_to`); only the project owner
+may share or delete such a job.
 
 The failure contract the views rely on: a user who may not see an object must not learn that it
 exists, so views fetch through :func:`visible_to` (404 for strangers) and only then ask
@@ -61,7 +67,8 @@ class Coverage:
 COVERED_BY: dict[str, Coverage] = {
     "models.Project": Coverage(owner="owner"),
     "models.EsdlModel": Coverage(parent="project"),
-    "jobs.Job": Coverage(parent="esdl_model", owner="owner"),
+    # Not owner="owner": that field is who submitted the job, which gives no access by itself.
+    "jobs.Job": Coverage(parent="esdl_model"),
     # A profile binding is part of its model page: it is reached as its model is.
     "profiles.ProfileBinding": Coverage(parent="esdl_model", grants=False),
 }
@@ -127,6 +134,7 @@ def _reaches(model: type[models.Model], user, access: Access) -> Q:
 
 def _restricted(user, of: type[M] | QuerySet[M], access: Access) -> QuerySet[M]:
     queryset = of if isinstance(of, QuerySet) else of._default_manager.all()
+    _chain(queryset.model)  # an undeclared kind fails here, for anonymous visitors too
     if not user.is_authenticated:
         return queryset.none()
     return queryset.filter(_reaches(queryset.model, user, access))

@@ -209,6 +209,26 @@ def test_revoking_closes_the_viewers_open_job_page_at_once(client, owner, make_u
     async_to_sync(scenario)()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_revoking_an_editor_closes_the_open_page_of_a_job_they_ran(client, owner, make_user):
+    editor = make_user()
+    job = make_job(owner)
+    share(job.esdl_model, editor, "edit")
+    Job.objects.filter(pk=job.pk).update(owner=editor)  # the editor submitted it
+    cookie = session_cookie(client, editor)
+
+    async def scenario():
+        communicator, connected = await connect(job, cookie)
+        assert connected
+        await communicator.receive_json_from(timeout=5)
+        await revoke_async(job.esdl_model, editor)
+        closed = await communicator.receive_output(timeout=5)
+        assert closed == {"type": "websocket.close", "code": 4403}
+
+    revoke_async = database_sync_to_async(revoke)
+    async_to_sync(scenario)()
+
+
 @pytest.mark.django_db
 def test_access_rules_follow_the_object_not_the_user_id(owner, make_user):
     """Two owners' objects with the same primary keys in different tables do not mix."""
@@ -263,3 +283,4 @@ def test_the_demo_colleague_sees_the_demo_project_through_the_team(client):
     project = Project.objects.get(owner__email="demo-sharing@example.com")
     assert level_of(colleague, project) == "view"
     assert Group.objects.get(name="Demo team").user_set.count() == 2
+
