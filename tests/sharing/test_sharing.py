@@ -284,3 +284,12 @@ def test_the_demo_colleague_sees_the_demo_project_through_the_team(client):
     assert level_of(colleague, project) == "view"
     assert Group.objects.get(name="Demo team").user_set.count() == 2
 
+
+@pytest.mark.django_db
+def test_the_add_member_form_says_a_member_gets_all_the_team_was_given(client, owner):
+    client.force_login(owner)
+    team_url = client.post("/sharing/teams/", {"name": "Heat"})["Location"]
+
+    page = client.get(team_url).content.decode()
+
+    assert "A new member gets access to everything shared with Heat." in page
