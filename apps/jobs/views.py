@@ -65,9 +65,7 @@ def output_esdl(request, pk):
 
 @require_POST
 def cancel(request, pk):
-    job = get_object_or_404(
-        visible_to(request.user, Job).select_related("esdl_model__project"), pk=pk
-    )
+    job = get_object_or_404(visible_to(request.user, Job).defer("esdl", "output_esdl"), pk=pk)
     require_edit(request.user, job)
     if cancel_job(job, by=request.user):
         messages.success(request, "Job cancelled.")
@@ -78,9 +76,7 @@ def cancel(request, pk):
 
 @require_POST
 def delete(request, pk):
-    job = get_object_or_404(
-        visible_to(request.user, Job).select_related("esdl_model__project"), pk=pk
-    )
+    job = get_object_or_404(visible_to(request.user, Job).select_related("esdl_model"), pk=pk)
     require_owner(request.user, job)
     esdl_model = job.esdl_model
     delete_job(job)
