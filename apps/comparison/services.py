@@ -36,6 +36,7 @@ from apps.results.services import (
     read_series_reduced,
     series_extent,
 )
+from apps.sharing.access import visible_to
 from omotes.influx import InfluxClient
 
 #: Most jobs one comparison may hold (the page aims at 10; the API allows some slack).
@@ -68,7 +69,7 @@ def jobs_for(user, job_ids: Sequence[Any], with_series: bool = True) -> list[Job
         raise ComparisonError(f"At most {MAX_JOBS} jobs can be compared at once.")
     found = {
         str(job.pk): job
-        for job in Job.objects.visible_to(user)
+        for job in visible_to(user, Job)
         .filter(pk__in=ordered)
         .select_related("esdl_model")
         .defer("esdl", "output_esdl", "esdl_model__esdl", *([] if with_series else ["series"]))
@@ -112,9 +113,9 @@ def load_series_of(jobs: Sequence[Job], asset_id: str, field_name: str) -> None:
 
 def succeeded_jobs_by_model(project: Project, user) -> list[tuple[EsdlModel, list[Job]]]:
     """The project's models (visible to the user) that have succeeded jobs, newest job first."""
-    models = EsdlModel.objects.visible_to(user).filter(project=project).defer("esdl", "summary")
+    models = visible_to(user, EsdlModel).filter(project=project).defer("esdl", "summary")
     jobs: QuerySet[Job] = (
-        Job.objects.visible_to(user)
+        visible_to(user, Job)
         .filter(esdl_model__project=project, status=Job.Status.SUCCEEDED)
         .select_related("esdl_model")
         .defer("esdl", "output_esdl", "series", "messages", "esdl_model__esdl")

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from apps.comparison.services import MAX_JOBS, succeeded_jobs_by_model
 from apps.models.models import Project
+from apps.sharing.access import visible_to
 
 #: Variations preselected when a user opens the page without a choice (newest job of each model).
 DEFAULT_SELECTION = 10
@@ -11,7 +12,7 @@ DEFAULT_SELECTION = 10
 
 def compare(request, pk: int):
     """Pick jobs of the project's models, then chart one series across them and their KPIs."""
-    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    project = get_object_or_404(visible_to(request.user, Project), pk=pk)
     choices = succeeded_jobs_by_model(project, request.user)
     by_id = {str(job.pk): job for _, jobs in choices for job in jobs}
     requested = [i for i in request.GET.getlist("jobs") if i in by_id]

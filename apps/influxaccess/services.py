@@ -1,10 +1,10 @@
 """InfluxDB read credentials and their grants (R22).
 
 Each person may have one InfluxDB user, without admin rights, whose READ grants equal the job
-databases that person may see (``Job.objects.visible_to``). :func:`sync_read_grants` derives the
-grants from that queryset every time, never from the event that triggered it, so a missed or
-repeated call cannot leave them wrong for long; ``manage.py sync_influx_grants`` runs it for
-everyone as a safety net.
+databases that person may see (``apps.sharing.access.visible_to``). :func:`sync_read_grants`
+derives the grants from that queryset every time, never from the event that triggered it, so a
+missed or repeated call cannot leave them wrong for long; ``manage.py sync_influx_grants`` runs it
+for everyone as a safety net.
 
 What InfluxDB 1.6.7 does, which the code below relies on (tests/influxaccess checks it):
 
@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from apps.influxaccess.models import InfluxCredential
 from apps.jobs.models import Job
 from apps.results.influx import influx_client
+from apps.sharing.access import visible_to
 from omotes.influx import InfluxError, quote_identifier, quote_string
 from omotes.protocol import job_database
 
@@ -101,7 +102,7 @@ def drop_influx_user(username: str) -> None:
 
 def readable_databases(user) -> set[str]:
     """The job databases the user may read: exactly those of the jobs they may see."""
-    return {job_database(pk) for pk in Job.objects.visible_to(user).values_list("pk", flat=True)}
+    return {job_database(pk) for pk in visible_to(user, Job).values_list("pk", flat=True)}
 
 
 def influx_grants(username: str) -> dict[str, str]:
@@ -190,13 +191,12 @@ def sync_users(user_ids) -> None:
 def sync_viewers_of_job(job_id) -> None:
     """Sync every credential holder who may see the job (a new job: grant its database).
 
-    Who may see a job is decided only by ``Job.objects.visible_to(user)`` (owner today; shares
-    and teams through apps.sharing), so this asks that queryset per credential holder rather than
-    deriving the inverse here. Credential holders are few (an opt-in for outside tools): one
-    EXISTS query each per new job.
+    Who may see a job is decided only by ``apps.sharing.access``, so this asks it per credential
+    holder rather than deriving the inverse here. Credential holders are few (an opt-in for
+    outside tools): one EXISTS query each per new job.
     """
     for credential in InfluxCredential.objects.select_related("user"):
-        if Job.objects.visible_to(credential.user).filter(pk=job_id).exists():
+        if visible_to(credential.user, Job).filter(pk=job_id).exists():
             sync_read_grants(credential.user)
 
 

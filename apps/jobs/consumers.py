@@ -11,6 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from apps.jobs.models import Job
 from apps.jobs.services import job_group, job_state, viewer_group
+from apps.sharing.access import visible_to
 
 ACCESS_REVOKED = 4403
 
@@ -45,5 +46,5 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             return None
-        job = Job.objects.visible_to(user).filter(pk=self.job_id).defer("esdl").first()
+        job = visible_to(user, Job).filter(pk=self.job_id).defer("esdl").first()
         return job_state(job) if job else None

@@ -12,26 +12,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.models.models import EsdlModel
-from apps.sharing.services import granted
 from omotes.protocol import job_database
 
 
 class JobQuerySet(models.QuerySet):
-    def visible_to(self, user) -> QuerySet[Job]:
-        """Jobs the user submitted, and the jobs on every model the user may see."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(
-            Q(owner=user)
-            | Q(esdl_model__in=EsdlModel.objects.visible_to(user).values("pk"))
-            | granted(Job, user, "view")
-        )
-
     def active(self) -> QuerySet[Job]:
         return self.filter(status__in=Job.ACTIVE)
 
@@ -49,6 +37,9 @@ class Job(models.Model):
     TERMINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Who submitted the job (read: submitted_by). It gives no access: the job is its project
+    # owner's, and the submitter reaches it through grants like anyone else (apps.sharing.access).
+    # The queue's fair share and priority count the job against this user.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     esdl_model = models.ForeignKey(
         "models.EsdlModel", on_delete=models.CASCADE, related_name="jobs"

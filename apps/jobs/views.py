@@ -9,14 +9,14 @@ from django.views.decorators.http import require_POST
 from apps.jobs.models import Job
 from apps.jobs.services import cancel_job, delete_job, job_state, submit_job
 from apps.models.models import EsdlModel
-from apps.sharing.services import require_edit, require_owner
+from apps.sharing.access import require_edit, require_owner, visible_to
 
 PARAM_PREFIX = "param__"
 
 
 @require_POST
 def submit(request, model_pk: int):
-    esdl_model = get_object_or_404(EsdlModel.objects.visible_to(request.user), pk=model_pk)
+    esdl_model = get_object_or_404(visible_to(request.user, EsdlModel), pk=model_pk)
     require_edit(request.user, esdl_model)
     workflow = request.POST.get("workflow", "")
     prefix = f"{PARAM_PREFIX}{workflow}__"
@@ -35,7 +35,7 @@ def submit(request, model_pk: int):
 
 def job_list(request):
     jobs = (
-        Job.objects.visible_to(request.user)
+        visible_to(request.user, Job)
         .select_related("esdl_model", "owner")
         .defer("esdl", "output_esdl")[:200]
     )
@@ -44,7 +44,7 @@ def job_list(request):
 
 def job_detail(request, pk):
     job = get_object_or_404(
-        Job.objects.visible_to(request.user).select_related("esdl_model").defer("esdl"), pk=pk
+        visible_to(request.user, Job).select_related("esdl_model").defer("esdl"), pk=pk
     )
     return render(
         request,
@@ -55,7 +55,7 @@ def job_detail(request, pk):
 
 def output_esdl(request, pk):
     """Download the ESDL a succeeded job produced; its output profiles point at the job's data."""
-    job = get_object_or_404(Job.objects.visible_to(request.user).only("id", "output_esdl"), pk=pk)
+    job = get_object_or_404(visible_to(request.user, Job).only("id", "output_esdl"), pk=pk)
     if not job.output_esdl:
         raise Http404("This job has no output ESDL.")
     response = HttpResponse(job.output_esdl, content_type="application/xml")
@@ -65,9 +65,7 @@ def output_esdl(request, pk):
 
 @require_POST
 def cancel(request, pk):
-    job = get_object_or_404(
-        Job.objects.visible_to(request.user).select_related("esdl_model__project"), pk=pk
-    )
+    job = get_object_or_404(visible_to(request.user, Job).defer("esdl", "output_esdl"), pk=pk)
     require_edit(request.user, job)
     if cancel_job(job, by=request.user):
         messages.success(request, "Job cancelled.")
@@ -78,9 +76,7 @@ def cancel(request, pk):
 
 @require_POST
 def delete(request, pk):
-    job = get_object_or_404(
-        Job.objects.visible_to(request.user).select_related("esdl_model__project"), pk=pk
-    )
+    job = get_object_or_404(visible_to(request.user, Job).select_related("esdl_model"), pk=pk)
     require_owner(request.user, job)
     esdl_model = job.esdl_model
     delete_job(job)

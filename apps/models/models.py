@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from apps.models.pipe_catalogue import PipeLayer, PipeSpec
-from apps.sharing.services import granted
-
-
-class ProjectQuerySet(models.QuerySet):
-    def visible_to(self, user) -> QuerySet[Project]:
-        """Projects a user owns or was granted (directly or through a team)."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(Q(owner=user) | granted(Project, user, "view"))
 
 
 class Project(models.Model):
@@ -24,8 +14,6 @@ class Project(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -35,18 +23,6 @@ class Project(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:detail", args=[self.pk])
-
-
-class EsdlModelQuerySet(models.QuerySet):
-    def visible_to(self, user) -> QuerySet[EsdlModel]:
-        """Models in projects the user owns or was granted, and models granted on their own."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(
-            Q(project__owner=user)
-            | Q(project__in=Project.objects.filter(granted(Project, user, "view")).values("pk"))
-            | granted(EsdlModel, user, "view")
-        )
 
 
 class EsdlModel(models.Model):
@@ -62,8 +38,6 @@ class EsdlModel(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = EsdlModelQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "ESDL model"
@@ -73,10 +47,6 @@ class EsdlModel(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("models:detail", args=[self.pk])
-
-    @property
-    def owner(self):
-        return self.project.owner
 
 
 class PipeType(models.Model):

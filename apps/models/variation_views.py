@@ -15,7 +15,7 @@ from apps.models.variations import (
     mark_variation,
     upload_variation,
 )
-from apps.sharing.services import require_edit
+from apps.sharing.access import require_edit, visible_to
 
 
 class MarkVariationForm(forms.Form):
@@ -43,9 +43,7 @@ class UploadVariationForm(forms.Form):
 
 
 def _model(request, pk: int) -> EsdlModel:
-    return get_object_or_404(
-        EsdlModel.objects.visible_to(request.user).select_related("project"), pk=pk
-    )
+    return get_object_or_404(visible_to(request.user, EsdlModel).select_related("project"), pk=pk)
 
 
 def _form_errors(form: forms.Form) -> str:
@@ -64,7 +62,7 @@ def mark(request, pk: int):
     base = None
     if form.cleaned_data["variation_of"]:
         base = (
-            EsdlModel.objects.visible_to(request.user)
+            visible_to(request.user, EsdlModel)
             .filter(pk=form.cleaned_data["variation_of"], project=esdl_model.project)
             .defer("esdl")
             .first()

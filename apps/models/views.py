@@ -9,11 +9,11 @@ from apps.models.forms import EsdlUploadForm, ProjectForm
 from apps.models.models import EsdlModel, Project
 from apps.models.services import upload_esdl_model
 from apps.profiles.forms import ProfileCsvForm
-from apps.sharing.services import require_edit
+from apps.sharing.access import require_edit, visible_to
 
 
 def project_list(request):
-    projects = Project.objects.visible_to(request.user).select_related("owner")
+    projects = visible_to(request.user, Project).select_related("owner")
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         project = form.save(commit=False)
@@ -24,7 +24,7 @@ def project_list(request):
 
 
 def project_detail(request, pk: int):
-    project = get_object_or_404(Project.objects.visible_to(request.user), pk=pk)
+    project = get_object_or_404(visible_to(request.user, Project), pk=pk)
     form = EsdlUploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -51,7 +51,7 @@ def project_detail(request, pk: int):
 
 def model_detail(request, pk: int):
     esdl_model = get_object_or_404(
-        EsdlModel.objects.visible_to(request.user).select_related("project"), pk=pk
+        visible_to(request.user, EsdlModel).select_related("project"), pk=pk
     )
     workflows = sorted(offered_workflows().values(), key=lambda o: o.name)
     return render(

@@ -5,23 +5,19 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from apps.models.models import EsdlModel
 from apps.profiles.forms import ProfileCsvForm
 from apps.profiles.models import ProfileBinding
 from apps.profiles.services import replace_binding_with_csv
-from apps.sharing.services import require_edit
+from apps.sharing.access import require_edit, visible_to
 
 
 @require_POST
 def upload_binding_csv(request, pk: int):
     """Replace the profile bound to one profile reference of a model by an uploaded CSV."""
     binding = get_object_or_404(
-        ProfileBinding.objects.filter(
-            esdl_model__in=EsdlModel.objects.visible_to(request.user).values("pk")
-        ).select_related("esdl_model__project"),
-        pk=pk,
+        visible_to(request.user, ProfileBinding).select_related("esdl_model"), pk=pk
     )
-    require_edit(request.user, binding.esdl_model)
+    require_edit(request.user, binding)
     form = ProfileCsvForm(request.POST, request.FILES)
     if form.is_valid():
         try:

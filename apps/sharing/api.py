@@ -8,7 +8,8 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.sharing.services import LEVELS, find_grantee, grants_of, require_owner, revoke, share
+from apps.sharing.access import require_owner
+from apps.sharing.services import LEVELS, find_grantee, grants_of, revoke, share
 
 
 class GrantSerializer(serializers.Serializer):

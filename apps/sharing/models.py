@@ -1,8 +1,8 @@
 """Object permissions (django-guardian) with direct foreign keys, one table pair per shared kind.
 
 Direct foreign keys instead of guardian's generic tables: a grant disappears with its object
-(no orphans pointing at a reused primary key) and the ``visible_to`` querysets join on integer
-keys instead of casting ``object_pk`` text.
+(no orphans pointing at a reused primary key) and the querysets of ``apps.sharing.access``
+compare integer keys instead of casting ``object_pk`` text.
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
-"""Who may do what with a project, an ESDL model or a job, and sharing them (R4, R5, R11).
+"""Sharing a project, an ESDL model or a job with a user or a team, and taking it back (R4, R5).
 
-Three levels above nothing: *view* (see it and its results), *edit* (also upload into it, run
-jobs on it, cancel its jobs) and *owner* (also share, revoke and delete). A grant goes to a user
-or to a team (a Django group); a grant on a project covers its models and their jobs, a grant on
-a model covers its jobs. Grants are guardian object permissions (``view_*``; edit adds
-``change_*``) in the direct-foreign-key tables of ``apps.sharing.models``.
-
-Reading is decided by the ``visible_to`` querysets (a stranger gets 404, never a hint that the
-object exists); this module answers the edit and owner questions for an object already known to
-be visible, and changes grants.
+What a grant lets its holder do, and which objects it covers, is decided in
+:mod:`apps.sharing.access`; this module writes and lists the grants themselves and tells the
+rest of the product (``access_changed``) whose access changed.
 """
 
 from __future__ import annotations
@@ -19,82 +13,14 @@ from typing import Literal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
+from apps.sharing.access import Level, level_of, permission_codename
 from apps.sharing.signals import access_changed
 
-Level = Literal["view", "edit"]
 LEVELS: tuple[Level, ...] = ("view", "edit")
-Access = Literal["owner", "edit", "view"]
-
-
-def _codename(model: type[models.Model], level: Level) -> str:
-    action = "view" if level == "view" else "change"
-    return f"{action}_{model._meta.model_name}"
-
-
-def granted(model: type[models.Model], user, level: Level) -> Q:
-    """Objects of ``model`` granted to the user, directly or through a team, at ``level`` or up."""
-    codename = _codename(model, level)
-    user_grants = model.user_grants.rel.related_model.objects.filter(
-        user=user, permission__codename=codename
-    ).values("content_object")
-    team_grants = model.team_grants.rel.related_model.objects.filter(
-        group__user=user, permission__codename=codename
-    ).values("content_object")
-    return Q(pk__in=user_grants) | Q(pk__in=team_grants)
-
-
-def _has_grant(obj: models.Model, user, level: Level) -> bool:
-    return type(obj).objects.filter(granted(type(obj), user, level), pk=obj.pk).exists()
-
-
-def _chain(obj: models.Model) -> list[models.Model]:
-    """The object and the objects above it whose grants cover it: job → model → project."""
-    from apps.jobs.models import Job
-    from apps.models.models import EsdlModel
-
-    if isinstance(obj, Job):
-        return [obj, obj.esdl_model, obj.esdl_model.project]
-    if isinstance(obj, EsdlModel):
-        return [obj, obj.project]
-    return [obj]
-
-
-def owners_of(obj: models.Model) -> set[int]:
-    """Users who own the object: a project's owner owns all in it; a job also its submitter."""
-    chain = _chain(obj)
-    return {chain[-1].owner_id} | ({obj.owner_id} if len(chain) == 3 else set())
-
-
-def access_level(user, obj: models.Model) -> Access | None:
-    if not user.is_authenticated:
-        return None
-    if user.pk in owners_of(obj):
-        return "owner"
-    for level in ("edit", "view"):
-        if any(_has_grant(item, user, level) for item in _chain(obj)):
-            return level
-    return None
-
-
-def can_edit(user, obj: models.Model) -> bool:
-    return access_level(user, obj) in ("owner", "edit")
-
-
-def require_edit(user, obj: models.Model) -> None:
-    """Raise PermissionDenied (403) unless the user may change the object."""
-    if not can_edit(user, obj):
-        raise PermissionDenied(
-            "You may view this but not change it: ask its owner for edit access."
-        )
-
-
-def require_owner(user, obj: models.Model) -> None:
-    if access_level(user, obj) != "owner":
-        raise PermissionDenied("Only the owner may do this.")
 
 
 @dataclass(frozen=True)
@@ -107,7 +33,7 @@ class Grant:
 def grants_of(obj: models.Model) -> list[Grant]:
     """The grants given on this very object (not those inherited from a project or model)."""
     found: dict[tuple[str, str], Level] = {}
-    view, change = _codename(type(obj), "view"), _codename(type(obj), "edit")
+    view, change = permission_codename(type(obj), "view"), permission_codename(type(obj), "edit")
     for kind, rows in (
         ("user", obj.user_grants.values_list("user__email", "permission__codename")),
         ("team", obj.team_grants.values_list("group__name", "permission__codename")),
@@ -157,9 +83,9 @@ def share(obj: models.Model, grantee, level: Level) -> None:
     """Give a user or team view or edit access; a second share changes the level."""
     if level not in LEVELS:
         raise ValidationError(f"Unknown access level {level!r}: use view or edit.")
-    if not isinstance(grantee, Group) and grantee.pk in owners_of(obj):
+    if not isinstance(grantee, Group) and level_of(grantee, obj) == "owner":
         raise ValidationError("The owner has full access already.")
-    wanted = {_codename(type(obj), lvl) for lvl in LEVELS[: LEVELS.index(level) + 1]}
+    wanted = {permission_codename(type(obj), lvl) for lvl in LEVELS[: LEVELS.index(level) + 1]}
     rows = _grant_rows(obj, grantee)
     rows.exclude(permission__codename__in=wanted).delete()
     have = set(rows.values_list("permission__codename", flat=True))

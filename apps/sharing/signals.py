@@ -2,8 +2,8 @@
 
 ``access_changed`` is sent after a grant, a revoke, a team membership change, or a job that
 appears in or leaves a shared place, with ``users``: the ids of users whose visible objects may
-have changed. Receivers re-derive what they keep (InfluxDB read grants, open websockets) from the
-``visible_to`` querysets rather than from the event, so a missed or repeated signal cannot
+have changed. Receivers re-derive what they keep (InfluxDB read grants, open websockets) from
+``apps.sharing.access.visible_to`` rather than from the event, so a missed or repeated signal cannot
 leave them wrong for long.
 """
 

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 
 from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
-from apps.sharing.services import find_grantee, require_owner, revoke, share
+from apps.sharing.access import require_owner, visible_to
+from apps.sharing.services import find_grantee, revoke, share
 from apps.sharing.teams import add_member, create_team, remove_member, require_manager, teams_of
 
 SHARED_KINDS = {"project": Project, "model": EsdlModel, "job": Job}
@@ -20,7 +21,7 @@ def _visible_object(request, kind: str, pk: str):
     model = SHARED_KINDS.get(kind)
     if model is None:
         raise Http404("Nothing of that kind is shared.")
-    return get_object_or_404(model.objects.visible_to(request.user), pk=pk)
+    return get_object_or_404(visible_to(request.user, model), pk=pk)
 
 
 def _refused(request, obj, exc: ValidationError):

@@ -20,6 +20,7 @@ from apps.influxaccess.services import (
 )
 from apps.jobs.models import Job
 from apps.jobs.services import delete_job
+from apps.models.models import Project
 from apps.results.influx import influx_client
 from apps.sharing.signals import access_changed
 from omotes.influx import InfluxAuthError, InfluxClient, InfluxSettings, encode_line, rows
@@ -216,10 +217,11 @@ def test_queries_and_writes_without_credentials_are_refused(two_jobs):
 def test_access_changed_syncs_the_users_it_names(
     owner, stranger, two_jobs, django_capture_on_commit_callbacks
 ):
-    """Until a sharing action sends it: the job changes hands, the signal names the users."""
+    """Until a sharing action sends it: the project changes hands, the signal names the users."""
     _, theirs = two_jobs
     client = client_for(*create_credentials(owner))
-    Job.objects.filter(pk=theirs.pk).update(owner=owner)
+    their_project = Project.objects.filter(pk=theirs.esdl_model.project_id)
+    their_project.update(owner=owner)
     with pytest.raises(InfluxAuthError):
         read_demand(client, theirs)  # nothing syncs without the signal
 
@@ -227,7 +229,7 @@ def test_access_changed_syncs_the_users_it_names(
         access_changed.send(sender=None, users=[owner.pk, stranger.pk])
     assert read_demand(client, theirs)
 
-    Job.objects.filter(pk=theirs.pk).update(owner=stranger)
+    their_project.update(owner=stranger)
     with django_capture_on_commit_callbacks(execute=True):
         access_changed.send(sender=None, users=[owner.pk])
     with pytest.raises(InfluxAuthError):
@@ -288,3 +290,28 @@ def test_a_second_create_is_refused_and_keeps_the_first_credentials(owner, two_j
         create_credentials(owner)
     assert InfluxCredential.objects.get(user=owner).influx_username == username
     assert read_demand(client_for(username, password), two_jobs[0])
+
+
+def test_revoking_an_editor_takes_read_on_the_jobs_they_ran_on_the_model(
+    owner, make_user, django_capture_on_commit_callbacks
+):
+    """The job is the model owner's; its submitter read it only through their edit grant."""
+    from apps.sharing.services import revoke, share
+
+    editor = make_user()
+    esdl_model = make_job(owner).esdl_model
+    client = client_for(*create_credentials(editor))
+    with django_capture_on_commit_callbacks(execute=True):
+        share(esdl_model, editor, "edit")
+        editors_job = Job.objects.create(
+            owner=editor, esdl_model=esdl_model, workflow="w", esdl="", time_limit_s=60
+        )
+    write_points(editors_job)
+    assert read_demand(client, editors_job) == [1000.0, 1001.0, 1002.0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        revoke(esdl_model, editor)
+
+    with pytest.raises(InfluxAuthError):
+        read_demand(client, editors_job)
+    assert databases_seen(client) == set()

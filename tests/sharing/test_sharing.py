@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
-from apps.sharing.services import access_level, find_grantee, grants_of, revoke, share
+from apps.sharing.access import level_of, visible_to
+from apps.sharing.services import find_grantee, grants_of, revoke, share
 from tests.jobs.test_progress_websocket import connect, make_job, session_cookie
 from tests.models.esdl_samples import minimal_esdl
 
@@ -43,7 +44,7 @@ def test_a_project_grant_covers_its_models_and_jobs_and_revoking_hides_them_agai
     assert lists(client) == ({project.pk}, {model.pk}, {str(job.id)})
     assert client.get(f"/models/{model.pk}/").status_code == 200
     assert client.get(f"/jobs/{job.id}/").status_code == 200
-    assert access_level(viewer, job) == "view"
+    assert level_of(viewer, job) == "view"
 
     revoke(project, viewer)
 
@@ -111,7 +112,7 @@ def test_owner_shares_and_revokes_through_the_api(api, owner, make_user, project
         f"/api/projects/{project}/grants/share/", {"user": colleague.email, "level": "view"}
     )
     assert downgraded.json() == [{"kind": "user", "name": colleague.email, "level": "view"}]
-    assert access_level(colleague, Project.objects.get(pk=project)) == "view"
+    assert level_of(colleague, Project.objects.get(pk=project)) == "view"
 
     revoked = api.post(f"/api/projects/{project}/grants/revoke/", {"user": colleague.email})
     assert revoked.status_code == 200
@@ -208,6 +209,26 @@ def test_revoking_closes_the_viewers_open_job_page_at_once(client, owner, make_u
     async_to_sync(scenario)()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_revoking_an_editor_closes_the_open_page_of_a_job_they_ran(client, owner, make_user):
+    editor = make_user()
+    job = make_job(owner)
+    share(job.esdl_model, editor, "edit")
+    Job.objects.filter(pk=job.pk).update(owner=editor)  # the editor submitted it
+    cookie = session_cookie(client, editor)
+
+    async def scenario():
+        communicator, connected = await connect(job, cookie)
+        assert connected
+        await communicator.receive_json_from(timeout=5)
+        await revoke_async(job.esdl_model, editor)
+        closed = await communicator.receive_output(timeout=5)
+        assert closed == {"type": "websocket.close", "code": 4403}
+
+    revoke_async = database_sync_to_async(revoke)
+    async_to_sync(scenario)()
+
+
 @pytest.mark.django_db
 def test_access_rules_follow_the_object_not_the_user_id(owner, make_user):
     """Two owners' objects with the same primary keys in different tables do not mix."""
@@ -217,10 +238,10 @@ def test_access_rules_follow_the_object_not_the_user_id(owner, make_user):
     model = EsdlModel.objects.create(project=theirs, name="m", esdl="", size_bytes=0)
     share(mine, other, "edit")
 
-    assert access_level(owner, theirs) is None
-    assert access_level(owner, model) is None
-    assert set(Project.objects.visible_to(other)) == {mine, theirs}
-    assert set(EsdlModel.objects.visible_to(owner)) == set()
+    assert level_of(owner, theirs) is None
+    assert level_of(owner, model) is None
+    assert set(visible_to(other, Project)) == {mine, theirs}
+    assert set(visible_to(owner, EsdlModel)) == set()
 
 
 @pytest.mark.django_db
@@ -260,5 +281,15 @@ def test_the_demo_colleague_sees_the_demo_project_through_the_team(client):
 
     colleague = get_user_model().objects.get(email="colleague@example.com")
     project = Project.objects.get(owner__email="demo-sharing@example.com")
-    assert access_level(colleague, project) == "view"
+    assert level_of(colleague, project) == "view"
     assert Group.objects.get(name="Demo team").user_set.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_add_member_form_says_a_member_gets_all_the_team_was_given(client, owner):
+    client.force_login(owner)
+    team_url = client.post("/sharing/teams/", {"name": "Heat"})["Location"]
+
+    page = client.get(team_url).content.decode()
+
+    assert "A new member gets access to everything shared with Heat." in page

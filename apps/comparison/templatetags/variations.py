@@ -8,6 +8,7 @@ from django import template
 
 from apps.models.models import EsdlModel
 from apps.models.variations import changeable_attributes
+from apps.sharing.access import visible_to
 
 register = template.Library()
 
@@ -18,7 +19,7 @@ def variation_panel(context, esdl_model: EsdlModel) -> dict[str, Any]:
     and the asset attributes a copy may change."""
     user = context["request"].user
     siblings = (
-        EsdlModel.objects.visible_to(user)
+        visible_to(user, EsdlModel)
         .filter(project_id=esdl_model.project_id)
         .exclude(pk=esdl_model.pk)
         .only("pk", "name")

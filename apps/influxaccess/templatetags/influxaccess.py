@@ -10,6 +10,7 @@ from django.conf import settings
 
 from apps.influxaccess.models import InfluxCredential
 from apps.jobs.models import Job
+from apps.sharing.access import visible_to
 from omotes.influx import quote_identifier, quote_string
 
 register = template.Library()
@@ -24,7 +25,7 @@ def influx_access(context) -> dict:
     user = request.user
     credential = InfluxCredential.objects.filter(user=user).first()
     jobs = (
-        Job.objects.visible_to(user)
+        visible_to(user, Job)
         .select_related("esdl_model")
         .only("id", "workflow", "created_at", "status", "series", "esdl_model__name")
     )

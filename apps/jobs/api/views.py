@@ -20,8 +20,8 @@ from apps.jobs.services import cancel_job, delete_job, submit_job
 from apps.jobs.workflows import known_workflows
 from apps.models.models import EsdlModel
 from apps.results.services import SeriesNotFound, read_series
+from apps.sharing.access import require_edit, require_owner, visible_to
 from apps.sharing.api import SharingActions
-from apps.sharing.services import require_edit, require_owner
 from designtoolkit.api_errors import Conflict, error_response
 
 
@@ -52,7 +52,7 @@ class JobViewSet(
     serializer_class = JobSerializer
 
     def get_queryset(self):
-        return Job.objects.visible_to(self.request.user).defer("esdl", "output_esdl")
+        return visible_to(self.request.user, Job).defer("esdl", "output_esdl")
 
     @extend_schema(request=JobCreateSerializer, responses={201: JobSerializer})
     def create(self, request, *args, **kwargs):
@@ -60,7 +60,7 @@ class JobViewSet(
         data = JobCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         esdl_model = get_object_or_404(
-            EsdlModel.objects.visible_to(request.user), pk=data.validated_data["model"]
+            visible_to(request.user, EsdlModel), pk=data.validated_data["model"]
         )
         require_edit(request.user, esdl_model)
         job = submit_job(
@@ -73,7 +73,7 @@ class JobViewSet(
 
     def perform_destroy(self, job: Job) -> None:
         """Delete the job and its results (InfluxDB database); a running job is stopped first.
-        Only an owner (who submitted it, or owns its project) may."""
+        Only the owner of its project may (not its submitter as such)."""
         require_owner(self.request.user, job)
         delete_job(job)
 

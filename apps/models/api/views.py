@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from apps.models.api.serializers import EsdlModelSerializer, EsdlUploadSerializer, ProjectSerializer
 from apps.models.models import EsdlModel, Project
 from apps.models.services import upload_esdl_model
+from apps.sharing.access import require_edit, visible_to
 from apps.sharing.api import SharingActions
-from apps.sharing.services import require_edit
 
 
 class ProjectViewSet(
@@ -23,7 +23,7 @@ class ProjectViewSet(
     serializer_class = ProjectSerializer
 
     def get_queryset(self):
-        return Project.objects.visible_to(self.request.user)
+        return visible_to(self.request.user, Project)
 
     def perform_create(self, serializer) -> None:
         serializer.save(owner=self.request.user)
@@ -36,7 +36,7 @@ class EsdlModelViewSet(
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return EsdlModel.objects.visible_to(self.request.user).defer("esdl")
+        return visible_to(self.request.user, EsdlModel).defer("esdl")
 
     @extend_schema(request=EsdlUploadSerializer, responses={201: EsdlModelSerializer})
     def create(self, request, *args, **kwargs):
@@ -47,7 +47,7 @@ class EsdlModelViewSet(
         upload = EsdlUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         project = get_object_or_404(
-            Project.objects.visible_to(request.user), pk=upload.validated_data["project"]
+            visible_to(request.user, Project), pk=upload.validated_data["project"]
         )
         require_edit(request.user, project)
         file = upload.validated_data["file"]

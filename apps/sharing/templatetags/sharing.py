@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django import template
 
-from apps.sharing.services import access_level, grants_of
+from apps.sharing.access import level_of, owner_of
+from apps.sharing.services import grants_of
 from apps.sharing.views import SHARED_KINDS
 
 register = template.Library()
@@ -10,16 +11,19 @@ register = template.Library()
 
 @register.inclusion_tag("sharing/_panel.html", takes_context=True)
 def sharing_panel(context, obj, access: str) -> dict:
-    """Who has access to the object; the owner also gets the share and revoke forms.
+    """Who has access to the object; the owner also gets the share and revoke forms, anyone
+    else learns whose it is (for a job that is its project's owner, not who submitted it).
 
-    ``access`` is what ``access_to`` found for the page already (each lookup costs queries).
+    ``access`` is what ``access_to`` found for the page already (each lookup costs a query).
     """
     kind = next(k for k, model in SHARED_KINDS.items() if isinstance(obj, model))
+    is_owner = access == "owner"
     return {
         "object": obj,
         "kind": kind,
         "access": access,
-        "grants": grants_of(obj) if access == "owner" else [],
+        "grants": grants_of(obj) if is_owner else [],
+        "owner": None if is_owner else owner_of(obj),
         "csrf_token": context.get("csrf_token"),
     }
 
@@ -28,4 +32,4 @@ def sharing_panel(context, obj, access: str) -> dict:
 def access_to(context, obj) -> str:
     """``{% access_to obj as access %}``: "owner", "edit", "view" or ""; pages hide what the
     user may not do (the views refuse it anyway)."""
-    return access_level(context["request"].user, obj) or ""
+    return level_of(context["request"].user, obj) or ""
