@@ -22,7 +22,9 @@ import pytest
 from omotes import influx
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_ESDL = ROOT.parent / "shared" / "esdl"
+# The third-party test models live beside the repository (never in it); a git worktree elsewhere
+# names them with DT_SHARED_ESDL.
+SHARED_ESDL = Path(os.environ.get("DT_SHARED_ESDL", ROOT.parent / "shared" / "esdl"))
 NAMESPACE = f"test{uuid.uuid4().hex[:8]}"
 os.environ["OMOTES_NAMESPACE"] = NAMESPACE
 os.environ.setdefault("DT_INFLUX_PROFILES_DB", "test_profiles")
