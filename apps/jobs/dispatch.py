@@ -17,9 +17,10 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from apps.jobs.live import publish_job_state
 from apps.jobs.models import Job, JobEvent, Worker
 from apps.jobs.qos import current_policy
-from apps.jobs.services import publish_job_state, request_cancel
+from apps.jobs.services import request_cancel
 from omotes import broker as omotes_broker
 from omotes.protocol import JobRequest
 from omotes.scheduling import QueuedJob, RunningJob

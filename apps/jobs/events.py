@@ -14,8 +14,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.jobs.dispatch import requeue_or_fail
+from apps.jobs.live import publish_job_state
 from apps.jobs.models import Job, JobEvent, Worker
-from apps.jobs.services import publish_job_state, request_cancel
+from apps.jobs.services import request_cancel
 from omotes.protocol import EventKind, ProtocolError, WorkerEvent
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Job life cycle as a user drives it: submit, cancel, delete; and live updates to browsers.
+"""Job life cycle as a user drives it: submit, cancel, delete.
 
 Every state change is one conditional UPDATE on the job's status, so the dispatcher, the events
 consumer and the reconciler can run at the same time (and a message can arrive twice or late)
@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.jobs.live import publish_job_state
 from apps.jobs.models import Job, JobEvent
 from apps.jobs.workflows import clean_params, offered_workflows, time_limit_for
 from apps.models.models import EsdlModel
@@ -91,58 +90,3 @@ def delete_job(job: Job) -> None:
     cancel_job(job)
     drop_job_results(job)
     job.delete()
-
-
-# -- live updates ---------------------------------------------------------------------------------
-
-
-def job_group(job_id) -> str:
-    return f"job-{job_id}"
-
-
-def viewer_group(user_id: int) -> str:
-    """Every job page a user has open listens here for changes to what that user may see."""
-    return f"viewer-{user_id}"
-
-
-def recheck_open_job_pages(sender, users: set[int], **kwargs) -> None:
-    """After a grant changes, make each affected user's open job pages check their access again
-    (a receiver of ``access_changed``; a page whose job is no longer visible is closed)."""
-    send = async_to_sync(get_channel_layer().group_send)
-    for user_id in users:
-        try:
-            send(viewer_group(user_id), {"type": "access.changed"})
-        except Exception:  # noqa: BLE001 - the channel layer is best effort; the page re-checks on reconnect
-            logger.warning("could not notify open pages of user %s", user_id, exc_info=True)
-
-
-def job_state(job: Job) -> dict[str, Any]:
-    """What the job page and the API show of a job's progress."""
-    return {
-        "id": str(job.id),
-        "status": job.status,
-        "progress": job.progress,
-        "progress_message": job.progress_message,
-        "step": job.step,
-        "attempts": job.attempts,
-        "error": job.error,
-        "series_count": len(job.series),
-        "value_count": job.value_count,
-    }
-
-
-def publish_job_state(job_id) -> None:
-    """Push the job's state to the browsers watching it (best effort), once committed."""
-    transaction.on_commit(lambda: _send_job_state(job_id))
-
-
-def _send_job_state(job_id) -> None:
-    job = Job.objects.filter(pk=job_id).defer("esdl", "output_esdl").first()
-    if job is None:
-        return
-    try:
-        async_to_sync(get_channel_layer().group_send)(
-            job_group(job.id), {"type": "job.state", "state": job_state(job)}
-        )
-    except Exception:  # noqa: BLE001 - a Redis hiccup must not lose the event itself
-        logger.warning("could not publish job state", exc_info=True)
