@@ -2,7 +2,8 @@
 
 PostgreSQL is the system of record: a job that was sent but whose worker vanished, whose message
 was lost, or that a restored backup shows as running, is found here and queued again, up to
-JOB_MAX_ATTEMPTS runs in all (R26).
+JOB_MAX_ATTEMPTS runs in all; a job past its time limit fails (R26). Every change of a job is a
+move of ``apps.jobs.lifecycle``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from apps.jobs.live import publish_job_state
-from apps.jobs.models import Job, JobEvent, Worker
+from apps.jobs import lifecycle
+from apps.jobs.models import Job, Worker
 from apps.jobs.qos import current_policy
-from apps.jobs.services import request_cancel
 from omotes import broker as omotes_broker
 from omotes.protocol import JobRequest
 from omotes.scheduling import QueuedJob, RunningJob
@@ -83,7 +83,6 @@ def dispatch_ready_jobs(broker=None) -> int:
             free,
         )
         by_id = {str(j.id): j for j in queued}
-        now = timezone.now()
         for choice in chosen:
             job = by_id[choice.job_id]
             attempt = job.attempts + 1
@@ -100,23 +99,8 @@ def dispatch_ready_jobs(broker=None) -> int:
                     attempt=attempt,
                 ).to_dict(),
             )
-            Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
-                status=Job.Status.DISPATCHED, dispatched_at=now
-            )
-            JobEvent.objects.create(job=job, kind="dispatched", detail=f"attempt {attempt}")
-    for choice in chosen:
-        publish_job_state(choice.job_id)
+            lifecycle.transition(job.pk, lifecycle.DISPATCH, detail=f"attempt {attempt}")
     return len(chosen)
-
-
-# What a job forgets when it goes back into the queue: its run, worker and progress.
-BACK_IN_QUEUE = {
-    "status": Job.Status.QUEUED,
-    "worker_id": "",
-    "run_id": "",
-    "progress": 0.0,
-    "step": "",
-}
 
 
 def candidate_ids(workflows: list[str], per_user: int) -> list:
@@ -127,52 +111,25 @@ def candidate_ids(workflows: list[str], per_user: int) -> list:
     return list(ranked.filter(rank__lte=per_user).values_list("id", flat=True))
 
 
-def requeue_or_fail(job: Job, reason: str, statuses) -> bool:
-    """Queue a job again after a lost run, or fail it once it used all its attempts."""
-    jobs = Job.objects.filter(pk=job.pk, status__in=list(statuses))
-    with transaction.atomic():
-        if job.attempts >= settings.JOB_MAX_ATTEMPTS:
-            kind = "failed"
-            changed = jobs.update(
-                status=Job.Status.FAILED,
-                finished_at=timezone.now(),
-                error=f"{reason} Gave up after {job.attempts} attempts.",
-            )
-        else:
-            kind = "requeued"
-            changed = jobs.update(**BACK_IN_QUEUE)
-        if changed:
-            JobEvent.objects.create(
-                job_id=job.pk, kind=kind, worker_id=job.worker_id, detail=reason
-            )
-    if changed:
-        logger.info("job %s", kind, extra={"job_id": str(job.pk), "reason": reason})
-        if job.run_id:
-            request_cancel(job.pk)  # in case the worker is alive after all
-        publish_job_state(job.pk)
-    return bool(changed)
-
-
 def reconcile_jobs() -> int:
     """Find jobs that stopped moving and queue them again (or fail them); return how many."""
     now = timezone.now()
     handled = 0
     alive = set(Worker.objects.alive().values_list("worker_id", flat=True))
     for job in Job.objects.filter(status=Job.Status.RUNNING).exclude(worker_id__in=alive):
-        handled += requeue_or_fail(
-            job,
-            f"The worker running this job ({job.worker_id}) stopped responding.",
-            [Job.Status.RUNNING],
+        handled += lifecycle.requeue_or_fail(
+            job, f"The worker running this job ({job.worker_id}) stopped responding."
         )
     lost_before = now - timedelta(seconds=settings.JOB_DISPATCH_TIMEOUT_S)
     for job in Job.objects.filter(status=Job.Status.DISPATCHED, dispatched_at__lt=lost_before):
-        handled += requeue_or_fail(
-            job, "No worker started the job after it was sent.", [Job.Status.DISPATCHED]
-        )
+        handled += lifecycle.requeue_or_fail(job, "No worker started the job after it was sent.")
     grace = timedelta(seconds=settings.JOB_DEADLINE_GRACE_S)
     for job in Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=now - grace):
         if job.started_at + timedelta(seconds=job.time_limit_s) + grace < now:
-            handled += fail_job(job.pk, f"Time limit of {job.time_limit_s} s exceeded.")
+            reason = f"Time limit of {job.time_limit_s} s exceeded."
+            handled += lifecycle.transition(
+                job.pk, lifecycle.TIME_OUT, run_id=job.run_id, detail=reason, error=reason
+            )
     return handled
 
 
@@ -185,22 +142,10 @@ def requeue_after_restore() -> int:
     """
     count = 0
     with transaction.atomic():
-        for job in Job.objects.filter(status__in=[Job.Status.DISPATCHED, Job.Status.RUNNING]):
-            count += Job.objects.filter(pk=job.pk, status=job.status).update(**BACK_IN_QUEUE)
-            JobEvent.objects.create(job_id=job.pk, kind="requeued", detail="restored from backup")
-            request_cancel(job.pk)
+        for job_id in Job.objects.filter(
+            status__in=[Job.Status.DISPATCHED, Job.Status.RUNNING]
+        ).values_list("pk", flat=True):
+            count += lifecycle.transition(
+                job_id, lifecycle.REQUEUE_AFTER_RESTORE, detail="restored from backup"
+            )
     return count
-
-
-def fail_job(job_id, reason: str) -> int:
-    with transaction.atomic():
-        changed = Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(
-            status=Job.Status.FAILED, error=reason, finished_at=timezone.now()
-        )
-        if changed:
-            JobEvent.objects.create(job_id=job_id, kind="failed", detail=reason)
-    if changed:
-        logger.info("job failed", extra={"job_id": str(job_id), "reason": reason})
-        request_cancel(job_id)
-        publish_job_state(job_id)
-    return changed
