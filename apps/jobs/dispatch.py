@@ -2,8 +2,8 @@
 
 PostgreSQL is the system of record: a job that was sent but whose worker vanished, whose message
 was lost, or that a restored backup shows as running, is found here and queued again, up to
-JOB_MAX_ATTEMPTS runs in all; a job past its time limit fails (R26). Every change of a job is a
-move of ``apps.jobs.lifecycle``.
+JOB_MAX_ATTEMPTS runs in all; a job past its time limit, or waiting for a workflow no live worker
+offers, fails (R26). Every change of a job is a move of ``apps.jobs.lifecycle``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.utils import timezone
 from apps.jobs import lifecycle
 from apps.jobs.models import Job, Worker
 from apps.jobs.qos import current_policy
+from apps.jobs.workflows import last_offered, no_worker_timeout_s, offered_workflows
 from omotes import broker as omotes_broker
 from omotes.protocol import JobRequest
 from omotes.scheduling import QueuedJob, RunningJob
@@ -130,7 +131,43 @@ def reconcile_jobs() -> int:
             handled += lifecycle.transition(
                 job.pk, lifecycle.TIME_OUT, run_id=job.run_id, detail=reason, error=reason
             )
+    handled += fail_jobs_no_worker_offers()
     return handled
+
+
+def fail_jobs_no_worker_offers() -> int:
+    """Fail the queued jobs whose workflow no live worker offered for the operator's time
+    (``DT_JOB_NO_WORKER_TIMEOUT_S``, or the workflow's setting in admin), so that every job
+    ends (R26). The time counts from the later of the job's submission and the last heartbeat
+    of a worker that offered the workflow (a dead worker counts as offering it until its
+    timeout, at most ``WORKER_TIMEOUT_S`` more). Returns how many jobs failed.
+    """
+    now = timezone.now()
+    waiting = (
+        Job.objects.filter(status=Job.Status.QUEUED)
+        .exclude(workflow__in=list(offered_workflows()))
+        .order_by()
+        .values_list("workflow", flat=True)
+        .distinct()
+    )
+    failed = 0
+    for workflow in waiting:
+        timeout_s = no_worker_timeout_s(workflow)
+        cutoff = now - timedelta(seconds=timeout_s)
+        seen = last_offered(workflow)
+        if seen is not None and seen >= cutoff:
+            continue
+        reason = f"No worker offered workflow {workflow} for {_span(timeout_s)}."
+        for job_id in Job.objects.filter(
+            status=Job.Status.QUEUED, workflow=workflow, created_at__lt=cutoff
+        ).values_list("pk", flat=True):
+            failed += lifecycle.transition(job_id, lifecycle.NO_WORKER, detail=reason, error=reason)
+    return failed
+
+
+def _span(seconds: int) -> str:
+    number, unit = (seconds, "second") if seconds % 60 else (seconds // 60, "minute")
+    return f"{number} {unit}{'' if number == 1 else 's'}"
 
 
 def requeue_after_restore() -> int:

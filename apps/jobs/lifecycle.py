@@ -185,6 +185,13 @@ TIME_OUT = Transition(
     run=RunCheck.OWN,
     stop=Stop.ALL_RUNS,
 )
+NO_WORKER = Transition(
+    "no_worker",  # no live worker offered the job's workflow for the operator's time
+    from_states=(Status.QUEUED,),
+    to=Status.FAILED,
+    kind=Kind.FAILED,
+    sets={"finished_at": Given.NOW},
+)
 
 
 def transition(

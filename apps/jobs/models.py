@@ -219,6 +219,11 @@ class WorkflowSetting(models.Model):
     time_limit_s = models.PositiveIntegerField(
         null=True, blank=True, help_text="Time limit for new jobs; empty: the workflow's default"
     )
+    no_worker_timeout_s = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Seconds a queued job waits for a live worker offering the workflow",
+    )
 
     def __str__(self) -> str:
         return self.workflow
