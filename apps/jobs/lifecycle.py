@@ -60,6 +60,9 @@ class Stop(enum.Enum):
 
 @dataclass(frozen=True, eq=False)
 class Transition:
+    """One move of a job: from which statuses to which, the history entry it writes, the fields
+    it sets, which run may make it, and which runs must stop once it is made."""
+
     name: str
     from_states: tuple[Job.Status, ...]
     to: Job.Status
