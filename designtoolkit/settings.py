@@ -267,6 +267,9 @@ JOB_MAX_ATTEMPTS = env_int("DT_JOB_MAX_ATTEMPTS", 3)
 # A job sent to a worker queue but not started this long after is sent again: its message was
 # lost (broker restart without persistence, or a restore from a backup taken before it ran).
 JOB_DISPATCH_TIMEOUT_S = env_int("DT_JOB_DISPATCH_TIMEOUT_S", 120)
+# A queued job fails when no live worker offered its workflow for this long, so every job ends
+# (R26); per workflow in admin (WorkflowSetting).
+JOB_NO_WORKER_TIMEOUT_S = env_int("DT_JOB_NO_WORKER_TIMEOUT_S", 3600)
 
 LOGGING = {
     "version": 1,

@@ -40,4 +40,4 @@ class UserPriorityAdmin(admin.ModelAdmin):
 
 @admin.register(WorkflowSetting)
 class WorkflowSettingAdmin(admin.ModelAdmin):
-    list_display = ["workflow", "time_limit_s"]
+    list_display = ["workflow", "time_limit_s", "no_worker_timeout_s"]

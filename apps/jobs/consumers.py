@@ -9,8 +9,8 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from apps.jobs.live import job_group, job_state, viewer_group
 from apps.jobs.models import Job
-from apps.jobs.services import job_group, job_state, viewer_group
 from apps.sharing.access import visible_to
 
 ACCESS_REVOKED = 4403

@@ -2,7 +2,8 @@
 
 PostgreSQL is the system of record: a job that was sent but whose worker vanished, whose message
 was lost, or that a restored backup shows as running, is found here and queued again, up to
-JOB_MAX_ATTEMPTS runs in all (R26).
+JOB_MAX_ATTEMPTS runs in all; a job past its time limit, or waiting for a workflow no live worker
+offers, fails (R26). Every change of a job is a move of ``apps.jobs.lifecycle``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from apps.jobs.models import Job, JobEvent, Worker
+from apps.jobs import lifecycle
+from apps.jobs.models import Job, Worker
 from apps.jobs.qos import current_policy
-from apps.jobs.services import publish_job_state, request_cancel
+from apps.jobs.workflows import last_offered, no_worker_timeout_s, offered_workflows
 from omotes import broker as omotes_broker
 from omotes.protocol import JobRequest
 from omotes.scheduling import QueuedJob, RunningJob
@@ -82,7 +84,6 @@ def dispatch_ready_jobs(broker=None) -> int:
             free,
         )
         by_id = {str(j.id): j for j in queued}
-        now = timezone.now()
         for choice in chosen:
             job = by_id[choice.job_id]
             attempt = job.attempts + 1
@@ -99,23 +100,8 @@ def dispatch_ready_jobs(broker=None) -> int:
                     attempt=attempt,
                 ).to_dict(),
             )
-            Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
-                status=Job.Status.DISPATCHED, dispatched_at=now
-            )
-            JobEvent.objects.create(job=job, kind="dispatched", detail=f"attempt {attempt}")
-    for choice in chosen:
-        publish_job_state(choice.job_id)
+            lifecycle.transition(job.pk, lifecycle.DISPATCH, detail=f"attempt {attempt}")
     return len(chosen)
-
-
-# What a job forgets when it goes back into the queue: its run, worker and progress.
-BACK_IN_QUEUE = {
-    "status": Job.Status.QUEUED,
-    "worker_id": "",
-    "run_id": "",
-    "progress": 0.0,
-    "step": "",
-}
 
 
 def candidate_ids(workflows: list[str], per_user: int) -> list:
@@ -126,53 +112,62 @@ def candidate_ids(workflows: list[str], per_user: int) -> list:
     return list(ranked.filter(rank__lte=per_user).values_list("id", flat=True))
 
 
-def requeue_or_fail(job: Job, reason: str, statuses) -> bool:
-    """Queue a job again after a lost run, or fail it once it used all its attempts."""
-    jobs = Job.objects.filter(pk=job.pk, status__in=list(statuses))
-    with transaction.atomic():
-        if job.attempts >= settings.JOB_MAX_ATTEMPTS:
-            kind = "failed"
-            changed = jobs.update(
-                status=Job.Status.FAILED,
-                finished_at=timezone.now(),
-                error=f"{reason} Gave up after {job.attempts} attempts.",
-            )
-        else:
-            kind = "requeued"
-            changed = jobs.update(**BACK_IN_QUEUE)
-        if changed:
-            JobEvent.objects.create(
-                job_id=job.pk, kind=kind, worker_id=job.worker_id, detail=reason
-            )
-    if changed:
-        logger.info("job %s", kind, extra={"job_id": str(job.pk), "reason": reason})
-        if job.run_id:
-            request_cancel(job.pk)  # in case the worker is alive after all
-        publish_job_state(job.pk)
-    return bool(changed)
-
-
 def reconcile_jobs() -> int:
     """Find jobs that stopped moving and queue them again (or fail them); return how many."""
     now = timezone.now()
     handled = 0
     alive = set(Worker.objects.alive().values_list("worker_id", flat=True))
     for job in Job.objects.filter(status=Job.Status.RUNNING).exclude(worker_id__in=alive):
-        handled += requeue_or_fail(
-            job,
-            f"The worker running this job ({job.worker_id}) stopped responding.",
-            [Job.Status.RUNNING],
+        handled += lifecycle.requeue_or_fail(
+            job, f"The worker running this job ({job.worker_id}) stopped responding."
         )
     lost_before = now - timedelta(seconds=settings.JOB_DISPATCH_TIMEOUT_S)
     for job in Job.objects.filter(status=Job.Status.DISPATCHED, dispatched_at__lt=lost_before):
-        handled += requeue_or_fail(
-            job, "No worker started the job after it was sent.", [Job.Status.DISPATCHED]
-        )
+        handled += lifecycle.requeue_or_fail(job, "No worker started the job after it was sent.")
     grace = timedelta(seconds=settings.JOB_DEADLINE_GRACE_S)
     for job in Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=now - grace):
         if job.started_at + timedelta(seconds=job.time_limit_s) + grace < now:
-            handled += fail_job(job.pk, f"Time limit of {job.time_limit_s} s exceeded.")
+            reason = f"Time limit of {job.time_limit_s} s exceeded."
+            handled += lifecycle.transition(
+                job.pk, lifecycle.TIME_OUT, run_id=job.run_id, detail=reason, error=reason
+            )
+    handled += fail_jobs_no_worker_offers()
     return handled
+
+
+def fail_jobs_no_worker_offers() -> int:
+    """Fail the queued jobs whose workflow no live worker offered for the operator's time
+    (``DT_JOB_NO_WORKER_TIMEOUT_S``, or the workflow's setting in admin), so that every job
+    ends (R26). The time counts from the later of the job's submission and the last heartbeat
+    of a worker that offered the workflow (a dead worker counts as offering it until its
+    timeout, at most ``WORKER_TIMEOUT_S`` more). Returns how many jobs failed.
+    """
+    now = timezone.now()
+    waiting = (
+        Job.objects.filter(status=Job.Status.QUEUED)
+        .exclude(workflow__in=list(offered_workflows()))
+        .order_by()
+        .values_list("workflow", flat=True)
+        .distinct()
+    )
+    failed = 0
+    for workflow in waiting:
+        timeout_s = no_worker_timeout_s(workflow)
+        cutoff = now - timedelta(seconds=timeout_s)
+        seen = last_offered(workflow)
+        if seen is not None and seen >= cutoff:
+            continue
+        reason = f"No worker offered workflow {workflow} for {_span(timeout_s)}."
+        for job_id in Job.objects.filter(
+            status=Job.Status.QUEUED, workflow=workflow, created_at__lt=cutoff
+        ).values_list("pk", flat=True):
+            failed += lifecycle.transition(job_id, lifecycle.NO_WORKER, detail=reason, error=reason)
+    return failed
+
+
+def _span(seconds: int) -> str:
+    number, unit = (seconds, "second") if seconds % 60 else (seconds // 60, "minute")
+    return f"{number} {unit}{'' if number == 1 else 's'}"
 
 
 def requeue_after_restore() -> int:
@@ -184,22 +179,10 @@ def requeue_after_restore() -> int:
     """
     count = 0
     with transaction.atomic():
-        for job in Job.objects.filter(status__in=[Job.Status.DISPATCHED, Job.Status.RUNNING]):
-            count += Job.objects.filter(pk=job.pk, status=job.status).update(**BACK_IN_QUEUE)
-            JobEvent.objects.create(job_id=job.pk, kind="requeued", detail="restored from backup")
-            request_cancel(job.pk)
+        for job_id in Job.objects.filter(
+            status__in=[Job.Status.DISPATCHED, Job.Status.RUNNING]
+        ).values_list("pk", flat=True):
+            count += lifecycle.transition(
+                job_id, lifecycle.REQUEUE_AFTER_RESTORE, detail="restored from backup"
+            )
     return count
-
-
-def fail_job(job_id, reason: str) -> int:
-    with transaction.atomic():
-        changed = Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(
-            status=Job.Status.FAILED, error=reason, finished_at=timezone.now()
-        )
-        if changed:
-            JobEvent.objects.create(job_id=job_id, kind="failed", detail=reason)
-    if changed:
-        logger.info("job failed", extra={"job_id": str(job_id), "reason": reason})
-        request_cancel(job_id)
-        publish_job_state(job_id)
-    return changed

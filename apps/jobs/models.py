@@ -1,8 +1,8 @@
 """Jobs, their event history, and the workers that announced themselves.
 
-PostgreSQL is the system of record for every job (DESIGN.md): the dispatcher, the events consumer
-and the reconciler only ever move a job forward with conditional updates on its status, so a
-message delivered twice or late cannot move a finished job back.
+PostgreSQL is the system of record for every job (DESIGN.md): its status changes only through the
+moves of ``apps.jobs.lifecycle``, conditional updates on its status, so a message delivered twice
+or late cannot move a finished job back.
 """
 
 from __future__ import annotations
@@ -105,11 +105,24 @@ class Job(models.Model):
 
 
 class JobEvent(models.Model):
-    """What happened to a job, in order: the history behind R24 and the job page's log."""
+    """What happened to a job, in order: the history behind R24 and the job page's log.
+
+    Written only by ``apps.jobs.lifecycle.transition``, with the change it records.
+    """
+
+    class Kind(models.TextChoices):
+        QUEUED = "queued"
+        DISPATCHED = "dispatched"
+        STARTED = "started"
+        RESULT = "result"
+        ERROR = "error", "Error reported by the worker"
+        FAILED = "failed", "Failed by the frontend"
+        CANCELLED = "cancelled"
+        REQUEUED = "requeued"
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
-    kind = models.CharField(max_length=20)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     worker_id = models.CharField(max_length=200, blank=True)
     detail = models.TextField(blank=True)
 
@@ -197,6 +210,11 @@ class WorkflowSetting(models.Model):
     workflow = models.CharField(max_length=100, unique=True)
     time_limit_s = models.PositiveIntegerField(
         null=True, blank=True, help_text="Time limit for new jobs; empty: the workflow's default"
+    )
+    no_worker_timeout_s = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Seconds a queued job waits for a live worker offering the workflow",
     )
 
     def __str__(self) -> str:

@@ -6,8 +6,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.jobs.live import job_state
 from apps.jobs.models import Job
-from apps.jobs.services import cancel_job, delete_job, job_state, submit_job
+from apps.jobs.services import cancel_job, delete_job, submit_job
 from apps.models.models import EsdlModel
 from apps.sharing.access import require_edit, require_owner, visible_to
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.utils.dateparse import parse_datetime
 
 from apps.jobs.models import Worker, WorkflowSetting
@@ -60,6 +62,23 @@ def time_limit_for(description: WorkflowDescription) -> int:
         .first()
     )
     return override or description.default_time_limit_s
+
+
+def last_offered(workflow: str) -> datetime | None:
+    """When a worker that offers the workflow was last heard of; None if none ever did."""
+    workers = Worker.objects.filter(workflows__contains=[{"name": workflow}])
+    return workers.aggregate(last=Max("last_seen"))["last"]
+
+
+def no_worker_timeout_s(workflow: str) -> int:
+    """How long a queued job of the workflow waits for a live worker to offer it (R26): the
+    operator's setting for the workflow (admin) if set, else ``DT_JOB_NO_WORKER_TIMEOUT_S``."""
+    override = (
+        WorkflowSetting.objects.filter(workflow=workflow, no_worker_timeout_s__isnull=False)
+        .values_list("no_worker_timeout_s", flat=True)
+        .first()
+    )
+    return settings.JOB_NO_WORKER_TIMEOUT_S if override is None else override
 
 
 def clean_params(description: WorkflowDescription, raw: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
-from apps.jobs.workflows import offered_workflows
+from apps.jobs.workflows import known_workflows
 from apps.models.forms import EsdlUploadForm, ProjectForm
 from apps.models.models import EsdlModel, Project
 from apps.models.services import upload_esdl_model
@@ -53,7 +53,7 @@ def model_detail(request, pk: int):
     esdl_model = get_object_or_404(
         visible_to(request.user, EsdlModel).select_related("project"), pk=pk
     )
-    workflows = sorted(offered_workflows().values(), key=lambda o: o.name)
+    known = known_workflows()
     return render(
         request,
         "models/model_detail.html",
@@ -61,7 +61,8 @@ def model_detail(request, pk: int):
             "model": esdl_model,
             "summary": esdl_model.summary,
             "bindings": esdl_model.profile_bindings.select_related("profile"),
-            "workflows": workflows,
+            "workflows": [offered for _, offered in known if offered],
+            "unavailable_workflows": [described for described, offered in known if not offered],
             "jobs": esdl_model.jobs.select_related("owner").defer("esdl", "output_esdl")[:50],
             "csv_form": ProfileCsvForm(),
         },

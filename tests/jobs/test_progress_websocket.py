@@ -8,8 +8,8 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
+from apps.jobs.live import publish_job_state
 from apps.jobs.models import Job
-from apps.jobs.services import publish_job_state
 from apps.models.models import EsdlModel, Project
 from designtoolkit.asgi import application
 

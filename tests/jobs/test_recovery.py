@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
+from apps.jobs.live import job_state
 from apps.jobs.models import Job, JobEvent, Worker, WorkflowSetting
-from apps.jobs.services import job_state
 from apps.results.influx import influx_client
 from designtoolkit.broker import get_broker
 from omotes import broker as omotes_broker
