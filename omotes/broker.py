@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 import dramatiq
 import pika
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, ShutdownNotifications
 
-from omotes.protocol import PROTOCOL_VERSION, CancelRequest
+from omotes.protocol import CancelRequest
 
 DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 EVENT_ACTOR = "omotes_event"
@@ -68,16 +67,12 @@ def control_exchange(ns: str | None = None) -> str:
     return f"{ns or namespace()}.control"
 
 
-def publish_control(broker: RabbitmqBroker, request: CancelRequest | dict[str, Any]) -> None:
+def publish_control(broker: RabbitmqBroker, request: CancelRequest) -> None:
     """Broadcast a cancel request to every connected worker (not stored for absent ones).
 
     A worker that misses one is corrected later: the frontend answers each heartbeat that
-    lists a job the worker should not be running with the same cancel request. A dict is the
-    request's fields without a version (``{"kind": "cancel", "job_id", "keep_run"}``), read
-    through :class:`CancelRequest` so that what goes out is checked either way.
+    lists a job the worker should not be running with the same cancel request.
     """
-    if not isinstance(request, CancelRequest):
-        request = CancelRequest.from_dict({"version": PROTOCOL_VERSION, **request})
     body = json.dumps(request.to_dict())
     for attempt in range(2):
         try:

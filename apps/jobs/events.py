@@ -9,7 +9,6 @@ deleted. A malformed event is dropped (logged), never retried for ever.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +17,18 @@ from django.utils import timezone
 
 from apps.jobs import lifecycle
 from apps.jobs.models import Job, Worker
-from omotes.protocol import EventKind, ProtocolError, WorkerEvent
+from omotes.protocol import (
+    EventKind,
+    Heartbeat,
+    JobError,
+    JobProgress,
+    JobResult,
+    JobStarted,
+    ProtocolError,
+    WorkerAnnouncement,
+    WorkerEvent,
+    WorkerLeave,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,70 +43,56 @@ class Report:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-Heartbeat = tuple[dict[str, Any], list[tuple[uuid.UUID, str]]]
-
-# -- how each kind's payload is read: the one place per kind (WorkerEvent describes them) ------
+# -- what each kind's typed payload means for the job or the worker: one reader per kind ---------
 
 
-def _read_started(payload: dict[str, Any]) -> Report:
-    run_id = str(payload.get("run_id", ""))
-    return Report(run_id, f"run {run_id[:8]}")
+def _read_started(payload: JobStarted) -> Report:
+    return Report(payload.run_id, f"run {payload.run_id[:8]}")
 
 
-def _read_progress(payload: dict[str, Any]) -> Report:
+def _read_progress(payload: JobProgress) -> Report:
     return Report(
-        str(payload.get("run_id", "")),
+        payload.run_id,
         fields={
-            "progress": float(payload.get("fraction", 0.0)),
-            "progress_message": str(payload.get("message", ""))[:200],
-            "step": str(payload.get("step", ""))[:100],
+            "progress": payload.fraction,
+            "progress_message": payload.message[:200],
+            "step": payload.step[:100],
         },
     )
 
 
-def _read_result(payload: dict[str, Any]) -> Report:
-    series = list(payload.get("series", []))
+def _read_result(payload: JobResult) -> Report:
     return Report(
-        str(payload.get("run_id", "")),
-        f"{len(series)} series",
+        payload.run_id,
+        f"{len(payload.series)} series",
         {
-            "series": series,
-            "messages": list(payload.get("messages", [])),
-            "kpis": list(payload.get("kpis", [])),
-            "output_esdl": str(payload.get("output_esdl", "")),
+            "series": [s.to_dict() for s in payload.series],
+            "messages": [m.to_dict() for m in payload.messages],
+            "kpis": [k.to_dict() for k in payload.kpis],
+            "output_esdl": payload.output_esdl,
+            "log_tail": payload.logs,
         },
     )
 
 
-def _read_error(payload: dict[str, Any]) -> Report:
-    reason = str(payload.get("reason", "") or "unknown error")
-    return Report(str(payload.get("run_id", "")), reason, {"error": reason})
+def _read_error(payload: JobError) -> Report:
+    return Report(
+        payload.run_id, payload.reason, {"error": payload.reason, "log_tail": payload.logs}
+    )
 
 
-def _read_announcement(payload: dict[str, Any]) -> dict[str, Any]:
-    workflows = list(payload.get("workflows", []))
-    if not all(isinstance(w, dict) and isinstance(w.get("name"), str) for w in workflows):
-        raise ValueError("every announced workflow needs a name")
+def _read_announcement(payload: WorkerAnnouncement) -> dict[str, Any]:
     return {
-        "host": str(payload.get("host", ""))[:200],
-        "slots": int(payload.get("slots", 1)),
-        "workflows": workflows,
+        "host": payload.host[:200],
+        "slots": payload.slots,
+        "workflows": [w.to_dict() for w in payload.workflows],
     }
-
-
-def _read_heartbeat(payload: dict[str, Any]) -> Heartbeat:
-    running = [(uuid.UUID(str(r["job_id"])), str(r["run_id"])) for r in payload.get("running", [])]
-    return _read_announcement(payload), running
-
-
-def _read_leave(payload: dict[str, Any]) -> None:
-    return None
 
 
 # -- the tables --------------------------------------------------------------------------------
 
 # A job event asks for a move of its job.
-JOB_EVENTS: dict[EventKind, tuple[lifecycle.Transition, Callable[[dict[str, Any]], Report]]] = {
+JOB_EVENTS: dict[EventKind, tuple[lifecycle.Transition, Callable[[Any], Report]]] = {
     EventKind.STARTED: (lifecycle.START, _read_started),
     EventKind.PROGRESS: (lifecycle.PROGRESS, _read_progress),
     EventKind.RESULT: (lifecycle.SUCCEED, _read_result),
@@ -110,16 +106,19 @@ def _record_worker(worker_id: str, announcement: dict[str, Any]) -> None:
     )
 
 
+def _announce(worker_id: str, announcement: WorkerAnnouncement) -> None:
+    _record_worker(worker_id, _read_announcement(announcement))
+
+
 def _heartbeat(worker_id: str, heartbeat: Heartbeat) -> None:
     """A heartbeat refreshes the worker, and stops the runs it lists that their jobs do not
     count (a missed cancel, a duplicate)."""
-    announcement, running = heartbeat
-    _record_worker(worker_id, announcement)
-    for job_id, run_id in running:
-        lifecycle.stop_uncounted_run(job_id, run_id)
+    _record_worker(worker_id, _read_announcement(heartbeat))
+    for run in heartbeat.running:
+        lifecycle.stop_uncounted_run(run.job_id, run.run_id)
 
 
-def _leave(worker_id: str, _: None) -> None:
+def _leave(worker_id: str, _: WorkerLeave) -> None:
     """A worker that stops abandons its runs: their jobs go back into the queue (or fail)."""
     Worker.objects.filter(pk=worker_id).update(left_at=timezone.now())
     for job in Job.objects.filter(status=Job.Status.RUNNING, worker_id=worker_id):
@@ -127,33 +126,24 @@ def _leave(worker_id: str, _: None) -> None:
 
 
 # A worker event changes what the frontend knows of the worker (and of the runs it holds).
-WORKER_EVENTS: dict[
-    EventKind, tuple[Callable[[dict[str, Any]], Any], Callable[[str, Any], None]]
-] = {
-    EventKind.ANNOUNCE: (_read_announcement, _record_worker),
-    EventKind.HEARTBEAT: (_read_heartbeat, _heartbeat),
-    EventKind.LEAVE: (_read_leave, _leave),
+WORKER_EVENTS: dict[EventKind, Callable[[str, Any], None]] = {
+    EventKind.ANNOUNCE: _announce,
+    EventKind.HEARTBEAT: _heartbeat,
+    EventKind.LEAVE: _leave,
 }
-
-# What reading a payload raises when the payload is not what its kind promises.
-MALFORMED = (ProtocolError, KeyError, TypeError, ValueError, AttributeError)
 
 
 def handle_worker_event(data: dict[str, Any]) -> None:
     """Apply one event; the caller runs it in a transaction (messages go out when it commits)."""
     try:
         event = WorkerEvent.from_dict(data)
-        if event.kind in JOB_EVENTS:
-            move, read = JOB_EVENTS[event.kind]
-            if event.job_id is None:
-                raise ProtocolError(f"a {event.kind} event needs a job id")
-        else:
-            read, act = WORKER_EVENTS[event.kind]
-        said = read(event.payload)
-    except MALFORMED as exc:
+        payload = event.typed_payload()
+    except ProtocolError as exc:
         logger.warning("dropping malformed worker event (%s): %.300r", exc, data)
         return
     if event.kind in JOB_EVENTS:
+        move, read = JOB_EVENTS[event.kind]
+        said = read(payload)
         lifecycle.transition(
             event.job_id,
             move,
@@ -163,4 +153,4 @@ def handle_worker_event(data: dict[str, Any]) -> None:
             **said.fields,
         )
     else:
-        act(event.worker_id, said)
+        WORKER_EVENTS[event.kind](event.worker_id, payload)

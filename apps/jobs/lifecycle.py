@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from django.utils import timezone
 from apps.jobs.live import publish_job_state
 from apps.jobs.models import Job, JobEvent
 from omotes import broker as omotes_broker
+from omotes.protocol import CancelRequest
 
 logger = logging.getLogger(__name__)
 
@@ -295,8 +297,6 @@ def _send_cancel(job_id, keep_run: str | None) -> None:
     from designtoolkit.broker import get_broker
 
     try:
-        omotes_broker.publish_control(
-            get_broker(), {"kind": "cancel", "job_id": str(job_id), "keep_run": keep_run}
-        )
+        omotes_broker.publish_control(get_broker(), CancelRequest(uuid.UUID(str(job_id)), keep_run))
     except Exception:  # noqa: BLE001 - the next heartbeat of that worker repeats the request
         logger.warning("cancel of job %s not published", job_id, exc_info=True)

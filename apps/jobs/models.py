@@ -39,8 +39,11 @@ class Job(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Who submitted the job (read: submitted_by). It gives no access: the job is its project
     # owner's, and the submitter reaches it through grants like anyone else (apps.sharing.access).
-    # The queue's fair share and priority count the job against this user.
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # The queue's fair share and priority count the job against this user. Deleting that account
+    # keeps the job (it is the project owner's) and forgets who submitted it.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     esdl_model = models.ForeignKey(
         "models.EsdlModel", on_delete=models.CASCADE, related_name="jobs"
     )
@@ -72,6 +75,9 @@ class Job(models.Model):
     messages = models.JSONField(default=list, help_text="Per-asset messages with severity")
     kpis = models.JSONField(default=list, help_text="Key performance indicators of the outcome")
     output_esdl = models.TextField(blank=True)
+    log_tail = models.TextField(
+        blank=True, help_text="The end of the log of the run that succeeded or failed"
+    )
 
     objects = JobQuerySet.as_manager()
 

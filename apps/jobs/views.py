@@ -38,7 +38,7 @@ def job_list(request):
     jobs = (
         visible_to(request.user, Job)
         .select_related("esdl_model", "owner")
-        .defer("esdl", "output_esdl")[:200]
+        .defer("esdl", "output_esdl", "log_tail")[:200]
     )
     return render(request, "jobs/job_list.html", {"jobs": jobs})
 

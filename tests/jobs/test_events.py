@@ -25,7 +25,17 @@ STARTED, PROGRESS, RESULT, ERROR = (
     EventKind.RESULT,
     EventKind.ERROR,
 )
-SERIES = [{"asset_id": "a", "field": "heat_supplied", "points": 24}]
+SERIES = [
+    {
+        "asset_id": "a",
+        "asset_name": "Source",
+        "asset_class": "GenericProducer",
+        "measurement": "GenericProducer",
+        "field": "heat_supplied",
+        "unit": "W",
+        "points": 24,
+    }
+]
 
 
 def history(job: Job) -> list[str]:
@@ -147,10 +157,18 @@ def test_an_error_before_the_start_fails_the_job(make_job, django_capture_on_com
     job = make_job()
 
     with django_capture_on_commit_callbacks(execute=True):
-        deliver(ERROR, "worker-a", job, run_id="run1", reason="This worker does not run it.")
+        deliver(
+            ERROR,
+            "worker-a",
+            job,
+            run_id="run1",
+            reason="This worker does not run it.",
+            logs="ERROR omotes.worker: no such workflow\n",
+        )
 
     job = fresh(job)
     assert (job.status, job.error, job.attempts) == ("failed", "This worker does not run it.", 0)
+    assert job.log_tail == "ERROR omotes.worker: no such workflow\n"
     assert history(job) == ["queued", "dispatched", "error"]
 
 
