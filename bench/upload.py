@@ -21,8 +21,8 @@ Output: one JSON line on stdout, also appended to ``bench/results/upload.jsonl``
 ``upload_s`` and ``job_esdl_s`` are medians over the runs of the whole call; ``*_parses`` count
 the calls of pyesdl's loader (``EnergySystemHandler.load_from_string``) in one call;
 ``*_phases_s`` give the median time spent in each phase, excluding the phases it calls (so
-``summary`` is the summary's own work, its parse counted under ``parse``), and ``other`` the rest
-of the call (the database, mostly).
+``check`` is the intake's checks around pyesdl's parse, counted under ``parse``), and ``other``
+the rest of the call (the database, mostly).
 """
 
 from __future__ import annotations
@@ -90,16 +90,19 @@ def phase_functions() -> list[tuple[str, Any, str]]:
     """(phase, owner, attribute): the functions timed, patched where the services call them."""
     from esdl.esdl_handler import EnergySystemHandler
 
-    from apps.models import esdl_intake, services
+    from apps.models import esdl_document, services
+    from apps.models.esdl_document import EsdlDocument
 
     return [
-        ("check", esdl_intake, "_precheck"),
+        ("check", esdl_document, "decode_upload"),
+        ("check", esdl_document, "load"),  # the intake's checks around the parse
         ("parse", EnergySystemHandler, "load_from_string"),
-        ("summary", services, "summarize_esdl"),
+        ("summary", EsdlDocument, "summary"),
         ("profile_binding", services, "bind_standard_profiles"),
-        ("pipe_resolution", services, "unresolved_pipe_sizes"),
-        ("pipe_resolution", services, "resolve_pipe_sizes"),
+        ("pipe_resolution", EsdlDocument, "unresolved_pipe_sizes"),
+        ("pipe_resolution", EsdlDocument, "resolve_pipe_sizes"),
         ("profile_rewrite", services, "rewrite_for_job"),
+        ("serialise", EsdlDocument, "to_text"),
     ]
 
 

@@ -20,9 +20,9 @@ How pyecore/pyesdl would otherwise reach out (read from their source, pyesdl 26.
 * lxml itself would expand internal and external entities of a DTD (``resolve_entities`` is on by
   default).
 
-:func:`_load` is the only place ESDL text is parsed: the sibling modules
-:mod:`apps.models.esdl_summary` (overview, input profiles) and :mod:`apps.models.pipe_catalogue`
-(pipe catalogue, DN-only pipes) import it rather than parse themselves.
+:func:`load` is the only place ESDL text is parsed, and only
+:class:`apps.models.esdl_document.EsdlDocument` calls it: a request builds one document and reads
+the summary, the input profiles and the pipe sizes from it, so it parses the ESDL once.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 import defusedxml.ElementTree as DefusedET
 from defusedxml.common import DefusedXmlException, DTDForbidden, EntitiesForbidden
@@ -83,7 +82,7 @@ def _reference_attribute_names() -> frozenset[str]:
     return frozenset(names)
 
 
-def _edr_name(token: str) -> str | None:
+def edr_name(token: str) -> str | None:
     """``/edr/Public/Assets/Logstor/Steel-S1-DN-200.edd`` -> ``Steel-S1-DN-200``, else None.
 
     Plain string operations rather than a regex: linear on hostile input.
@@ -161,10 +160,10 @@ class _PrecheckTarget:
             return
         tokens = value.split()
         if name == "related":
-            edr = [t for t in tokens if _edr_name(t)]
+            edr = [t for t in tokens if edr_name(t)]
             if edr:
                 self.edr_related.setdefault(self._current_id, []).extend(edr)
-                tokens = [t for t in tokens if not _edr_name(t)]
+                tokens = [t for t in tokens if not edr_name(t)]
         for token in tokens:
             if _is_external_token(token):
                 raise self._fail(
@@ -234,16 +233,8 @@ def _precheck(data: bytes) -> _PrecheckResult:
 
 
 # --------------------------------------------------------------------------------------------
-# Parsing with pyesdl (the one way in: _load)
+# Parsing with pyesdl (the one way in: load)
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Loaded:
-    handler: EnergySystemHandler
-    energy_system: Any
-    edr_related: dict[str, list[str]]
-    warnings: list[str]
 
 
 def _strip_edr_related(text: str, edr_related: Mapping[str, list[str]]) -> str:
@@ -257,7 +248,7 @@ def _strip_edr_related(text: str, edr_related: Mapping[str, list[str]]) -> str:
         related = element.get("related")
         if related is None:
             continue
-        kept = [t for t in related.split() if not _edr_name(t)]
+        kept = [t for t in related.split() if not edr_name(t)]
         if kept:
             element.set("related", " ".join(kept))
         else:
@@ -287,17 +278,11 @@ def _iter_proxies(root: EObject) -> Iterator[tuple[EObject, EProxy]]:
                     stack.append(item)
 
 
-def _iter_assets(energy_system: Any) -> Iterator[Any]:
-    """Assets in the instances' areas, sub-areas included (not asset templates)."""
-    stack = [inst.area for inst in energy_system.instance if inst.area is not None]
-    while stack:
-        area = stack.pop()
-        yield from area.asset
-        stack.extend(area.area)
-
-
-def _load(text: str) -> _Loaded:
-    """Check ``text`` and parse it with pyesdl; the only place the module parses ESDL."""
+def load(text: str) -> tuple[EnergySystemHandler, dict[str, list[str]], list[str]]:
+    """Check ``text`` and parse it with pyesdl: the handler holding the energy system, the EDR
+    paths taken out of ``related`` attributes (by element id, name if it has none) and pyesdl's
+    warnings. Raises EsdlRejected.
+    """
     result = _precheck(text.encode("utf-8"))
     to_parse = _strip_edr_related(text, result.edr_related) if result.edr_related else text
     handler = EnergySystemHandler()
@@ -320,19 +305,31 @@ def _load(text: str) -> _Loaded:
     warnings = list(getattr(handler.resource, "parse_information", []))
     for warning in warnings[:20]:
         logger.debug("pyesdl: %s", warning)
-    return _Loaded(handler, energy_system, result.edr_related, warnings)
+    return handler, result.edr_related, warnings
 
 
-def to_text(handler: EnergySystemHandler) -> str:
-    """Serialise a handler's energy system back to ESDL XML text."""
-    return str(handler.to_string())
+def restore_edr_related(text: str, edr_related: Mapping[str, list[str]]) -> str:
+    """Put the EDR paths that :func:`load` took out back into ``related``, by element id (or
+    name), so that a changed model saved as text still names its exact catalogue entries.
+
+    ``text`` is pyesdl's own serialisation of a checked model, not an upload.
+    """
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    root = etree.fromstring(text.encode("utf-8"), parser)
+    for element in root.iter():
+        paths = edr_related.get(element.get("id") or element.get("name") or "")
+        if paths:
+            element.set("related", " ".join([*element.get("related", "").split(), *paths]))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
 
 
-def check_esdl_upload(data: bytes, max_bytes: int = MAX_ESDL_BYTES) -> str:
-    """Prove an uploaded ESDL harmless and readable; return its text or raise EsdlRejected.
+def decode_upload(data: bytes, max_bytes: int = MAX_ESDL_BYTES) -> str:
+    """The text of an uploaded ESDL file, or EsdlRejected: size and encoding come first.
 
-    Never reads a file, opens a connection or expands entities: size and encoding are checked
-    first, then a streaming defusedxml pass, then pyesdl, then a walk for leftover proxies.
+    The text still has to go through :func:`load` (by building an
+    :class:`~apps.models.esdl_document.EsdlDocument`) before it is proven harmless.
     """
     if not data:
         raise EsdlRejected("The file is empty")
@@ -348,5 +345,4 @@ def check_esdl_upload(data: bytes, max_bytes: int = MAX_ESDL_BYTES) -> str:
         ) from None
     if not text.strip():
         raise EsdlRejected("The file is empty")
-    _load(text)
     return text

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.models import esdl_intake as intake
+from apps.models.esdl_document import EsdlDocument
 
 SHARED = Path(__file__).parents[3] / "shared"
 ESDL_DIR = SHARED / "esdl"
@@ -91,7 +91,7 @@ def no_io() -> Iterator[list[str]]:
     Calls are recorded, not only refused, because the intake turns every exception into
     EsdlRejected: a refused open would otherwise look like a correct rejection.
     """
-    intake.check_esdl_upload(minimal_esdl())  # warm up lazy imports before guarding
+    EsdlDocument.from_upload(minimal_esdl())  # warm up lazy imports before guarding
     calls: list[str] = []
 
     def guard(kind: str) -> Callable[..., None]:

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from apps.models import esdl_intake as intake
+from apps.models.esdl_document import EsdlDocument
 from apps.models.esdl_intake import EsdlRejected
 from tests.models.esdl_samples import ESDL_DIR, minimal_esdl, model_text, no_io
 
 
 def _refused(data: bytes) -> str:
     with pytest.raises(EsdlRejected) as excinfo:
-        intake.check_esdl_upload(data)
+        EsdlDocument.from_upload(data)
     return str(excinfo.value)
 
 
@@ -27,15 +28,15 @@ def test_shared_model_directory_resolves() -> None:
     assert (ESDL_DIR / "test1.esdl").is_file(), f"test models not found in {ESDL_DIR}"
 
 
-def test_check_returns_decoded_text() -> None:
+def test_check_keeps_the_decoded_text() -> None:
     data = (ESDL_DIR / "test1.esdl").read_bytes()
-    assert intake.check_esdl_upload(data) == data.decode("utf-8")
+    assert EsdlDocument.from_upload(data).to_text() == data.decode("utf-8")
 
 
 def test_check_accepts_real_model_without_io() -> None:
     data = model_text("cluster1merged_pipes").encode("utf-8")
     with no_io() as calls:
-        intake.check_esdl_upload(data)
+        EsdlDocument.from_upload(data)
     assert calls == []
 
 
@@ -52,7 +53,7 @@ def test_whitespace_only_file_is_refused() -> None:
 
 def test_oversized_file_is_refused_before_parsing() -> None:
     with pytest.raises(EsdlRejected, match="limit is"):
-        intake.check_esdl_upload(minimal_esdl(), max_bytes=100)
+        EsdlDocument.from_upload(minimal_esdl(), max_bytes=100)
 
 
 def test_non_utf8_file_is_refused() -> None:
@@ -149,7 +150,7 @@ def test_same_document_href_fragment_is_allowed() -> None:
     # the global unit of the model, referred to as an in-file fragment
     data = _with_href("#e9405fc8-5e57-4df5-8584-4babee7cdf1b")
     with no_io() as calls:
-        intake.check_esdl_upload(data)
+        EsdlDocument.from_upload(data)
     assert calls == []
 
 
