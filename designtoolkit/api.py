@@ -11,6 +11,15 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """A Django ValidationError is a 400, or a 422 when every error in it has the code
+    ``unprocessable`` (well-formed input that breaks a rule, e.g. an ESDL model's rules)."""
     if isinstance(exc, DjangoValidationError):
-        return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
+        errors = getattr(exc, "error_list", [])
+        unprocessable = bool(errors) and all(e.code == "unprocessable" for e in errors)
+        return Response(
+            {"detail": " ".join(exc.messages)},
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY
+            if unprocessable
+            else status.HTTP_400_BAD_REQUEST,
+        )
     return drf_exception_handler(exc, context)

@@ -33,7 +33,7 @@ from apps.models.pipe_catalogue import PipeSpec, catalogue_name, default_catalog
 NUMERIC_TYPES = frozenset({"EDouble", "EFloat", "EInt", "ELong"})
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
+def as_utc(value: datetime | None) -> datetime | None:
     """Naive ESDL dates are taken as UTC (the simulator compares UTC-aware datetimes)."""
     if value is None:
         return None
@@ -180,8 +180,8 @@ class EsdlDocument:
                     database=obj.database or "",
                     measurement=obj.measurement or "",
                     field=obj.field or "",
-                    start=_as_utc(obj.startDate),
-                    end=_as_utc(obj.endDate),
+                    start=as_utc(obj.startDate),
+                    end=as_utc(obj.endDate),
                     unit=_profile_unit(obj),
                     multiplier=float(obj.multiplier if obj.multiplier is not None else 1.0),
                     asset_power_w=float(getattr(asset, "power", 0.0) or 0.0) or None,
@@ -189,7 +189,9 @@ class EsdlDocument:
             )
         return refs
 
-    def _pipes_needing_size(self) -> list[tuple[Any, str]]:
+    def pipes_needing_size(self) -> list[tuple[Any, str]]:
+        """(pipe, catalogue name) of each pipe that names only a size: see
+        :meth:`unresolved_pipe_sizes`."""
         pipes = []
         for asset in self.assets():
             if not isinstance(asset, esdl.Pipe):
@@ -205,7 +207,7 @@ class EsdlDocument:
         These are pipes with ``diameter="DN..."`` and no ``innerDiameter``, or with a ``related``
         EDR path; the simulator would fetch them from the outside Energy Data Repository.
         """
-        return sorted({name for _, name in self._pipes_needing_size()})
+        return sorted({name for _, name in self.pipes_needing_size()})
 
     def summary(self) -> dict[str, Any]:
         """A JSON-serialisable overview for the upload page: assets, carriers, input profiles."""
@@ -277,7 +279,7 @@ class EsdlDocument:
         entry. Raises EsdlRejected naming every size that the catalogue lacks, changing nothing.
         """
         catalogue = default_catalogue() if catalogue is None else catalogue
-        pipes = self._pipes_needing_size()
+        pipes = self.pipes_needing_size()
         missing = sorted({name for _, name in pipes if name not in catalogue})
         if missing:
             shown = [describe_size(name) for name in missing]
@@ -318,8 +320,8 @@ class EsdlDocument:
             profile.database = target.database
             profile.measurement = target.measurement
             profile.field = target.field
-            profile.startDate = _as_utc(target.start)
-            profile.endDate = _as_utc(target.end)
+            profile.startDate = as_utc(target.start)
+            profile.endDate = as_utc(target.end)
             profile.multiplier = 1.0
             profile.profileQuantityAndUnit = esdl.QuantityAndUnitType(
                 id=str(uuid.uuid4()),

@@ -9,11 +9,26 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.models.esdl_document import EsdlDocument
-from apps.models.esdl_intake import EsdlRejected
+from apps.models.esdl_intake import EsdlInvalid, EsdlRejected
+from apps.models.esdl_rules import check_rules
 from apps.models.models import EsdlModel, PipeType, Project
 from apps.profiles.services import bind_standard_profiles, rewrite_for_job
 
 logger = logging.getLogger(__name__)
+
+
+def refusal(exc: EsdlRejected) -> ValidationError:
+    """The ValidationError that tells the user why an ESDL was refused.
+
+    A model that breaks rules of the model (:class:`EsdlInvalid`) gets one message per broken
+    rule and the code ``unprocessable``: well-formed, but not a model we can run (HTTP 422 in
+    the API); anything else (too big, not XML, unsafe) one message.
+    """
+    if isinstance(exc, EsdlInvalid):
+        return ValidationError(
+            [ValidationError(problem, code="unprocessable") for problem in exc.problems]
+        )
+    return ValidationError(str(exc), code="invalid")
 
 
 def upload_esdl_model(project: Project, name: str, data: bytes) -> EsdlModel:
@@ -24,7 +39,7 @@ def upload_esdl_model(project: Project, name: str, data: bytes) -> EsdlModel:
     try:
         document = EsdlDocument.from_upload(data, settings.ESDL_MAX_BYTES)
     except EsdlRejected as exc:
-        raise ValidationError(str(exc)) from exc
+        raise refusal(exc) from exc
     return store_esdl_model(project, name, document, size_bytes=len(data))
 
 
@@ -34,13 +49,15 @@ def store_esdl_model(
     """Store a checked document as a new model of ``project``, with its summary; bind its input
     profiles. ``size_bytes``: of the uploaded file (default: of the stored text).
 
-    Raises ValidationError with the reason when the model is refused; nothing is stored then.
+    The model's rules (:func:`apps.models.esdl_rules.check_rules`) are checked first: raises
+    ValidationError naming every broken rule when the model is refused; nothing is stored then.
     """
-    text = document.to_text()
     try:
+        check_rules(document)
         summary = document.summary()
     except EsdlRejected as exc:
-        raise ValidationError(str(exc)) from exc
+        raise refusal(exc) from exc
+    text = document.to_text()
     with transaction.atomic():
         esdl_model = EsdlModel.objects.create(
             project=project,
@@ -67,6 +84,6 @@ def esdl_for_job(esdl_model: EsdlModel) -> str:
                 {pipe.name: pipe.as_spec() for pipe in PipeType.objects.all()}
             )
     except EsdlRejected as exc:
-        raise ValidationError(str(exc)) from exc
+        raise refusal(exc) from exc
     rewrite_for_job(esdl_model, document)
     return document.to_text()

@@ -19,7 +19,7 @@ from django.db import transaction
 from apps.models.esdl_document import EsdlDocument, numeric_attributes
 from apps.models.esdl_intake import EsdlRejected
 from apps.models.models import EsdlModel
-from apps.models.services import store_esdl_model, upload_esdl_model
+from apps.models.services import refusal, store_esdl_model, upload_esdl_model
 
 logger = logging.getLogger(__name__)
 
@@ -101,14 +101,15 @@ def copy_as_variation(
 ) -> EsdlModel:
     """A new model in ``base``'s project: its ESDL with ``changes``, a variation of ``base``.
 
-    ValidationError for an unknown asset or attribute; nothing is stored then.
+    ValidationError for an unknown asset or attribute, or a copy that breaks a rule of the model;
+    nothing is stored then.
     """
     try:
         document = EsdlDocument(base.esdl)
         for change in changes or ():
             document.set_number(change.asset_id, change.attribute, change.value)
     except EsdlRejected as exc:
-        raise ValidationError(str(exc)) from exc
+        raise refusal(exc) from exc
     with transaction.atomic():
         variation = store_esdl_model(base.project, name, document)
         mark_variation(variation, base)

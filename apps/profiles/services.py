@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from apps.models.esdl_document import EsdlDocument, ProfileTarget
+from apps.models.esdl_rules import MAX_PROFILE_HOURS
 from apps.profiles.models import InputProfile, ProfileBinding
 from apps.profiles.standard import bdew_heat_profile
 from apps.results.influx import influx_client
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 # Peak of a generated profile when the ESDL asset states no power (W).
 DEFAULT_PEAK_W = 1_000_000.0
 MAX_CSV_BYTES = 10 * 1024 * 1024
-MAX_PROFILE_POINTS = 5 * 366 * 24
+MAX_PROFILE_POINTS = MAX_PROFILE_HOURS  # as long as the longest profile a model may ask for
 
 
 def store_profile(
