@@ -97,6 +97,7 @@ def phase_functions() -> list[tuple[str, Any, str]]:
         ("check", esdl_document, "decode_upload"),
         ("check", esdl_document, "load"),  # the intake's checks around the parse
         ("parse", EnergySystemHandler, "load_from_string"),
+        ("rules", services, "check_rules"),
         ("summary", EsdlDocument, "summary"),
         ("profile_binding", services, "bind_standard_profiles"),
         ("pipe_resolution", EsdlDocument, "unresolved_pipe_sizes"),
@@ -129,6 +130,7 @@ def run(path: Path, repeat: int) -> dict[str, Any]:
     from apps.accounts.services import create_user
     from apps.models.models import Project
     from apps.models.services import esdl_for_job, upload_esdl_model
+    from apps.profiles.models import InputProfile
     from apps.results.influx import influx_client
 
     data = path.read_bytes()
@@ -151,9 +153,11 @@ def run(path: Path, repeat: int) -> dict[str, Any]:
                     f"job ESDL {job[0]:.2f} s ({job[2]} parses)"
                 )
     finally:
+        wrote_profiles = InputProfile.objects.filter(owner=user).exists()
         project.esdl_models.all().delete()
         user.delete()
-        influx_client().drop_database(PROFILES_DATABASE)
+        if wrote_profiles:
+            influx_client().drop_database(PROFILES_DATABASE)
     return {
         "file": path.name,
         "bytes": len(data),
