@@ -4,13 +4,14 @@ Uploads one ESDL file ``--repeat`` times through the upload service (``upload_es
 same call the upload page and API make) and prepares each stored model for a job
 (``esdl_for_job``: pipe sizes from the catalogue, input profiles pointed at our InfluxDB), into a
 project of a new user in the database that ``DT_DB_NAME`` names (migrated beforehand), with the
-input profiles in the InfluxDB database ``bench_upload_profiles``. The user, its models and that
-profiles database are removed at the end.
+input profiles in the InfluxDB database ``--profiles-database`` (``bench_upload_profiles``). The
+user, its models and that profiles database are removed at the end.
 
 Usage::
 
     python -m omotes.esdl_generator --assets 1000 -o /tmp/network-1000.esdl
     DT_DB_NAME=... .venv/bin/python bench/upload.py /tmp/network-1000.esdl [--repeat 3]
+                                                    [--profiles-database NAME]
 
 Output: one JSON line on stdout, also appended to ``bench/results/upload.jsonl``::
 
@@ -46,8 +47,6 @@ if __package__:  # imported as ``bench.upload``
 else:  # run as ``python bench/upload.py``: import the module next to this script
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import harness
-
-PROFILES_DATABASE = "bench_upload_profiles"
 
 
 class PhaseClock:
@@ -127,11 +126,14 @@ def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
 
 
 def run(path: Path, repeat: int) -> dict[str, Any]:
+    from django.conf import settings
+
     from apps.accounts.services import create_user
     from apps.models.models import Project
     from apps.models.services import esdl_for_job, upload_esdl_model
     from apps.profiles.models import InputProfile
     from apps.results.influx import influx_client
+    from omotes.influx import InfluxError
 
     data = path.read_bytes()
     user = create_user(f"bench-upload-{secrets.token_hex(4)}@example.org", secrets.token_hex(16))
@@ -157,7 +159,10 @@ def run(path: Path, repeat: int) -> dict[str, Any]:
         project.esdl_models.all().delete()
         user.delete()
         if wrote_profiles:
-            influx_client().drop_database(PROFILES_DATABASE)
+            try:
+                influx_client().drop_database(settings.INFLUX_PROFILES_DATABASE)
+            except InfluxError as exc:  # the figures stand; say what is left behind
+                harness.log(f"could not drop {settings.INFLUX_PROFILES_DATABASE}: {exc}")
     return {
         "file": path.name,
         "bytes": len(data),
@@ -178,11 +183,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("esdl", type=Path, help="the ESDL file to upload")
     parser.add_argument("--repeat", type=int, default=3, help="uploads to take the median of (3)")
+    parser.add_argument(
+        "--profiles-database", default="bench_upload_profiles", help="InfluxDB database (profiles)"
+    )
     args = parser.parse_args()
     if str(harness.ROOT) not in sys.path:
         sys.path.insert(0, str(harness.ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designtoolkit.settings")
-    os.environ["DT_INFLUX_PROFILES_DB"] = PROFILES_DATABASE
+    os.environ["DT_INFLUX_PROFILES_DB"] = args.profiles_database
     os.environ.setdefault("DT_LOG_LEVEL", "WARNING")
     import django
 
