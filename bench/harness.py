@@ -276,8 +276,14 @@ def run_bench(
             psql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         except subprocess.SubprocessError as exc:
             log(f"could not drop {DB_NAME}: {exc}")
+    write_result(name, result)
+    return 0
+
+
+def write_result(name: str, result: dict[str, Any]) -> None:
+    """The result as one JSON line on stdout and at the end of ``bench/results/<name>.jsonl``."""
     line = json.dumps(result)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     with (RESULTS_DIR / f"{name}.jsonl").open("a") as out:
         out.write(line + "\n")
     print(line, flush=True)
-    return 0

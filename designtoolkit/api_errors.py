@@ -35,6 +35,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     None (an unexpected exception) lets Django answer 500 and report it.
     """
+    unprocessable = isinstance(exc, DjangoValidationError) and is_unprocessable(exc)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=get_error_detail(exc))
     response = drf_exception_handler(exc, context)
@@ -42,11 +43,21 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     if isinstance(exc, ValidationError):
         response.data = invalid_input_body(response.data)
+        if unprocessable:
+            response.status_code = 422
     else:
         data = response.data
         detail = data.get("detail", data) if isinstance(data, dict) else data
         response.data = {"detail": str(detail), "errors": {}}
     return response
+
+
+def is_unprocessable(exc: DjangoValidationError) -> bool:
+    """A service's ValidationError is a 422 when every error in it has the code
+    ``unprocessable``: well-formed input that breaks a rule (an ESDL model's rules), as opposed
+    to input that is malformed (400)."""
+    errors = getattr(exc, "error_list", [])
+    return bool(errors) and all(error.code == "unprocessable" for error in errors)
 
 
 def invalid_input_body(detail: Any) -> dict[str, Any]:

@@ -18,7 +18,8 @@ network of exactly that many assets (10 or more), deterministic for a given ``--
   connected, and the same carrier is on both ends of every connection.
 
 The models are built with pyesdl and written through its XML resource; they pass the upload check
-(``apps.models.esdl_intake.check_esdl_upload``: no external references, no schema locations).
+(``apps.models.esdl_document.EsdlDocument.from_upload``: no external references, no schema
+locations).
 """
 
 from __future__ import annotations

@@ -1,16 +1,14 @@
-"""The pipe catalogue, and completing ESDL pipes that name only a size (DN-only pipes).
+"""The pipe catalogue, and which entry an ESDL pipe that names only a size (DN-only pipe) means.
 
 The simulator (omotes-simulator-core) fetches a pipe from the Energy Data Repository when the
 pipe's ``innerDiameter`` is 0/unset and ``diameter`` names a DN size (``EsdlAssetPipeMapper``);
-:func:`resolve_pipe_sizes` fills ``innerDiameter`` from the catalogue so it never does. ESDL text
-is parsed only through :func:`apps.models.esdl_intake._load`. Everything here is pure Python: no
-Django, no database, no network.
+:meth:`apps.models.esdl_document.EsdlDocument.resolve_pipe_sizes` fills such pipes from this
+catalogue so it never does. Everything here is pure Python: no Django, no database, no network.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
 import uuid
 from collections.abc import Mapping
@@ -22,16 +20,7 @@ from typing import Any, NamedTuple
 import defusedxml.ElementTree as DefusedET
 from esdl import esdl
 
-from apps.models.esdl_intake import (
-    EsdlRejected,
-    _edr_name,
-    _iter_assets,
-    _load,
-    _Loaded,
-    to_text,
-)
-
-logger = logging.getLogger(__name__)
+from apps.models.esdl_intake import edr_name
 
 _EDR_NAME = re.compile(r"^Steel-(S\d)-DN-(\d{1,4})$")
 _DEFAULT_SERIES = "S1"
@@ -83,6 +72,21 @@ class PipeSpec:
             layers=[PipeLayer(float(t), float(k), str(m)) for t, k, m in entry.get("layers", [])],
             investment_cost_eur_per_m=float(entry["investment_cost_eur_per_m"]),
         )
+
+    def compound_matter(self) -> Any:
+        """The layers as ``esdl:CompoundMatter`` (LAYERED, innermost first), as in the EDR."""
+        components = [
+            esdl.CompoundMatterComponent(
+                layerWidth=layer.thickness_m,
+                matter=esdl.Material(
+                    id=str(uuid.uuid4()),
+                    name=layer.material,
+                    thermalConductivity=layer.conductivity_w_per_mk,
+                ),
+            )
+            for layer in self.layers
+        ]
+        return esdl.CompoundMatter(compoundType=esdl.CompoundTypeEnum.LAYERED, component=components)
 
 
 def _edr_entry_to_spec(name: str, entry: Mapping[str, Any]) -> PipeSpec:
@@ -148,93 +152,26 @@ def default_catalogue() -> Mapping[str, PipeSpec]:
     return {spec.name: spec for spec in load_catalogue_file(DEFAULT_CATALOGUE_PATH)}
 
 
-def _edr_name_for(pipe: Any, edr_paths: list[str]) -> str | None:
-    """The catalogue entry a pipe names: its EDR path's file name, else ``DN<size>`` as S1.
+def catalogue_name(pipe: Any, edr_paths: list[str]) -> str | None:
+    """The catalogue entry an ESDL pipe names: its EDR path's file name, else ``DN<size>`` as S1;
+    None when the pipe states its ``innerDiameter`` (the simulator uses it and never fetches).
 
     A bare ``diameter="DN200"`` has no series; the simulator assumes S1 (the thinnest
     insulation) when it fetches such a pipe, and so do we.
     """
     for path in edr_paths:
-        name = _edr_name(path)
+        name = edr_name(path)
         if name:
             return name
-    inner = pipe.innerDiameter
-    diameter = pipe.diameter
-    if inner:  # innerDiameter given: the simulator uses it and never fetches
+    if pipe.innerDiameter:
         return None
+    diameter = pipe.diameter
     if diameter is None or diameter.name == "VALUE_SPECIFIED":
         return None
     return f"Steel-{_DEFAULT_SERIES}-DN-{diameter.name[2:]}"
 
 
-def _pipes_needing_size(loaded: _Loaded) -> list[tuple[Any, str]]:
-    pipes = []
-    for asset in _iter_assets(loaded.energy_system):
-        if not isinstance(asset, esdl.Pipe):
-            continue
-        name = _edr_name_for(asset, loaded.edr_related.get(asset.id or asset.name or "", []))
-        if name is not None:
-            pipes.append((asset, name))
-    return pipes
-
-
-def _unresolved(loaded: _Loaded) -> list[str]:
-    return sorted({name for _, name in _pipes_needing_size(loaded)})
-
-
-def unresolved_pipe_sizes(text: str) -> list[str]:
-    """Distinct catalogue names (e.g. ``Steel-S1-DN-200``) of pipes that name only a size.
-
-    These are pipes with ``diameter="DN..."`` and no ``innerDiameter``, or with a ``related``
-    EDR path; the simulator would fetch them from the outside Energy Data Repository.
-    """
-    return _unresolved(_load(text))
-
-
-def _describe_size(name: str) -> str:
+def describe_size(name: str) -> str:
     """``Steel-S1-DN-6`` -> ``DN6 (Steel-S1-DN-6)``: the user wrote the DN size."""
     match = _EDR_NAME.match(name)
     return f"DN{match.group(2)} ({name})" if match else name
-
-
-def _material_for(spec: PipeSpec) -> Any:
-    components = [
-        esdl.CompoundMatterComponent(
-            layerWidth=layer.thickness_m,
-            matter=esdl.Material(
-                id=str(uuid.uuid4()),
-                name=layer.material,
-                thermalConductivity=layer.conductivity_w_per_mk,
-            ),
-        )
-        for layer in spec.layers
-    ]
-    return esdl.CompoundMatter(compoundType=esdl.CompoundTypeEnum.LAYERED, component=components)
-
-
-def resolve_pipe_sizes(text: str, catalogue: Mapping[str, PipeSpec] | None = None) -> str:
-    """Fill size-only pipes from the catalogue so the simulator never calls the EDR.
-
-    Sets ``innerDiameter``, ``outerDiameter``, ``diameter`` and the layered insulation
-    (``esdl:CompoundMatter``, as in the EDR entries), and removes EDR ``related`` paths.
-    ``DN200`` without a series means S1; an EDR path names the exact entry. Raises
-    EsdlRejected naming every size that the catalogue lacks.
-    """
-    catalogue = default_catalogue() if catalogue is None else catalogue
-    loaded = _load(text)  # EDR `related` paths are already stripped here
-    pipes = _pipes_needing_size(loaded)
-    missing = sorted({name for _, name in pipes if name not in catalogue})
-    if missing:
-        shown = [_describe_size(name) for name in missing]
-        raise EsdlRejected(f"Unknown pipe size(s), not in the pipe catalogue: {', '.join(shown)}")
-    for pipe, name in pipes:
-        spec = catalogue[name]
-        pipe.innerDiameter = spec.inner_diameter_m
-        pipe.outerDiameter = spec.outer_diameter_m
-        literal = esdl.PipeDiameterEnum.from_string(f"DN{spec.dn}")
-        if literal is not None:
-            pipe.diameter = literal
-        pipe.material = _material_for(spec)
-    if pipes:
-        logger.info("Resolved %d pipe size(s) from the catalogue", len(pipes))
-    return to_text(loaded.handler)

@@ -8,13 +8,27 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.models.esdl_intake import EsdlRejected, check_esdl_upload
-from apps.models.esdl_summary import summarize_esdl
+from apps.models.esdl_document import EsdlDocument
+from apps.models.esdl_intake import EsdlInvalid, EsdlRejected
+from apps.models.esdl_rules import check_rules
 from apps.models.models import EsdlModel, PipeType, Project
-from apps.models.pipe_catalogue import resolve_pipe_sizes, unresolved_pipe_sizes
 from apps.profiles.services import bind_standard_profiles, rewrite_for_job
 
 logger = logging.getLogger(__name__)
+
+
+def refusal(exc: EsdlRejected) -> ValidationError:
+    """The ValidationError that tells the user why an ESDL was refused.
+
+    A model that breaks rules of the model (:class:`EsdlInvalid`) gets one message per broken
+    rule and the code ``unprocessable``: well-formed, but not a model we can run (HTTP 422 in
+    the API); anything else (too big, not XML, unsafe) one message.
+    """
+    if isinstance(exc, EsdlInvalid):
+        return ValidationError(
+            [ValidationError(problem, code="unprocessable") for problem in exc.problems]
+        )
+    return ValidationError(str(exc), code="invalid")
 
 
 def upload_esdl_model(project: Project, name: str, data: bytes) -> EsdlModel:
@@ -23,20 +37,37 @@ def upload_esdl_model(project: Project, name: str, data: bytes) -> EsdlModel:
     Raises ValidationError with the reason when the file is refused; nothing is stored then.
     """
     try:
-        text = check_esdl_upload(data, settings.ESDL_MAX_BYTES)
-        summary = summarize_esdl(text)
+        document = EsdlDocument.from_upload(data, settings.ESDL_MAX_BYTES)
     except EsdlRejected as exc:
-        raise ValidationError(str(exc)) from exc
+        raise refusal(exc) from exc
+    return store_esdl_model(project, name, document, size_bytes=len(data))
+
+
+def store_esdl_model(
+    project: Project, name: str, document: EsdlDocument, size_bytes: int | None = None
+) -> EsdlModel:
+    """Store a checked document as a new model of ``project``, with its summary; bind its input
+    profiles. ``size_bytes``: of the uploaded file (default: of the stored text).
+
+    The model's rules (:func:`apps.models.esdl_rules.check_rules`) are checked first: raises
+    ValidationError naming every broken rule when the model is refused; nothing is stored then.
+    """
+    try:
+        check_rules(document)
+        summary = document.summary()
+    except EsdlRejected as exc:
+        raise refusal(exc) from exc
+    text = document.to_text()
     with transaction.atomic():
         esdl_model = EsdlModel.objects.create(
             project=project,
             name=name or summary.get("name") or "ESDL model",
             esdl=text,
-            size_bytes=len(data),
+            size_bytes=len(text.encode("utf-8")) if size_bytes is None else size_bytes,
             summary=summary,
         )
-        bind_standard_profiles(esdl_model)
-    logger.info("model uploaded", extra={"model_id": esdl_model.pk, "bytes": len(data)})
+        bind_standard_profiles(esdl_model, document)
+    logger.info("model %s stored (%d bytes)", esdl_model.pk, esdl_model.size_bytes)
     return esdl_model
 
 
@@ -46,11 +77,13 @@ def esdl_for_job(esdl_model: EsdlModel) -> str:
     Pipes that name only a size get their properties from our pipe catalogue, and every input
     profile points at the profile bound to it in our InfluxDB.
     """
-    text = esdl_model.esdl
     try:
-        if unresolved_pipe_sizes(text):
-            catalogue = {pipe.name: pipe.as_spec() for pipe in PipeType.objects.all()}
-            text = resolve_pipe_sizes(text, catalogue)
+        document = EsdlDocument(esdl_model.esdl)
+        if document.unresolved_pipe_sizes():
+            document.resolve_pipe_sizes(
+                {pipe.name: pipe.as_spec() for pipe in PipeType.objects.all()}
+            )
     except EsdlRejected as exc:
-        raise ValidationError(str(exc)) from exc
-    return rewrite_for_job(esdl_model, text)
+        raise refusal(exc) from exc
+    rewrite_for_job(esdl_model, document)
+    return document.to_text()

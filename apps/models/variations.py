@@ -3,7 +3,8 @@
 A variation is an ordinary :class:`EsdlModel` whose ``variation_of`` names the model it varies; the
 comparison page (``apps.comparison``) charts the results of a project's variations side by side.
 A copy with a changed asset attribute goes through the same upload path as a file (checked,
-summarised, input profiles bound), so it is as runnable as any uploaded model.
+summarised, input profiles bound), so it is as runnable as any uploaded model; the copy's ESDL is
+parsed once, changed and stored from that one document.
 """
 
 from __future__ import annotations
@@ -11,19 +12,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import esdl
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from esdl.esdl_handler import EnergySystemHandler
-from pyecore.ecore import EAttribute
 
+from apps.models.esdl_document import EsdlDocument, numeric_attributes
+from apps.models.esdl_intake import EsdlRejected
 from apps.models.models import EsdlModel
-from apps.models.services import upload_esdl_model
+from apps.models.services import refusal, store_esdl_model, upload_esdl_model
 
 logger = logging.getLogger(__name__)
 
-NUMERIC_TYPES = frozenset({"EDouble", "EFloat", "EInt", "ELong"})
 #: Offered for every asset class that has them, even when the ESDL leaves them unset.
 COMMON_ATTRIBUTES = ("power", "capacity")
 
@@ -64,14 +63,6 @@ def mark_variation(esdl_model: EsdlModel, base: EsdlModel | None) -> None:
     esdl_model.variation_of = base
 
 
-def _numeric_attributes(asset) -> list[EAttribute]:
-    return [
-        feature
-        for feature in asset.eClass.eAllStructuralFeatures()
-        if isinstance(feature, EAttribute) and feature.eType.name in NUMERIC_TYPES
-    ]
-
-
 def changeable_attributes(esdl_model: EsdlModel) -> list[dict]:
     """Per asset, the numeric attributes a variation may change, with their current values.
 
@@ -82,16 +73,14 @@ def changeable_attributes(esdl_model: EsdlModel) -> list[dict]:
     if found is None:
         found = []
         try:
-            energy_system = EnergySystemHandler().load_from_string(esdl_model.esdl)
-        except Exception:  # noqa: BLE001 - the model page must not fail on a model we cannot read
-            logger.warning("model not parsed for variations", extra={"model_id": esdl_model.pk})
+            document = EsdlDocument(esdl_model.esdl)
+        except EsdlRejected as exc:  # the model page must not fail on a model we cannot read
+            logger.warning("model %s not parsed for variations: %s", esdl_model.pk, exc)
             return []
-        for asset in energy_system.eAllContents():
-            if not isinstance(asset, esdl.Asset):
-                continue
+        for asset in document.assets():
             attributes = [
                 {"name": f.name, "value": getattr(asset, f.name)}
-                for f in _numeric_attributes(asset)
+                for f in numeric_attributes(asset)
                 if asset.eIsSet(f.name) or f.name in COMMON_ATTRIBUTES
             ]
             if attributes:
@@ -107,35 +96,25 @@ def changeable_attributes(esdl_model: EsdlModel) -> list[dict]:
     return found
 
 
-def apply_changes(esdl_text: str, changes: list[AttributeChange]) -> str:
-    """The ESDL with each change applied; ValidationError for an unknown asset or attribute."""
-    handler = EnergySystemHandler()
-    energy_system = handler.load_from_string(esdl_text)
-    assets = {a.id: a for a in energy_system.eAllContents() if isinstance(a, esdl.Asset)}
-    for change in changes:
-        asset = assets.get(change.asset_id)
-        if asset is None:
-            raise ValidationError(f"The model has no asset {change.asset_id!r}.")
-        feature = next((f for f in _numeric_attributes(asset) if f.name == change.attribute), None)
-        if feature is None:
-            raise ValidationError(
-                f"{asset.eClass.name} {asset.name or asset.id} has no number {change.attribute!r}."
-            )
-        value = change.value
-        if feature.eType.name in ("EInt", "ELong"):
-            if value != int(value):
-                raise ValidationError(f"{change.attribute} takes whole numbers.")
-            value = int(value)
-        setattr(asset, change.attribute, value)
-    return str(handler.to_string())
-
-
 def copy_as_variation(
     base: EsdlModel, name: str, changes: list[AttributeChange] | None = None
 ) -> EsdlModel:
-    """A new model in ``base``'s project: its ESDL with ``changes``, a variation of ``base``."""
-    text = apply_changes(base.esdl, changes) if changes else base.esdl
-    return upload_variation(base, name, text.encode("utf-8"))
+    """A new model in ``base``'s project: its ESDL with ``changes``, a variation of ``base``.
+
+    ValidationError for an unknown asset or attribute, or a copy that breaks a rule of the model;
+    nothing is stored then.
+    """
+    try:
+        document = EsdlDocument(base.esdl)
+        for change in changes or ():
+            document.set_number(change.asset_id, change.attribute, change.value)
+    except EsdlRejected as exc:
+        raise refusal(exc) from exc
+    with transaction.atomic():
+        variation = store_esdl_model(base.project, name, document)
+        mark_variation(variation, base)
+    logger.info("model %s stored as a variation of %s", variation.pk, base.pk)
+    return variation
 
 
 def upload_variation(base: EsdlModel, name: str, data: bytes) -> EsdlModel:
@@ -146,5 +125,5 @@ def upload_variation(base: EsdlModel, name: str, data: bytes) -> EsdlModel:
     with transaction.atomic():
         variation = upload_esdl_model(base.project, name, data)
         mark_variation(variation, base)
-    logger.info("variation created", extra={"model_id": variation.pk, "variation_of": base.pk})
+    logger.info("model %s stored as a variation of %s", variation.pk, base.pk)
     return variation

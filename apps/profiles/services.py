@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from apps.models.esdl_summary import ProfileTarget, profile_references, rewrite_profiles
+from apps.models.esdl_document import EsdlDocument, ProfileTarget
+from apps.models.esdl_rules import MAX_PROFILE_HOURS
 from apps.profiles.models import InputProfile, ProfileBinding
 from apps.profiles.standard import bdew_heat_profile
 from apps.results.influx import influx_client
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 # Peak of a generated profile when the ESDL asset states no power (W).
 DEFAULT_PEAK_W = 1_000_000.0
 MAX_CSV_BYTES = 10 * 1024 * 1024
-MAX_PROFILE_POINTS = 5 * 366 * 24
+MAX_PROFILE_POINTS = MAX_PROFILE_HOURS  # as long as the longest profile a model may ask for
 
 
 def store_profile(
@@ -58,14 +59,15 @@ def store_profile(
     return profile
 
 
-def bind_standard_profiles(esdl_model) -> list[ProfileBinding]:
-    """Bind each profile reference of a new model to a generated standard heat-demand profile.
+def bind_standard_profiles(esdl_model, document: EsdlDocument) -> list[ProfileBinding]:
+    """Bind each profile reference of a new model (``document``: its ESDL) to a generated
+    standard heat-demand profile.
 
     The ESDL's own profiles live on servers we cannot reach, so the model gets a BDEW profile over
     the same period, scaled to the asset's stated power; the user can replace it with a CSV.
     """
     bindings = []
-    for reference in profile_references(esdl_model.esdl):
+    for reference in document.profile_references():
         peak_w = reference.asset_power_w or DEFAULT_PEAK_W
         points = bdew_heat_profile(_hour(reference.start), _hour(reference.end), peak_w)
         profile = store_profile(
@@ -91,11 +93,12 @@ def _hour(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def rewrite_for_job(esdl_model, text: str) -> str:
-    """Point every profile reference at the profile bound to it in our InfluxDB."""
+def rewrite_for_job(esdl_model, document: EsdlDocument) -> None:
+    """Point every profile reference of ``document`` (the model's ESDL, on its way to a job) at
+    the profile bound to it in our InfluxDB; ValidationError naming the assets left unbound."""
     influx = InfluxSettings(url=settings.INFLUX_URL)
     bindings = {b.esdl_profile_id: b for b in esdl_model.profile_bindings.select_related("profile")}
-    missing = [r for r in profile_references(text) if r.id not in bindings]
+    missing = [r for r in document.profile_references() if r.id not in bindings]
     if missing:
         names = ", ".join(r.asset_name or r.id for r in missing)
         raise ValidationError(f"No input profile is bound for: {names}.")
@@ -111,7 +114,7 @@ def rewrite_for_job(esdl_model, text: str) -> str:
         )
         for profile_id, binding in bindings.items()
     }
-    return rewrite_profiles(text, targets)
+    document.rewrite_profiles(targets)
 
 
 def parse_profile_csv(data: bytes) -> list[tuple[datetime, float]]:

@@ -39,8 +39,10 @@ def expired_jobs(policy: RetentionPolicy, now: datetime) -> QuerySet[Job]:
     expired = Job.objects.none()
     if policy.inactive_user_days is not None:
         cutoff = now - timedelta(days=policy.inactive_user_days)
+        # The jobs of a project are its owner's, whoever submitted them (apps.sharing.access).
         expired = expired | Job.objects.filter(
-            owner__is_active=False, owner__deactivation__seen_at__lte=cutoff
+            esdl_model__project__owner__is_active=False,
+            esdl_model__project__owner__deactivation__seen_at__lte=cutoff,
         )
     if policy.max_job_age_days is not None:
         cutoff = now - timedelta(days=policy.max_job_age_days)

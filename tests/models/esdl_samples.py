@@ -1,7 +1,7 @@
 """Shared ESDL test data for the tests of apps.models: the shared models, and helpers.
 
-The asset counts and totals describe the real models of ``tests/corpus.py``; ``no_io`` guards a
-block against any file open or outgoing connection.
+The asset counts and totals describe the models in ``shared/esdl``; ``no_io`` guards a block
+against any file open or outgoing connection.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from apps.models import esdl_intake as intake
+from apps.models.esdl_document import EsdlDocument
 from tests.corpus import corpus_path
 
 EXPECTED_COUNTS = {
@@ -68,6 +68,54 @@ MINIMAL = (
 )
 
 
+NETWORK = """<?xml version="1.0" encoding="UTF-8"?>
+<esdl:EnergySystem xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xmlns:esdl="http://www.tno.nl/esdl" id="es1" name="{name}">
+  <energySystemInformation xsi:type="esdl:EnergySystemInformation" id="esi">
+  <carriers xsi:type="esdl:Carriers" id="cs">
+  <carrier xsi:type="esdl:HeatCommodity" id="supply" name="Supply" supplyTemperature="80.0"/>
+  <carrier xsi:type="esdl:HeatCommodity" id="return" name="Return" returnTemperature="40.0"/>
+  </carriers>
+  </energySystemInformation>
+  <instance xsi:type="esdl:Instance" id="i1" name="I">
+  <area xsi:type="esdl:Area" id="a1" name="A">
+  <asset xsi:type="esdl:GenericProducer" id="source" name="Source" power="1000000.0">
+    <port xsi:type="esdl:InPort" id="source-in" name="In" carrier="return" connectedTo="pr-out"/>
+    <port xsi:type="esdl:OutPort" id="source-out" name="Out" carrier="supply" connectedTo="ps-in"/>
+  </asset>
+  <asset xsi:type="esdl:Pipe" id="ps" name="Supply pipe" length="100.0" innerDiameter="0.1">
+    <port xsi:type="esdl:InPort" id="ps-in" name="In" carrier="supply" connectedTo="source-out"/>
+    <port xsi:type="esdl:OutPort" id="ps-out" name="Out" carrier="supply" connectedTo="house-in"/>
+  </asset>
+  <asset xsi:type="esdl:HeatingDemand" id="house" name="House" power="500000.0">
+    <port xsi:type="esdl:InPort" id="house-in" name="In" carrier="supply" connectedTo="ps-out">
+      {profile}
+    </port>
+    <port xsi:type="esdl:OutPort" id="house-out" name="Out" carrier="return" connectedTo="pr-in"/>
+  </asset>
+  <asset xsi:type="esdl:Pipe" id="pr" name="Return pipe" length="100.0" innerDiameter="0.1">
+    <port xsi:type="esdl:InPort" id="pr-in" name="In" carrier="return" connectedTo="house-out"/>
+    <port xsi:type="esdl:OutPort" id="pr-out" name="Out" carrier="return" connectedTo="source-in"/>
+  </asset>
+  </area>
+  </instance>
+</esdl:EnergySystem>
+"""
+PROFILE = (
+    '<profile xsi:type="esdl:InfluxDBProfile" id="house-profile" name="Demand" '
+    'host="profiles.example.org" port="443" database="energy_profiles" measurement="demand" '
+    'field="house" startDate="2019-01-01T00:00:00.000000+0000" '
+    'endDate="2019-01-08T00:00:00.000000+0000"/>'
+)
+
+
+def network(name: str = "Small network", profile: str = PROFILE) -> str:
+    """A small valid heat network (source, supply pipe, house, return pipe) as ESDL text; a
+    test breaks one rule by replacing a piece of it. ``profile``: the house's input profile
+    ("" for none)."""
+    return NETWORK.format(name=name, profile=profile)
+
+
 def model_text(name: str) -> str:
     return corpus_path(f"{name}.esdl").read_text(encoding="utf-8")
 
@@ -87,7 +135,7 @@ def no_io() -> Iterator[list[str]]:
     Calls are recorded, not only refused, because the intake turns every exception into
     EsdlRejected: a refused open would otherwise look like a correct rejection.
     """
-    intake.check_esdl_upload(minimal_esdl())  # warm up lazy imports before guarding
+    EsdlDocument.from_upload(minimal_esdl())  # warm up lazy imports before guarding
     calls: list[str] = []
 
     def guard(kind: str) -> Callable[..., None]:

@@ -5,11 +5,13 @@ Pure Python: run with ``pytest tests/models/test_esdl_intake.py -p no:django``.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
 
 from apps.models import esdl_intake as intake
+from apps.models.esdl_document import EsdlDocument
 from apps.models.esdl_intake import EsdlRejected
 from tests.corpus import corpus_bytes
 from tests.models.esdl_samples import minimal_esdl, model_text, no_io
@@ -17,22 +19,22 @@ from tests.models.esdl_samples import minimal_esdl, model_text, no_io
 
 def _refused(data: bytes) -> str:
     with pytest.raises(EsdlRejected) as excinfo:
-        intake.check_esdl_upload(data)
+        EsdlDocument.from_upload(data)
     return str(excinfo.value)
 
 
 # --- real models ---------------------------------------------------------------------------
 
 
-def test_check_returns_decoded_text() -> None:
+def test_check_keeps_the_decoded_text() -> None:
     data = corpus_bytes("test1.esdl")
-    assert intake.check_esdl_upload(data) == data.decode("utf-8")
+    assert EsdlDocument.from_upload(data).to_text() == data.decode("utf-8")
 
 
 def test_check_accepts_real_model_without_io() -> None:
     data = model_text("cluster1merged_pipes").encode("utf-8")
     with no_io() as calls:
-        intake.check_esdl_upload(data)
+        EsdlDocument.from_upload(data)
     assert calls == []
 
 
@@ -49,17 +51,69 @@ def test_whitespace_only_file_is_refused() -> None:
 
 def test_oversized_file_is_refused_before_parsing() -> None:
     with pytest.raises(EsdlRejected, match="limit is"):
-        intake.check_esdl_upload(minimal_esdl(), max_bytes=100)
+        EsdlDocument.from_upload(minimal_esdl(), max_bytes=100)
 
 
-def test_non_utf8_file_is_refused() -> None:
+def test_undeclared_non_utf8_file_is_refused() -> None:
     data = minimal_esdl('<asset xsi:type="esdl:Pipe" id="p1" name="Caf\xe9"/>').decode()
     assert "not UTF-8" in _refused(data.encode("latin-1"))
 
 
-def test_declared_non_utf8_encoding_is_refused() -> None:
-    data = minimal_esdl().replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')
-    assert "only UTF-8" in _refused(data)
+NAMES = "Caf\xe9 Stra\xdfe \xc5rhus"  # one name per area, as the file spells them
+
+
+def _with_names(declaration: str) -> str:
+    areas = "".join(
+        f'<area xsi:type="esdl:Area" id="a{i}" name="{n}"/>' for i, n in enumerate(NAMES.split())
+    )
+    return (
+        minimal_esdl(areas)
+        .decode("utf-8")
+        .replace('<?xml version="1.0" encoding="UTF-8"?>', declaration, 1)
+    )
+
+
+def _area_names(document: EsdlDocument) -> str:
+    return " ".join(a.name for a in document.energy_system.instance[0].area.area)
+
+
+@pytest.mark.parametrize(
+    "declaration,encoding",
+    [
+        ('<?xml version="1.0" encoding="ISO-8859-1"?>', "latin-1"),
+        ("<?xml version='1.0' encoding='latin1'?>", "latin-1"),
+        ('<?xml version="1.0" encoding="UTF-16"?>', "utf-16"),  # with a byte order mark
+        ('<?xml version="1.0" encoding="UTF-16"?>', "utf-16-be"),
+        ('<?xml version="1.0"?>', "utf-8-sig"),
+    ],
+    ids=["iso-8859-1", "latin1", "utf-16", "utf-16-be-bom", "utf-8-bom"],
+)
+def test_other_encodings_of_xml_are_read_with_exact_names(declaration: str, encoding: str) -> None:
+    data = _with_names(declaration).encode(encoding)
+    if encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+
+    document = EsdlDocument.from_upload(data)
+
+    assert _area_names(document) == NAMES
+    # stored as text declared UTF-8, which reads back the same (a kept ISO-8859-1 is refused)
+    assert _area_names(EsdlDocument(document.to_text())) == NAMES
+
+
+def test_an_encoding_we_do_not_read_is_refused_naming_it() -> None:
+    data = minimal_esdl().replace(b'encoding="UTF-8"', b'encoding="Shift_JIS"')
+    assert "declares encoding 'Shift_JIS'" in _refused(data)
+
+
+def test_a_dtd_in_utf16_is_still_refused_without_expanding() -> None:
+    lol = (
+        '<?xml version="1.0" encoding="UTF-16"?>\n'
+        '<!DOCTYPE es [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+        '<esdl:EnergySystem xmlns:esdl="http://www.tno.nl/esdl" name="&xxe;"/>\n'
+    )
+    with no_io() as calls:
+        assert "DTD/entities" in _refused(lol.encode("utf-16"))
+    assert calls == []
 
 
 def test_not_xml_is_refused() -> None:
@@ -146,7 +200,7 @@ def test_same_document_href_fragment_is_allowed() -> None:
     # the global unit of the model, referred to as an in-file fragment
     data = _with_href("#e9405fc8-5e57-4df5-8584-4babee7cdf1b")
     with no_io() as calls:
-        intake.check_esdl_upload(data)
+        EsdlDocument.from_upload(data)
     assert calls == []
 
 

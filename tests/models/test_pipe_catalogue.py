@@ -9,14 +9,9 @@ import pytest
 from esdl import esdl
 from esdl.esdl_handler import EnergySystemHandler
 
-from apps.models.esdl_intake import EsdlRejected, check_esdl_upload
-from apps.models.pipe_catalogue import (
-    DEFAULT_CATALOGUE_PATH,
-    load_catalogue_file,
-    load_edr_pipes,
-    resolve_pipe_sizes,
-    unresolved_pipe_sizes,
-)
+from apps.models.esdl_document import EsdlDocument
+from apps.models.esdl_intake import EsdlRejected
+from apps.models.pipe_catalogue import DEFAULT_CATALOGUE_PATH, load_catalogue_file, load_edr_pipes
 from tests.corpus import edr_pipes_path
 from tests.models.esdl_samples import model_text, no_io
 
@@ -36,15 +31,19 @@ def test_shipped_catalogue_matches_edr_extract() -> None:
 
 
 def test_cluster_model_names_only_dn200() -> None:
-    assert unresolved_pipe_sizes(model_text("cluster1merged_pipes")) == ["Steel-S1-DN-200"]
+    document = EsdlDocument(model_text("cluster1merged_pipes"))
+    assert document.unresolved_pipe_sizes() == ["Steel-S1-DN-200"]
 
 
 def test_resolve_pipe_sizes_fills_all_dn200_pipes_and_leaves_no_edr_reference(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    out = resolve_pipe_sizes(model_text("cluster1merged_pipes"))
+    document = EsdlDocument(model_text("cluster1merged_pipes"))
+    document.resolve_pipe_sizes()
+    out = document.to_text()
 
-    assert unresolved_pipe_sizes(out) == []
+    assert document.unresolved_pipe_sizes() == []
+    assert EsdlDocument(out).unresolved_pipe_sizes() == []
     assert "/edr/" not in out
     energy_system = EnergySystemHandler().load_from_string(out)
     pipes = [o for o in energy_system.eAllContents() if isinstance(o, esdl.Pipe)]
@@ -74,15 +73,31 @@ def test_related_edr_path_names_the_exact_entry_and_is_removed() -> None:
     )
     catalogue = {s.name: s for s in load_edr_pipes(edr_pipes_path().read_text("utf-8"))}
     with no_io() as calls:
-        check_esdl_upload(text.encode("utf-8"))
-        assert unresolved_pipe_sizes(text) == ["Steel-S1-DN-200", "Steel-S2-DN-250"]
-        out = resolve_pipe_sizes(text, catalogue)
+        document = EsdlDocument.from_upload(text.encode("utf-8"))
+        assert document.unresolved_pipe_sizes() == ["Steel-S1-DN-200", "Steel-S2-DN-250"]
+        document.resolve_pipe_sizes(catalogue)
+        out = document.to_text()
     assert calls == []
     assert "/edr/" not in out and "related=" not in out
     assert 'innerDiameter="0.263"' in out
 
 
+def test_a_changed_model_keeps_its_edr_paths_in_its_text() -> None:
+    text = model_text("cluster1merged_pipes").replace(
+        'diameter="DN200">',
+        'diameter="DN200" related="/edr/Public/Assets/Logstor/Steel-S2-DN-250.edd">',
+        1,
+    )
+    document = EsdlDocument(text)
+    producer = next(a for a in document.assets() if isinstance(a, esdl.GenericProducer))
+    document.set_number(producer.id, "power", 1e6)
+
+    again = EsdlDocument(document.to_text())
+
+    assert again.unresolved_pipe_sizes() == ["Steel-S1-DN-200", "Steel-S2-DN-250"]
+
+
 def test_unknown_pipe_size_is_refused_naming_the_size() -> None:
     text = model_text("cluster1merged_pipes").replace('diameter="DN200"', 'diameter="DN6"', 1)
     with pytest.raises(EsdlRejected, match=r"DN6 \(Steel-S1-DN-6\)"):
-        resolve_pipe_sizes(text)
+        EsdlDocument(text).resolve_pipe_sizes()

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from apps.models.models import EsdlModel
 from apps.profiles.models import InputProfile
 from tests.corpus import corpus_bytes, generated_network
-from tests.models.esdl_samples import EXPECTED_TOTALS
+from tests.models.esdl_samples import EXPECTED_TOTALS, network
 
 
 def upload(api, project: int, name: str, content: bytes):
@@ -66,7 +66,7 @@ EXTERNAL_HREF = b"""<?xml version="1.0" encoding="UTF-8"?>
         (BILLION_LAUGHS, "DTD"),
         (EXTERNAL_ENTITY, "DTD"),
         (EXTERNAL_HREF, "another document"),
-        ("<?xml version='1.0' encoding='latin-1'?><a>é</a>".encode("latin-1"), "UTF-8"),
+        ("<?xml version='1.0'?><a>é</a>".encode("latin-1"), "not UTF-8"),
     ],
     ids=[
         "empty",
@@ -90,10 +90,81 @@ def test_bad_upload_is_refused_with_a_message_and_nothing_is_stored(api, project
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "old,new,named",
+    [
+        ('connectedTo="ps-in"', 'connectedTo="nowhere"', 'GenericProducer "Source" (id source)'),
+        ('id="pr" name="Return pipe"', 'id="ps" name="Return pipe"', 'Pipe "Return pipe" (id ps)'),
+        ('length="100.0"', 'length="-1.0"', 'Pipe "Supply pipe" (id ps): length -1.0 m'),
+        ('power="1000000.0"', 'power="NaN"', 'GenericProducer "Source" (id source): power nan'),
+        (
+            'carrier="supply" connectedTo="source-out"',
+            'carrier="return" connectedTo="source-out"',
+            "connected ports must carry the same carrier",
+        ),
+        ('startDate="2019-01-01T00:00:00.000000+0000" ', "", 'HeatingDemand "House" (id house)'),
+        ('endDate="2019-01-08', 'endDate="2018-01-08', "must be after startDate"),
+        ('startDate="2019', 'startDate="0001', "must be in the years 1900-2100"),
+        ('power="500000.0"', 'power="-1.0"', 'HeatingDemand "House" (id house): power -1.0 W'),
+    ],
+    ids=[
+        "dangling-connection",
+        "duplicate-id",
+        "negative-length",
+        "nan",
+        "two-carriers",
+        "profile-without-start",
+        "profile-end-before-start",
+        "profile-in-year-one",
+        "negative-power",
+    ],
+)
+def test_a_model_that_breaks_a_rule_is_refused_with_422_naming_it(api, project, old, new, named):
+    text = network()
+    assert old in text
+
+    response = upload(api, project, "broken", text.replace(old, new, 1).encode("utf-8"))
+
+    assert response.status_code == 422, response.content
+    assert named in response.json()["detail"]
+    assert not EsdlModel.objects.exists() and not InputProfile.objects.exists()
+
+
+@pytest.mark.django_db
+def test_upload_page_shows_each_broken_rule_on_the_form(client, owner, project):
+    text = network().replace('length="100.0"', 'length="0.0"')  # both pipes
+    client.force_login(owner)
+
+    response = client.post(
+        f"/projects/{project}/",
+        {"file": SimpleUploadedFile("broken.esdl", text.encode("utf-8"))},
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    for pipe in ("Supply pipe&quot; (id ps)", "Return pipe&quot; (id pr)"):
+        assert f"{pipe}: length 0.0 m: must be more than 0 m" in page
+    assert not EsdlModel.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("encoding", ["utf-16", "latin-1"])
+def test_an_upload_in_utf16_or_iso_8859_1_is_stored_with_exact_names(api, project, encoding):
+    text = network(name="Caf\xe9 Stra\xdfe", profile="")
+    if encoding == "latin-1":
+        text = text.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"', 1)
+
+    response = upload(api, project, "encoded", text.encode(encoding))
+
+    assert response.status_code == 201, response.content
+    assert response.json()["summary"]["name"] == "Caf\xe9 Stra\xdfe"
+    assert 'name="Caf\xe9 Stra\xdfe"' in EsdlModel.objects.get().esdl
+
+
+@pytest.mark.django_db
 def test_oversized_upload_is_refused(api, project, settings):
     settings.ESDL_MAX_BYTES = 5_000
     content = generated_network()
-    assert len(content) > settings.ESDL_MAX_BYTES
 
     response = upload(api, project, "big", content)
 

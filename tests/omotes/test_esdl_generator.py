@@ -8,8 +8,7 @@ import esdl
 import pytest
 from esdl.esdl_handler import EnergySystemHandler
 
-from apps.models.esdl_intake import check_esdl_upload
-from apps.models.esdl_summary import summarize_esdl
+from apps.models.esdl_document import EsdlDocument
 from omotes.esdl_generator import (
     MIN_ASSETS,
     generate_network,
@@ -37,8 +36,7 @@ def _assets(text: str) -> list[esdl.Asset]:
 
 
 def test_thousand_asset_network_passes_intake_and_summary(network_1000: str) -> None:
-    text = check_esdl_upload(network_1000.encode("utf-8"))
-    summary = summarize_esdl(text)
+    summary = EsdlDocument.from_upload(network_1000.encode("utf-8")).summary()
     assert summary["asset_total"] == 1000
     assert summary["parse_warnings"] == []
     assert summary["unresolved_pipe_sizes"] == []

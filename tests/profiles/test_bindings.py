@@ -6,9 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from apps.models.esdl_summary import profile_references
+from apps.models.esdl_document import EsdlDocument
 from apps.models.models import EsdlModel
-from apps.models.pipe_catalogue import unresolved_pipe_sizes
 from apps.models.services import esdl_for_job
 from apps.results.influx import influx_client
 from tests.corpus import corpus_bytes
@@ -25,7 +24,7 @@ def uploaded(api, project, stem: str) -> EsdlModel:
 def test_job_esdl_reads_every_profile_from_our_influxdb(api, project, settings):
     esdl_model = uploaded(api, project, "2sources")
 
-    references = profile_references(esdl_for_job(esdl_model))
+    references = EsdlDocument(esdl_for_job(esdl_model)).profile_references()
 
     assert references
     for reference in references:
@@ -60,7 +59,9 @@ def test_csv_upload_replaces_the_bound_profile(client, owner, api, project):
     assert binding.profile.points == 24
     assert binding.profile.peak_w == 24_000
     reference = next(
-        r for r in profile_references(esdl_for_job(esdl_model)) if r.id == binding.esdl_profile_id
+        r
+        for r in EsdlDocument(esdl_for_job(esdl_model)).profile_references()
+        if r.id == binding.esdl_profile_id
     )
     assert reference.measurement == binding.profile.measurement
 
@@ -101,6 +102,6 @@ def test_strangers_cannot_replace_a_profile(client, make_user, api, project):
 def test_job_esdl_takes_pipe_sizes_from_the_catalogue(api, project):
     call_command("load_pipe_catalogue")
     esdl_model = uploaded(api, project, "cluster1merged_pipes")
-    assert unresolved_pipe_sizes(esdl_model.esdl)
+    assert EsdlDocument(esdl_model.esdl).unresolved_pipe_sizes()
 
-    assert unresolved_pipe_sizes(esdl_for_job(esdl_model)) == []
+    assert EsdlDocument(esdl_for_job(esdl_model)).unresolved_pipe_sizes() == []

@@ -87,6 +87,38 @@ def test_jobs_of_a_deactivated_user_go_after_the_grace_period(owner, make_user, 
     influx_client().drop_database(others_job.database)
 
 
+def test_jobs_a_deactivated_user_ran_on_someone_elses_model_stay(owner, make_user, policy):
+    """Such jobs are the project owner's (apps.sharing.access), whoever submitted them."""
+    policy.inactive_user_days = 7
+    policy.save()
+    editor = make_user()
+    job = finished_job(owner)
+    Job.objects.filter(pk=job.pk).update(owner=editor)
+    editor.is_active = False
+    editor.save()
+    now = timezone.now()
+
+    apply_retention(now=now)
+    late = apply_retention(now=now + timedelta(days=8))
+
+    assert late.deleted_jobs == []
+    assert Job.objects.filter(pk=job.pk).exists()
+    influx_client().drop_database(job.database)
+
+
+def test_deleting_a_submitter_keeps_the_project_owners_job(owner, make_user):
+    editor = make_user()
+    job = finished_job(owner)
+    Job.objects.filter(pk=job.pk).update(owner=editor)
+
+    editor.delete()
+
+    job.refresh_from_db()
+    assert job.owner is None
+    assert has_database(job)
+    influx_client().drop_database(job.database)
+
+
 def test_an_account_active_again_starts_a_new_grace_period(owner, policy):
     policy.inactive_user_days = 7
     policy.save()

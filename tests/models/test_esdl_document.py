@@ -1,6 +1,6 @@
-"""Tests for apps.models.esdl_summary: summaries of real models, input profiles and rewrites.
+"""Tests for apps.models.esdl_document: summaries of real models, input profiles and rewrites.
 
-Pure Python: run with ``pytest tests/models/test_esdl_summary.py -p no:django``.
+Pure Python: run with ``pytest tests/models/test_esdl_document.py -p no:django``.
 """
 
 from __future__ import annotations
@@ -12,28 +12,22 @@ import pytest
 from esdl import esdl
 from esdl.esdl_handler import EnergySystemHandler
 
-from apps.models.esdl_intake import EsdlRejected, check_esdl_upload
-from apps.models.esdl_summary import (
-    ProfileTarget,
-    profile_references,
-    rewrite_profiles,
-    summarize_esdl,
-)
+from apps.models.esdl_document import EsdlDocument, ProfileTarget
+from apps.models.esdl_intake import EsdlRejected
 from tests.corpus import corpus_bytes
 from tests.models.esdl_samples import EXPECTED_COUNTS, EXPECTED_TOTALS, model_text
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_TOTALS))
 def test_model_has_expected_asset_total_and_counts(name: str) -> None:
-    text = check_esdl_upload(corpus_bytes(f"{name}.esdl"))
-    summary = summarize_esdl(text)
+    summary = EsdlDocument.from_upload(corpus_bytes(f"{name}.esdl")).summary()
     assert summary["asset_total"] == EXPECTED_TOTALS[name]
     assert summary["asset_counts"] == EXPECTED_COUNTS[name]
     json.dumps(summary)  # JSON-serialisable
 
 
 def test_summary_lists_profiles_and_period() -> None:
-    summary = summarize_esdl(model_text("test_ates"))
+    summary = EsdlDocument(model_text("test_ates")).summary()
     profiles = summary["input_profiles"]
     assert len(profiles) == 4
     first = profiles[0]
@@ -46,7 +40,7 @@ def test_summary_lists_profiles_and_period() -> None:
 
 
 def test_summary_lists_heat_carriers_with_temperatures() -> None:
-    carriers = summarize_esdl(model_text("cluster1merged_pipes"))["carriers"]
+    carriers = EsdlDocument(model_text("cluster1merged_pipes")).summary()["carriers"]
     assert {c["id"]: (c["supply_temperature"], c["return_temperature"]) for c in carriers} == {
         "Supply_carrier": (70.0, None),
         "Return_carrier": (None, 40.0),
@@ -54,14 +48,14 @@ def test_summary_lists_heat_carriers_with_temperatures() -> None:
 
 
 def test_naive_profile_dates_are_read_as_utc() -> None:
-    refs = profile_references(model_text("cluster1merged_pipes"))
+    refs = EsdlDocument(model_text("cluster1merged_pipes")).profile_references()
     assert refs and all(r.start is not None and r.start.tzinfo is not None for r in refs)
     assert refs[0].start == datetime(2019, 1, 1, 1, tzinfo=UTC)
 
 
 def test_rewrite_profiles_points_at_new_store_in_watt() -> None:
-    text = model_text("cluster1merged_pipes")
-    refs = profile_references(text)
+    document = EsdlDocument(model_text("cluster1merged_pipes"))
+    refs = document.profile_references()
     cet = timezone(timedelta(hours=1))
     target = ProfileTarget(
         host="influxdb",
@@ -72,7 +66,8 @@ def test_rewrite_profiles_points_at_new_store_in_watt() -> None:
         start=datetime(2019, 1, 1, 0, 0),  # naive: UTC
         end=datetime(2019, 12, 31, 23, 0, tzinfo=cet),
     )
-    out = rewrite_profiles(text, {r.id: target for r in refs})
+    document.rewrite_profiles({r.id: target for r in refs})
+    out = document.to_text()
 
     energy_system = EnergySystemHandler().load_from_string(out)
     profiles = [o for o in energy_system.eAllContents() if isinstance(o, esdl.InfluxDBProfile)]
@@ -94,4 +89,4 @@ def test_rewrite_profiles_points_at_new_store_in_watt() -> None:
 def test_rewrite_profiles_refuses_unknown_profile_id() -> None:
     target = ProfileTarget("h", 1, "d", "m", "f", datetime(2019, 1, 1), datetime(2019, 1, 2))
     with pytest.raises(EsdlRejected, match="no-such-profile"):
-        rewrite_profiles(model_text("test1"), {"no-such-profile": target})
+        EsdlDocument(model_text("test1")).rewrite_profiles({"no-such-profile": target})

@@ -1,0 +1,340 @@
+"""An ESDL model parsed once: what the product reads from it and changes in it.
+
+A request that needs anything from a model's ESDL (the upload summary, the input profiles to
+bind, the pipes that name only a size, a variation's changed numbers, the copy a job runs) builds
+one :class:`EsdlDocument` and asks it, instead of parsing the text again for each question.
+Building one goes through :func:`apps.models.esdl_intake.load`, so the hostile-input checks
+always run before pyesdl parses. Everything here is pure Python: no Django, no database, no
+network.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from esdl import esdl
+from esdl.units.parser import unit_to_string
+from pyecore.ecore import EAttribute, EObject
+
+from apps.models.esdl_intake import (
+    MAX_ESDL_BYTES,
+    EsdlRejected,
+    decode_upload,
+    load,
+    restore_edr_related,
+)
+from apps.models.pipe_catalogue import PipeSpec, catalogue_name, default_catalogue, describe_size
+
+#: ESDL attribute types that hold a number a variation may change.
+NUMERIC_TYPES = frozenset({"EDouble", "EFloat", "EInt", "ELong"})
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Naive ESDL dates are taken as UTC (the simulator compares UTC-aware datetimes)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class ProfileReference:
+    """An ``esdl:InfluxDBProfile`` of the model: where its data lives and for which period."""
+
+    id: str
+    asset_id: str | None
+    asset_name: str | None
+    port_id: str | None
+    host: str
+    port: int
+    database: str
+    measurement: str
+    field: str
+    start: datetime | None
+    end: datetime | None
+    unit: str
+    multiplier: float
+    asset_power_w: float | None = None  # the asset's installed power, to scale a standard profile
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (ISO 8601 dates)."""
+        return {
+            "id": self.id,
+            "asset_id": self.asset_id,
+            "asset_name": self.asset_name,
+            "port_id": self.port_id,
+            "host": self.host,
+            "port": self.port,
+            "database": self.database,
+            "measurement": self.measurement,
+            "field": self.field,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "unit": self.unit,
+            "multiplier": self.multiplier,
+            "asset_power_w": self.asset_power_w,
+        }
+
+
+@dataclass(frozen=True)
+class ProfileTarget:
+    """Where an input profile now lives (our own InfluxDB) and its exact period."""
+
+    host: str
+    port: int
+    database: str
+    measurement: str
+    field: str
+    start: datetime
+    end: datetime
+
+
+def _profile_unit(profile: Any) -> str:
+    qau = profile.profileQuantityAndUnit
+    if isinstance(qau, esdl.QuantityAndUnitReference):
+        qau = qau.reference
+    if qau is None:
+        return ""
+    try:
+        return str(unit_to_string(qau))
+    except Exception:  # unknown enum literal in an exotic unit: show what we can
+        return str(getattr(qau, "unit", ""))
+
+
+def _containers(obj: EObject) -> Iterator[EObject]:
+    current = obj.eContainer()
+    while current is not None:
+        yield current
+        current = current.eContainer()
+
+
+def numeric_attributes(asset: Any) -> list[EAttribute]:
+    """The attributes of an asset's class that hold a number (set or not)."""
+    return [
+        feature
+        for feature in asset.eClass.eAllStructuralFeatures()
+        if isinstance(feature, EAttribute) and feature.eType.name in NUMERIC_TYPES
+    ]
+
+
+class EsdlDocument:
+    """One parsed ESDL model: the checked text, pyesdl's handler and energy system.
+
+    ``text`` is the text as checked; :meth:`to_text` gives the model as it stands, which is that
+    same text until a method here changed the model.
+    """
+
+    def __init__(self, text: str) -> None:
+        """Check ``text`` and parse it (:func:`apps.models.esdl_intake.load`); EsdlRejected if
+        it is refused."""
+        self.text = text
+        self.handler, self._edr_related, self.warnings = load(text)
+        self.energy_system: Any = self.handler.energy_system
+        self._changed = False
+
+    @classmethod
+    def from_upload(cls, data: bytes, max_bytes: int = MAX_ESDL_BYTES) -> EsdlDocument:
+        """An uploaded file proven harmless and readable, or EsdlRejected.
+
+        Never reads a file, opens a connection or expands entities: size and encoding are
+        checked first, then a streaming defusedxml pass, then pyesdl, then a walk for leftover
+        proxies.
+        """
+        return cls(decode_upload(data, max_bytes))
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def assets(self) -> Iterator[Any]:
+        """Assets in the instances' areas, sub-areas included (not asset templates)."""
+        stack = [inst.area for inst in self.energy_system.instance if inst.area is not None]
+        while stack:
+            area = stack.pop()
+            yield from area.asset
+            stack.extend(area.area)
+
+    def profile_references(self) -> list[ProfileReference]:
+        """All InfluxDB input profiles of the model, with their asset and port."""
+        refs = []
+        for obj in self.energy_system.eAllContents():
+            if not isinstance(obj, esdl.InfluxDBProfile):
+                continue
+            port = next((c for c in _containers(obj) if isinstance(c, esdl.Port)), None)
+            asset = next((c for c in _containers(obj) if isinstance(c, esdl.Asset)), None)
+            refs.append(
+                ProfileReference(
+                    id=obj.id,
+                    asset_id=asset.id if asset is not None else None,
+                    asset_name=asset.name if asset is not None else None,
+                    port_id=port.id if port is not None else None,
+                    host=obj.host or "",
+                    port=int(obj.port or 0),
+                    database=obj.database or "",
+                    measurement=obj.measurement or "",
+                    field=obj.field or "",
+                    start=as_utc(obj.startDate),
+                    end=as_utc(obj.endDate),
+                    unit=_profile_unit(obj),
+                    multiplier=float(obj.multiplier if obj.multiplier is not None else 1.0),
+                    asset_power_w=float(getattr(asset, "power", 0.0) or 0.0) or None,
+                )
+            )
+        return refs
+
+    def pipes_needing_size(self) -> list[tuple[Any, str]]:
+        """(pipe, catalogue name) of each pipe that names only a size: see
+        :meth:`unresolved_pipe_sizes`."""
+        pipes = []
+        for asset in self.assets():
+            if not isinstance(asset, esdl.Pipe):
+                continue
+            name = catalogue_name(asset, self._edr_related.get(asset.id or asset.name or "", []))
+            if name is not None:
+                pipes.append((asset, name))
+        return pipes
+
+    def unresolved_pipe_sizes(self) -> list[str]:
+        """Distinct catalogue names (e.g. ``Steel-S1-DN-200``) of pipes that name only a size.
+
+        These are pipes with ``diameter="DN..."`` and no ``innerDiameter``, or with a ``related``
+        EDR path; the simulator would fetch them from the outside Energy Data Repository.
+        """
+        return sorted({name for _, name in self.pipes_needing_size()})
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-serialisable overview for the upload page: assets, carriers, input profiles."""
+        es = self.energy_system
+        counts: dict[str, int] = {}
+        for asset in self.assets():
+            counts[asset.eClass.name] = counts.get(asset.eClass.name, 0) + 1
+        carriers = []
+        info = es.energySystemInformation
+        if info is not None and info.carriers is not None:
+            for carrier in info.carriers.carrier:
+                entry: dict[str, Any] = {
+                    "id": carrier.id,
+                    "name": carrier.name,
+                    "class": carrier.eClass.name,
+                }
+                if isinstance(carrier, esdl.HeatCommodity):
+                    # unset temperatures read as 0.0 in pyecore: report them as None instead
+                    for key, attr in (
+                        ("supply_temperature", "supplyTemperature"),
+                        ("return_temperature", "returnTemperature"),
+                    ):
+                        entry[key] = getattr(carrier, attr) if carrier.eIsSet(attr) else None
+                carriers.append(entry)
+        profiles = self.profile_references()
+        starts = [p.start for p in profiles if p.start is not None]
+        ends = [p.end for p in profiles if p.end is not None]
+        return {
+            "name": es.name,
+            "id": es.id,
+            "asset_counts": dict(sorted(counts.items())),
+            "asset_total": sum(counts.values()),
+            "carriers": carriers,
+            "input_profiles": [p.to_dict() for p in profiles],
+            "profile_period": {
+                "start": _iso(min(starts)) if starts else None,
+                "end": _iso(max(ends)) if ends else None,
+            },
+            "unresolved_pipe_sizes": self.unresolved_pipe_sizes(),
+            "parse_warnings": self.warnings[:50],
+        }
+
+    # --- changing ---------------------------------------------------------------------------
+
+    def set_number(self, asset_id: str, attribute: str, value: float) -> None:
+        """Set a numeric attribute of an asset; EsdlRejected for an unknown asset or attribute,
+        or a fraction given to a whole-number attribute."""
+        asset = next((a for a in self.assets() if a.id == asset_id), None)
+        if asset is None:
+            raise EsdlRejected(f"The model has no asset {asset_id!r}.")
+        feature = next((f for f in numeric_attributes(asset) if f.name == attribute), None)
+        if feature is None:
+            raise EsdlRejected(
+                f"{asset.eClass.name} {asset.name or asset.id} has no number {attribute!r}."
+            )
+        if feature.eType.name in ("EInt", "ELong"):
+            if value != int(value):
+                raise EsdlRejected(f"{attribute} takes whole numbers.")
+            value = int(value)
+        setattr(asset, attribute, value)
+        self._changed = True
+
+    def resolve_pipe_sizes(self, catalogue: Mapping[str, PipeSpec] | None = None) -> None:
+        """Fill size-only pipes from the catalogue so the simulator never calls the EDR.
+
+        Sets ``innerDiameter``, ``outerDiameter``, ``diameter`` and the layered insulation
+        (``esdl:CompoundMatter``, as in the EDR entries); their EDR ``related`` paths are gone
+        from :meth:`to_text`. ``DN200`` without a series means S1; an EDR path names the exact
+        entry. Raises EsdlRejected naming every size that the catalogue lacks, changing nothing.
+        """
+        catalogue = default_catalogue() if catalogue is None else catalogue
+        pipes = self.pipes_needing_size()
+        missing = sorted({name for _, name in pipes if name not in catalogue})
+        if missing:
+            shown = [describe_size(name) for name in missing]
+            raise EsdlRejected(
+                f"Unknown pipe size(s), not in the pipe catalogue: {', '.join(shown)}"
+            )
+        for pipe, name in pipes:
+            spec = catalogue[name]
+            pipe.innerDiameter = spec.inner_diameter_m
+            pipe.outerDiameter = spec.outer_diameter_m
+            literal = esdl.PipeDiameterEnum.from_string(f"DN{spec.dn}")
+            if literal is not None:
+                pipe.diameter = literal
+            pipe.material = spec.compound_matter()
+            self._edr_related.pop(pipe.id or pipe.name or "", None)
+            self._changed = True
+
+    def rewrite_profiles(self, replacements: Mapping[str, ProfileTarget]) -> None:
+        """Point InfluxDB profiles (by profile id) at our own store, in W, with UTC-aware dates.
+
+        The frontend stores input profiles in W, so the unit becomes POWER in WATT and the
+        multiplier 1; the simulator matches first/last points against start/end as UTC-aware
+        datetimes, so naive dates are taken as UTC. EsdlRejected for an unknown profile id,
+        changing nothing.
+        """
+        by_id = {
+            obj.id: obj
+            for obj in self.energy_system.eAllContents()
+            if isinstance(obj, esdl.InfluxDBProfile)
+        }
+        unknown = sorted(set(replacements) - set(by_id))
+        if unknown:
+            raise EsdlRejected(f"No InfluxDB profile with id {', '.join(unknown)} in this ESDL")
+        for profile_id, target in replacements.items():
+            profile = by_id[profile_id]
+            profile.host = target.host
+            profile.port = int(target.port)
+            profile.database = target.database
+            profile.measurement = target.measurement
+            profile.field = target.field
+            profile.startDate = as_utc(target.start)
+            profile.endDate = as_utc(target.end)
+            profile.multiplier = 1.0
+            profile.profileQuantityAndUnit = esdl.QuantityAndUnitType(
+                id=str(uuid.uuid4()),
+                physicalQuantity=esdl.PhysicalQuantityEnum.POWER,
+                unit=esdl.UnitEnum.WATT,
+                multiplier=esdl.MultiplierEnum.NONE,
+                description="Power in W",
+            )
+            self._changed = True
+
+    def to_text(self) -> str:
+        """The model as ESDL XML text: the checked text itself until something changed it."""
+        if not self._changed:
+            return self.text
+        text = str(self.handler.to_string())
+        return restore_edr_related(text, self._edr_related) if self._edr_related else text

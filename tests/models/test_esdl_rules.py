@@ -1,0 +1,178 @@
+"""Rules a model must satisfy before it is stored: each refusal names the object, attribute, rule.
+
+Each test breaks one rule of a small valid network (``tests.models.esdl_samples.network``) by
+replacing a piece of its text; the first tests show that the network and the shared real models
+break none.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.models.esdl_document import EsdlDocument
+from apps.models.esdl_intake import EsdlInvalid
+from apps.models.esdl_rules import check_rules
+from omotes.esdl_generator import network_text
+from tests.models.esdl_samples import EXPECTED_TOTALS, PROFILE, model_text, network
+
+
+def problems_of(text: str) -> list[str]:
+    """The broken rules ``text`` is refused with, whether found while reading or afterwards."""
+    with pytest.raises(EsdlInvalid) as refused:
+        check_rules(EsdlDocument(text))
+    return refused.value.problems
+
+
+def broken(old: str, new: str, profile: str = PROFILE) -> str:
+    text = network(profile=profile)
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def test_the_small_network_breaks_no_rule() -> None:
+    check_rules(EsdlDocument(network()))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_TOTALS))
+def test_the_shared_real_models_break_no_rule(name: str) -> None:
+    check_rules(EsdlDocument(model_text(name)))
+
+
+def test_a_generated_network_breaks_no_rule() -> None:
+    check_rules(EsdlDocument(network_text(100)))
+
+
+def test_two_assets_with_one_id_are_refused_naming_both() -> None:
+    [problem] = problems_of(broken('id="pr" name="Return pipe"', 'id="ps" name="Return pipe"'))
+
+    assert 'Pipe "Return pipe" (id ps) and Pipe "Supply pipe" (id ps)' in problem
+    assert "must be unique" in problem
+
+
+def test_a_port_connected_to_no_object_is_refused_naming_port_and_asset() -> None:
+    [problem] = problems_of(broken('connectedTo="ps-in"', 'connectedTo="nowhere"'))
+
+    assert problem == (
+        'OutPort "Out" (id source-out) of GenericProducer "Source" (id source): '
+        "connectedTo 'nowhere': names no object in the model"
+    )
+
+
+@pytest.mark.parametrize("length", ["-3.0", "0.0"])
+def test_a_pipe_of_no_length_is_refused(length: str) -> None:
+    [problem] = problems_of(broken('length="100.0"', f'length="{length}"'))
+
+    assert problem == f'Pipe "Supply pipe" (id ps): length {length} m: must be more than 0 m'
+
+
+def test_a_pipe_without_length_is_refused() -> None:
+    [problem] = problems_of(broken('length="100.0" ', ""))
+
+    assert problem.startswith('Pipe "Supply pipe" (id ps): length 0.0 m')
+
+
+@pytest.mark.parametrize(
+    "attributes,rule",
+    [
+        ('innerDiameter="-0.1"', "innerDiameter -0.1 m: must be more than 0 m"),
+        ('innerDiameter="0.0"', "innerDiameter 0.0 m: must be more than 0 m"),
+        ('innerDiameter="0.1" outerDiameter="-0.2"', "outerDiameter -0.2 m: must be more than 0 m"),
+    ],
+)
+def test_a_pipe_of_negative_or_zero_diameter_is_refused(attributes: str, rule: str) -> None:
+    [problem] = problems_of(broken('innerDiameter="0.1"', attributes))
+
+    assert problem == f'Pipe "Supply pipe" (id ps): {rule}'
+
+
+def test_a_zero_inner_diameter_with_a_dn_size_asks_the_catalogue_and_is_allowed() -> None:
+    text = broken('innerDiameter="0.1"', 'innerDiameter="0.0" diameter="DN100"')
+
+    check_rules(EsdlDocument(text))
+
+
+@pytest.mark.parametrize("number", ["NaN", "INF", "-INF"])
+def test_a_number_that_is_not_finite_is_refused(number: str) -> None:
+    [problem] = problems_of(broken('power="1000000.0"', f'power="{number}"'))
+
+    assert problem.startswith('GenericProducer "Source" (id source): power ')
+    assert problem.endswith("numbers must be finite")
+
+
+def test_a_model_without_assets_is_refused() -> None:
+    text = network()
+    start, end = text.index("<asset "), text.rindex("</asset>") + len("</asset>")
+
+    assert problems_of(text[:start] + text[end:]) == [
+        "The model: no assets: a model needs at least one asset"
+    ]
+
+
+def test_ports_of_two_carriers_connected_are_refused_naming_both() -> None:
+    text = network().replace(
+        '<port xsi:type="esdl:InPort" id="ps-in" name="In" carrier="supply"',
+        '<port xsi:type="esdl:InPort" id="ps-in" name="In" carrier="return"',
+    )
+
+    [problem] = problems_of(text)
+
+    assert problem == (
+        'OutPort "Out" (id source-out) of GenericProducer "Source" (id source): carrier '
+        'HeatCommodity "Supply" (id supply) is connected to InPort "In" (id ps-in) of Pipe '
+        '"Supply pipe" (id ps) on carrier HeatCommodity "Return" (id return): connected ports '
+        "must carry the same carrier"
+    )
+
+
+# --- input profiles: each of these was a server error while binding the profile ------------
+
+PROFILE_OF_HOUSE = 'InfluxDBProfile "Demand" (id house-profile) of HeatingDemand "House" (id house)'
+
+
+@pytest.mark.parametrize("attribute", ["startDate", "endDate"])
+def test_a_profile_without_a_date_is_refused(attribute: str) -> None:
+    without = PROFILE.replace(f'{attribute}="2019-01-0', 'x="', 1)
+    assert attribute not in without
+
+    [problem] = problems_of(network(profile=without))
+
+    assert (
+        problem == f"{PROFILE_OF_HOUSE}: no {attribute}: an input profile needs a start and an end"
+    )
+
+
+def test_a_profile_ending_before_it_starts_is_refused() -> None:
+    text = broken('endDate="2019-01-08', 'endDate="2018-12-01')
+
+    [problem] = problems_of(text)
+
+    assert problem.startswith(
+        f"{PROFILE_OF_HOUSE}: endDate 2018-12-01T00:00:00+00:00: must be after"
+    )
+
+
+def test_a_profile_in_year_one_is_refused() -> None:
+    [problem] = problems_of(broken('startDate="2019-01-01', 'startDate="0001-01-01'))
+
+    assert problem.startswith(f"{PROFILE_OF_HOUSE}: startDate 0001-01-01T00:00:00")
+    assert problem.endswith("must be in the years 1900-2100")
+
+
+def test_a_profile_longer_than_five_years_is_refused() -> None:
+    [problem] = problems_of(broken('endDate="2019-01-08', 'endDate="2029-01-08'))
+
+    assert problem.startswith(PROFILE_OF_HOUSE) and "at most 43,920 hours" in problem
+
+
+def test_a_negative_power_is_refused() -> None:
+    [problem] = problems_of(broken('power="500000.0"', 'power="-500000.0"'))
+
+    assert problem == 'HeatingDemand "House" (id house): power -500000.0 W: must not be negative'
+
+
+def test_a_profile_multiplier_that_is_not_finite_is_refused() -> None:
+    profile = PROFILE.replace('name="Demand"', 'name="Demand" multiplier="NaN"')
+
+    [problem] = problems_of(network(profile=profile))
+
+    assert problem == f"{PROFILE_OF_HOUSE}: multiplier nan: numbers must be finite"
