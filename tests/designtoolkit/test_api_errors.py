@@ -17,8 +17,8 @@ from omotes.protocol import WorkflowDescription
 from omotes.workflows.base import describe
 from omotes.workflows.examples import sleeper
 from tests.conftest import PASSWORD
+from tests.corpus import generated_network
 from tests.jobs.test_progress_websocket import make_job
-from tests.models.esdl_samples import minimal_esdl
 from tests.models.test_upload_api import upload
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def sleeper_offered() -> WorkflowDescription:
 
 @pytest.fixture
 def model_id(api, project) -> int:
-    return upload(api, project, "empty", minimal_esdl()).json()["id"]
+    return upload(api, project, "network", generated_network()).json()["id"]
 
 
 def test_missing_field_is_a_400_naming_the_field(api):

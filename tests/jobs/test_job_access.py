@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from apps.jobs.models import Job, Worker
 from apps.models.models import EsdlModel, Project
 from apps.sharing.services import share
+from tests.corpus import generated_network
 from tests.jobs.test_progress_websocket import make_job
-from tests.models.esdl_samples import minimal_esdl
 
 
 def job_urls(job) -> list[str]:
@@ -86,7 +86,7 @@ def editors_job(client, owner, make_user, announced_workflow) -> Job:
     client.force_login(owner)
     uploaded = client.post(
         "/api/models/",
-        {"project": project.pk, "file": SimpleUploadedFile("m.esdl", minimal_esdl())},
+        {"project": project.pk, "file": SimpleUploadedFile("m.esdl", generated_network())},
     )
     esdl_model = EsdlModel.objects.get(pk=uploaded.json()["id"])
     editor = make_user()

@@ -31,7 +31,7 @@ import pytest
 
 from apps.jobs.models import Job, JobEvent, Worker
 from tests.conftest import ROOT, Stack, wait_for
-from tests.models.esdl_samples import minimal_esdl
+from tests.corpus import generated_network
 from tests.models.test_upload_api import upload
 
 pytestmark = pytest.mark.slow
@@ -125,7 +125,7 @@ def test_worker_from_the_wheel_announces_its_workflows_and_runs_a_job(
     )
     assert [w["name"] for w in worker.workflows] == ["sleeper"]
 
-    model = upload(api, project, "empty", minimal_esdl()).json()
+    model = upload(api, project, "empty", generated_network()).json()
     response = api.post(
         "/api/jobs/",
         {"model": model["id"], "workflow": "sleeper", "params": {"duration_s": 0.5}},

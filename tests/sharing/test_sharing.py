@@ -13,8 +13,8 @@ from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
 from apps.sharing.access import level_of, visible_to
 from apps.sharing.services import find_grantee, grants_of, revoke, share
+from tests.corpus import generated_network
 from tests.jobs.test_progress_websocket import connect, make_job, session_cookie
-from tests.models.esdl_samples import minimal_esdl
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_an_editor_of_a_project_uploads_into_it_and_a_viewer_may_not(client, own
         client.force_login(user)
         return client.post(
             "/api/models/",
-            {"project": project.pk, "file": SimpleUploadedFile("up.esdl", minimal_esdl())},
+            {"project": project.pk, "file": SimpleUploadedFile("up.esdl", generated_network())},
         ).status_code
 
     assert upload(viewer) == 403

@@ -21,7 +21,7 @@
         </port>
         <port xsi:type="esdl:OutPort" id="55485822-de1b-472a-93fb-f47a7e5b1e7f" name="Out" carrier="1846d424-c17c-4279-a3c6-612f48268673" connectedTo="ff7b118e-8208-45d6-a005-b86051ef1922"/>
       </asset>
-      <asset xsi:type="esdl:Pipe" id="eac1c14f-30e9-45cc-901f-bcccded733e8" name="Pipe_service_supply_0001" innerDiameter="0.0" length="48.8" roughness="5e-05" diameter="DN50" related="fe43c49e-1498-48d1-9759-edc372ae2244">
+      <asset xsi:type="esdl:Pipe" id="eac1c14f-30e9-45cc-901f-bcccded733e8" name="Pipe_service_supply_0001" innerDiameter="-0.0545" length="48.8" roughness="5e-05" diameter="DN50" related="fe43c49e-1498-48d1-9759-edc372ae2244">
         <geometry xsi:type="esdl:Line" CRS="WGS84">
           <point xsi:type="esdl:Point" CRS="WGS84" lat="52.09" lon="5.12"/>
           <point xsi:type="esdl:Point" CRS="WGS84" lat="52.0897472" lon="5.1205827"/>
