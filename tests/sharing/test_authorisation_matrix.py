@@ -177,7 +177,8 @@ MATRIX: dict[str, list[Check]] = {
 # Third-party groups of routes, decided as a group.
 # The admin is for staff only: nobody in this world is staff, so all go to the admin login.
 ADMIN = [Check("get", everyone(302, 302))]
-ADMIN_LOGIN = [Check("get", everyone(200, LOGIN))]
+# Its login page checks no password: logged-in non-staff are refused, others go to allauth's login.
+ADMIN_LOGIN = [Check("get", everyone(403, LOGIN))]
 # allauth's pages are for signing in, out and up and managing one's own account: never an error,
 # never another user's data (they only ever act on the logged-in user).
 ALLAUTH_OK = (200, 301, 302, 400, 401, 404, 405)
