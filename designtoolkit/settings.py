@@ -147,11 +147,15 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 # "mandatory": no login until the address is confirmed through the e-mailed link (production
 # default); "optional" sends the link but lets the user in (development default); "none".
 ACCOUNT_EMAIL_VERIFICATION = env_str("DT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory")
-# Failed logins (form and HTTP Basic on the API alike) count against the address and the client
-# IP; the 6th failure in 5 minutes for one address is refused. Counters live in the cache (Redis),
-# so they hold across web processes.
+# Failed logins (form and HTTP Basic on the API alike) count per client IP ("ip") and per
+# (client IP, address) pair ("key", see apps.accounts.adapter), never per address alone, so nobody
+# can lock the owner out from another client. The pair's allowance shrinks as failures pile up
+# (5 in 5 minutes, 10 in an hour, 20 in a day); one IP may fail 10 times a minute, 50 an hour
+# over all addresses it tries. Counters live in the cache (Redis), across web processes.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env_str("DT_LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key"),
+    "login_failed": env_str(
+        "DT_LOGIN_FAILED_RATE_LIMIT", "10/m/ip,50/h/ip,5/5m/key,10/h/key,20/d/key"
+    ),
 }
 # Client IP behind a reverse proxy: the number of proxies that append to X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("DT_TRUSTED_PROXY_COUNT", 0)
