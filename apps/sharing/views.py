@@ -11,7 +11,14 @@ from django.views.decorators.http import require_POST
 from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
 from apps.sharing.services import find_grantee, require_owner, revoke, share
-from apps.sharing.teams import add_member, create_team, remove_member, require_manager, teams_of
+from apps.sharing.teams import (
+    add_member,
+    create_team,
+    delete_team,
+    remove_member,
+    require_manager,
+    teams_of,
+)
 
 SHARED_KINDS = {"project": Project, "model": EsdlModel, "job": Job}
 
@@ -107,4 +114,19 @@ def team_detail(request, pk: int):
             "errors": errors,
         },
         status=400 if errors else 200,
+    )
+
+
+def team_delete(request, pk: int):
+    """Asks first (GET), deletes on POST; managers only, members see 403 and others 404."""
+    team = get_object_or_404(teams_of(request.user), pk=pk)
+    require_manager(request.user, team)
+    if request.method == "POST":
+        delete_team(team)
+        messages.success(request, f"Team {team.name} deleted.")
+        return redirect("sharing:teams")
+    return render(
+        request,
+        "sharing/team_delete.html",
+        {"team": team, "member_count": team.user_set.count()},
     )

@@ -111,6 +111,10 @@ MATRIX: dict[str, list[Check]] = {
         Check("get", statuses(404, 200, 404, 404, 404, LOGIN), {"pk": "T"}),
         Check("post", statuses(404, 403, 404, 404, 404, LOGIN), {"pk": "T"}),
     ],
+    "sharing:team-delete": [
+        Check("get", statuses(404, 403, 404, 404, 404, LOGIN), {"pk": "T"}),
+        Check("post", statuses(404, 403, 404, 404, 404, LOGIN), {"pk": "T"}),
+    ],
     "sharing:revoke": [
         Check("post", statuses(400, 403, 403, 403, 404, LOGIN), {"kind": "job", "pk": "J"}),
     ],
