@@ -121,10 +121,17 @@ REDIS_URL = env_str("DT_REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 }
+# Each open websocket waits for its next message with a blocking pop that Redis answers after at
+# most 5 s (channels_redis' brpop_timeout). redis-py 8 gives up reading after 5 s by default, so
+# that wait lost the race on every idle socket and daphne closed it with 1011. The read timeout
+# must be longer than the pop; finite, so a dead Redis connection is still noticed.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("DT_CHANNELS_PREFIX", "asgi")},
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
+            "prefix": env_str("DT_CHANNELS_PREFIX", "asgi"),
+        },
     }
 }
 
