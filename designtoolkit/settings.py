@@ -1,7 +1,8 @@
 """Settings for the Design Toolkit, read from environment variables with safe development defaults.
 
-One module for every environment: production sets ``DT_DEBUG=0`` and a real ``DT_SECRET_KEY``
-(a weak or missing key is refused when debug is off).
+One module for every environment. Debug is off unless a developer asks for it (``DT_DEBUG=1``):
+its error pages list every route and setting. With debug off a real ``DT_SECRET_KEY`` is required
+(a weak or missing key is refused); ``scripts/run.sh`` makes one per checkout in ``var/``.
 """
 
 from __future__ import annotations
@@ -29,11 +30,17 @@ def env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
 
-DEBUG = env_bool("DT_DEBUG", True)
+DEBUG = env_bool("DT_DEBUG", False)
+# pytest sets PYTEST_VERSION (also for the servers a test starts): a test run needs no real key,
+# and its settings are loaded before any test code could set one.
+TESTING = "PYTEST_VERSION" in os.environ
 SECRET_KEY = env_str("DT_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DT_SECRET_KEY must be set when DT_DEBUG is off")
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "DT_SECRET_KEY must be set when DT_DEBUG is off "
+            "(scripts/run.sh makes one; a developer may run with DT_DEBUG=1)"
+        )
     SECRET_KEY = "development-only-insecure-key-do-not-use-in-production-0123456789"
 elif len(SECRET_KEY) < 40 and not DEBUG:
     raise ImproperlyConfigured("DT_SECRET_KEY is too short: use at least 40 random characters")
@@ -198,8 +205,12 @@ LOGIN_REDIRECT_URL = "projects:list"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 # "Remember me" keeps the session this long after the browser closes (R9).
 SESSION_COOKIE_AGE = env_int("DT_SESSION_DAYS", 30) * 24 * 3600
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Session and CSRF cookies go over HTTPS only, unless the server is reached over plain HTTP on
+# purpose: scripts/run.sh on 127.0.0.1 sets DT_SECURE_COOKIES=0, since clients other than
+# browsers (python-requests, curl's cookie jar) do not send a Secure cookie back over http://.
+SECURE_COOKIES = env_bool("DT_SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 EMAIL_BACKEND = env_str("DT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DT_FROM_EMAIL", "Design Toolkit <noreply@localhost>")
 

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+source scripts/local-env.sh
+# Served over plain HTTP on 127.0.0.1 (not reachable from elsewhere): cookies without "Secure".
+export DT_SECURE_COOKIES=${DT_SECURE_COOKIES:-0}
 PY=.venv/bin/python
 PORT=${DT_PORT:-8000}
 mkdir -p var/log

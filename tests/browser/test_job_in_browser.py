@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import serve_web
-from tests.conftest import PASSWORD, ROOT, SHARED_ESDL, wait_for
+from tests.conftest import PASSWORD, ROOT, SHARED_ESDL, serve_web, wait_for
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import os
 import socket
 import struct
 import time
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,8 +20,6 @@ from apps.jobs.models import Job
 from apps.jobs.services import publish_job_state
 from apps.models.models import EsdlModel, Project
 from designtoolkit.asgi import application
-from tests.browser.conftest import serve_web
-from tests.conftest import Stack
 
 
 def make_job(owner) -> Job:
@@ -148,17 +145,6 @@ class RawWebSocket:
     def close(self) -> None:
         self._send(0x8, struct.pack(">H", 1000))
         self.sock.close()
-
-
-@pytest.fixture
-def web_server(transactional_db, tmp_path) -> Iterator[str]:
-    """The ASGI web server (daphne) as ``scripts/run.sh`` starts it, on the test database."""
-    env = {**os.environ, "DT_DB_NAME": settings.DATABASES["default"]["NAME"]}
-    server = Stack(env, tmp_path)
-    try:
-        yield serve_web(server)
-    finally:
-        server.stop_all()
 
 
 def test_a_socket_held_for_a_minute_on_the_real_server_keeps_receiving_progress(
