@@ -257,10 +257,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# Uploads: an ESDL is at most this large; Django refuses bigger request bodies before reading them.
+# Uploads: an ESDL is at most this large. The largest request body is the largest upload (an ESDL,
+# or a 10 MiB profile CSV: apps.profiles.services.MAX_CSV_BYTES) with room for the form around
+# it; a larger body is answered 413 before Django reads it (designtoolkit.request_limits).
 ESDL_MAX_BYTES = env_int("DT_ESDL_MAX_BYTES", 20 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = ESDL_MAX_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = ESDL_MAX_BYTES + 1024 * 1024
+REQUEST_BODY_MAX_BYTES = max(ESDL_MAX_BYTES, 10 * 1024 * 1024) + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# The longest URL (path and query string) answered; longer ones get 414. Below daphne's 16 KiB
+# request line, past which daphne drops the connection unanswered.
+URL_MAX_BYTES = env_int("DT_URL_MAX_BYTES", 8 * 1024)
 
 # InfluxDB (v1 HTTP API): results live in one database per job, input profiles in their own.
 INFLUX_URL = env_str("OMOTES_INFLUX_URL", "http://127.0.0.1:8086")

@@ -147,10 +147,13 @@ def free_port() -> int:
 
 
 def serve_web(stack: Stack) -> str:
-    """Start the ASGI web server as the process "web" of ``stack``; its URL once it answers."""
+    """Start the web server as the process "web" of ``stack``, as scripts/run.sh does; its URL
+    once it answers."""
     port = free_port()
     stack.start(
-        "web", "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "designtoolkit.asgi:application"
+        "web",
+        *("-m", "designtoolkit.webserver", "-b", "127.0.0.1", "-p", str(port)),
+        "designtoolkit.asgi:application",
     )
 
     def answers() -> bool:

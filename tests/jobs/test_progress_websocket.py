@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import select
 import socket
 import struct
 import time
@@ -123,10 +124,14 @@ class RawWebSocket:
         masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
         self.sock.sendall(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
 
-    def receive_json(self, timeout: float) -> dict:
-        """The next text message; a close frame fails with its close code."""
-        self.sock.settimeout(timeout)
+    def _frame(self, timeout: float) -> tuple[int, bytes] | None:
+        """The next data or close frame (pings are answered on the way); None if none comes."""
+        deadline = time.monotonic() + timeout
         while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([self.sock], [], [], remaining)[0]:
+                return None
+            self.sock.settimeout(10)  # a frame that has begun arrives whole
             first, second = self._read(2)
             opcode, length = first & 0x0F, second & 0x7F
             if length == 126:
@@ -134,13 +139,24 @@ class RawWebSocket:
             elif length == 127:
                 length = struct.unpack(">Q", self._read(8))[0]
             payload = self._read(length)
-            if opcode == 0x1:
-                return json.loads(payload)
             if opcode == 0x8:
                 code = struct.unpack(">H", payload[:2])[0] if payload else None
                 raise ConnectionError(f"the server closed the socket with code {code}")
             if opcode == 0x9:
                 self._send(0xA, payload)
+                continue
+            return opcode, payload
+
+    def receive_json(self, timeout: float) -> dict:
+        """The next text message; a close frame fails with its close code."""
+        frame = self._frame(timeout)
+        assert frame is not None, f"no message within {timeout} s"
+        return json.loads(frame[1])
+
+    def stay_idle(self, seconds: float) -> None:
+        """Hold the socket without a message for ``seconds``, answering pings as a browser does."""
+        frame = self._frame(seconds)
+        assert frame is None, f"unexpected message {frame!r}"
 
     def close(self) -> None:
         self._send(0x8, struct.pack(">H", 1000))
@@ -161,7 +177,7 @@ def test_a_socket_held_for_a_minute_on_the_real_server_keeps_receiving_progress(
     started = time.monotonic()
     seen = []
     for step in range(1, 7):
-        time.sleep(max(0.0, started + 10 * step - time.monotonic()))  # 10 s without a message
+        socket_.stay_idle(started + 10 * step - time.monotonic())  # 10 s without a message
         Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, progress=step / 10)
         publish_job_state(job.pk)  # no transaction open: sent at once
         seen.append(socket_.receive_json(timeout=10)["progress"])
