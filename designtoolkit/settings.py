@@ -277,6 +277,8 @@ INFLUX_PASSWORD = env_str("OMOTES_INFLUX_PASSWORD", DEV_INFLUX_PASSWORD)
 # Where people outside reach InfluxDB with their read credentials (shown on the account page).
 INFLUX_PUBLIC_URL = env_str("DT_INFLUX_PUBLIC_URL", INFLUX_URL)
 INFLUX_PROFILES_DATABASE = env_str("DT_INFLUX_PROFILES_DB", "profiles")
+# /health/ writes a point here and reads it back (designtoolkit.health.InfluxDB).
+INFLUX_HEALTH_DATABASE = env_str("DT_INFLUX_HEALTH_DB", "health")
 
 # RabbitMQ (Dramatiq); OMOTES_NAMESPACE (read by omotes.broker) prefixes the queue names.
 BROKER_URL = env_str("OMOTES_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")

@@ -23,6 +23,7 @@ health = HealthCheckView.as_view(
         "health_check.checks.Cache",
         "designtoolkit.health.RabbitMQ",
         "designtoolkit.health.InfluxDB",
+        "designtoolkit.health.InfluxOpenFiles",
         "designtoolkit.health.Workers",
     ]
 )
