@@ -1,5 +1,5 @@
 # One image for every process of the Design Toolkit; the command chooses which one runs:
-#   web:        daphne -b 0.0.0.0 -p 8000 designtoolkit.asgi:application
+#   web:        python -m designtoolkit.webserver -b 0.0.0.0 -p 8000 designtoolkit.asgi:application
 #   dispatcher: python manage.py run_dispatcher
 #   events:     python manage.py run_events_consumer
 #   worker:     python -m omotes.worker --workflows simulator
@@ -18,4 +18,5 @@ RUN DT_SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret \
 RUN useradd --create-home --uid 1000 designtoolkit
 USER designtoolkit
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "designtoolkit.asgi:application"]
+CMD ["python", "-m", "designtoolkit.webserver", "-b", "0.0.0.0", "-p", "8000", \
+     "designtoolkit.asgi:application"]

@@ -45,8 +45,10 @@ sys.path.insert(0, str(ROOT))
 DB_NAME = "designtoolkit_bench_compare"
 KEPT = ROOT / "bench" / "results" / "compare_query-kept.json"
 
-from bench.harness import log, psql  # noqa: E402 - after ROOT is on the path
+from bench import harness  # noqa: E402 - after ROOT is on the path
+from bench.harness import log, psql  # noqa: E402
 
+os.environ.setdefault("DT_SECRET_KEY", harness.ENV["DT_SECRET_KEY"])
 os.environ.update(
     DJANGO_SETTINGS_MODULE="designtoolkit.settings",
     DT_DB_NAME=DB_NAME,

@@ -35,6 +35,8 @@ PASSWORD = "bench-password-2026-long"
 
 ENV = {
     "DJANGO_SETTINGS_MODULE": "designtoolkit.settings",
+    # Debug off, as in production: a key of the benchmark's own (it signs nothing kept).
+    "DT_SECRET_KEY": os.environ.get("DT_SECRET_KEY") or secrets.token_urlsafe(50),
     "DT_DB_NAME": DB_NAME,
     "OMOTES_NAMESPACE": f"bench{secrets.token_hex(4)}",
     "OMOTES_HEARTBEAT_S": "1",

@@ -1,9 +1,14 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels (session auth)."""
+"""ASGI entry point: HTTP through Django, websockets through Channels (session auth).
+
+HTTP requests pass the request limits first (413 for a body larger than any upload the product
+takes, 414 for an overlong URL), so Django never reads such a request.
+"""
 
 from __future__ import annotations
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designtoolkit.settings")
@@ -15,10 +20,15 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from apps.jobs.consumers import JobProgressConsumer  # noqa: E402
+from designtoolkit.request_limits import RequestLimits  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": RequestLimits(
+            django_asgi_app,
+            max_body_bytes=settings.REQUEST_BODY_MAX_BYTES,
+            max_url_bytes=settings.URL_MAX_BYTES,
+        ),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(
                 URLRouter([path("ws/jobs/<uuid:job_id>/", JobProgressConsumer.as_asgi())])

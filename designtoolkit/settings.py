@@ -1,7 +1,8 @@
 """Settings for the Design Toolkit, read from environment variables with safe development defaults.
 
-One module for every environment: production sets ``DT_DEBUG=0`` and a real ``DT_SECRET_KEY``
-(a weak or missing key is refused when debug is off).
+One module for every environment. Debug is off unless a developer asks for it (``DT_DEBUG=1``):
+its error pages list every route and setting. With debug off a real ``DT_SECRET_KEY`` is required
+(a weak or missing key is refused); ``scripts/run.sh`` makes one per checkout in ``var/``.
 """
 
 from __future__ import annotations
@@ -29,11 +30,17 @@ def env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
 
-DEBUG = env_bool("DT_DEBUG", True)
+DEBUG = env_bool("DT_DEBUG", False)
+# pytest sets PYTEST_VERSION (also for the servers a test starts): a test run needs no real key,
+# and its settings are loaded before any test code could set one.
+TESTING = "PYTEST_VERSION" in os.environ
 SECRET_KEY = env_str("DT_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DT_SECRET_KEY must be set when DT_DEBUG is off")
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "DT_SECRET_KEY must be set when DT_DEBUG is off "
+            "(scripts/run.sh makes one; a developer may run with DT_DEBUG=1)"
+        )
     SECRET_KEY = "development-only-insecure-key-do-not-use-in-production-0123456789"
 elif len(SECRET_KEY) < 40 and not DEBUG:
     raise ImproperlyConfigured("DT_SECRET_KEY is too short: use at least 40 random characters")
@@ -121,10 +128,17 @@ REDIS_URL = env_str("DT_REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 }
+# Each open websocket waits for its next message with a blocking pop that Redis answers after at
+# most 5 s (channels_redis' brpop_timeout). redis-py 8 gives up reading after 5 s by default, so
+# that wait lost the race on every idle socket and daphne closed it with 1011. The read timeout
+# must be longer than the pop; finite, so a dead Redis connection is still noticed.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("DT_CHANNELS_PREFIX", "asgi")},
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
+            "prefix": env_str("DT_CHANNELS_PREFIX", "asgi"),
+        },
     }
 }
 
@@ -147,11 +161,15 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 # "mandatory": no login until the address is confirmed through the e-mailed link (production
 # default); "optional" sends the link but lets the user in (development default); "none".
 ACCOUNT_EMAIL_VERIFICATION = env_str("DT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory")
-# Failed logins (form and HTTP Basic on the API alike) count against the address and the client
-# IP; the 6th failure in 5 minutes for one address is refused. Counters live in the cache (Redis),
-# so they hold across web processes.
+# Failed logins (form and HTTP Basic on the API alike) count per client IP ("ip") and per
+# (client IP, address) pair ("key", see apps.accounts.adapter), never per address alone, so nobody
+# can lock the owner out from another client. The pair's allowance shrinks as failures pile up
+# (5 in 5 minutes, 10 in an hour, 20 in a day); one IP may fail 10 times a minute, 50 an hour
+# over all addresses it tries. Counters live in the cache (Redis), across web processes.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env_str("DT_LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/5m/key"),
+    "login_failed": env_str(
+        "DT_LOGIN_FAILED_RATE_LIMIT", "10/m/ip,50/h/ip,5/5m/key,10/h/key,20/d/key"
+    ),
 }
 # Client IP behind a reverse proxy: the number of proxies that append to X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("DT_TRUSTED_PROXY_COUNT", 0)
@@ -187,8 +205,12 @@ LOGIN_REDIRECT_URL = "projects:list"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 # "Remember me" keeps the session this long after the browser closes (R9).
 SESSION_COOKIE_AGE = env_int("DT_SESSION_DAYS", 30) * 24 * 3600
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Session and CSRF cookies go over HTTPS only, unless the server is reached over plain HTTP on
+# purpose: scripts/run.sh on 127.0.0.1 sets DT_SECURE_COOKIES=0, since clients other than
+# browsers (python-requests, curl's cookie jar) do not send a Secure cookie back over http://.
+SECURE_COOKIES = env_bool("DT_SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 EMAIL_BACKEND = env_str("DT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DT_FROM_EMAIL", "Design Toolkit <noreply@localhost>")
 
@@ -240,10 +262,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# Uploads: an ESDL is at most this large; Django refuses bigger request bodies before reading them.
+# Uploads: an ESDL is at most this large. The largest request body is the largest upload (an ESDL,
+# or a 10 MiB profile CSV: apps.profiles.services.MAX_CSV_BYTES) with room for the form around
+# it; a larger body is answered 413 before Django reads it (designtoolkit.request_limits).
 ESDL_MAX_BYTES = env_int("DT_ESDL_MAX_BYTES", 20 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = ESDL_MAX_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = ESDL_MAX_BYTES + 1024 * 1024
+REQUEST_BODY_MAX_BYTES = max(ESDL_MAX_BYTES, 10 * 1024 * 1024) + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# The longest URL (path and query string) answered; longer ones get 414. Below daphne's 16 KiB
+# request line, past which daphne drops the connection unanswered.
+URL_MAX_BYTES = env_int("DT_URL_MAX_BYTES", 8 * 1024)
 
 # InfluxDB (v1 HTTP API): results live in one database per job, input profiles in their own.
 INFLUX_URL = env_str("OMOTES_INFLUX_URL", "http://127.0.0.1:8086")
@@ -254,6 +282,8 @@ INFLUX_PASSWORD = env_str("OMOTES_INFLUX_PASSWORD", DEV_INFLUX_PASSWORD)
 # Where people outside reach InfluxDB with their read credentials (shown on the account page).
 INFLUX_PUBLIC_URL = env_str("DT_INFLUX_PUBLIC_URL", INFLUX_URL)
 INFLUX_PROFILES_DATABASE = env_str("DT_INFLUX_PROFILES_DB", "profiles")
+# /health/ writes a point here and reads it back (designtoolkit.health.InfluxDB).
+INFLUX_HEALTH_DATABASE = env_str("DT_INFLUX_HEALTH_DB", "health")
 
 # RabbitMQ (Dramatiq); OMOTES_NAMESPACE (read by omotes.broker) prefixes the queue names.
 BROKER_URL = env_str("OMOTES_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 from rest_framework.routers import DefaultRouter
 
+from apps.accounts.views import admin_login
 from apps.jobs.api.views import JobViewSet, WorkflowListView
 from apps.models.api.views import EsdlModelViewSet, ProjectViewSet
 
@@ -13,12 +14,16 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("models", EsdlModelViewSet, basename="esdlmodel")
 router.register("jobs", JobViewSet, basename="job")
 
+# Staff log in through allauth (two-factor, rate limits), never through the admin's password form.
+admin.site.login = admin_login
+
 health = HealthCheckView.as_view(
     checks=[
         "health_check.checks.Database",
         "health_check.checks.Cache",
         "designtoolkit.health.RabbitMQ",
         "designtoolkit.health.InfluxDB",
+        "designtoolkit.health.InfluxOpenFiles",
         "designtoolkit.health.Workers",
     ]
 )

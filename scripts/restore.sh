@@ -3,6 +3,7 @@
 # Stop the web app, dispatcher and events consumer first; workers may keep running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/local-env.sh
 SRC=${1:?usage: scripts/restore.sh BACKUP_DIR}
 DB=${DT_DB_NAME:-designtoolkit}
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" \

@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+source scripts/local-env.sh
+# Served over plain HTTP on 127.0.0.1 (not reachable from elsewhere): cookies without "Secure".
+export DT_SECURE_COOKIES=${DT_SECURE_COOKIES:-0}
 PY=.venv/bin/python
 PORT=${DT_PORT:-8000}
 mkdir -p var/log
@@ -20,7 +23,7 @@ start() {  # name command...
   echo "started $name (pid $!, log var/log/$name.log)"
 }
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
-start web .venv/bin/daphne -b 127.0.0.1 -p "$PORT" designtoolkit.asgi:application
+start web $PY -m designtoolkit.webserver -b 127.0.0.1 -p "$PORT" designtoolkit.asgi:application
 start dispatcher $PY manage.py run_dispatcher
 start events $PY manage.py run_events_consumer
 start worker $PY -m omotes.worker --workflows simulator

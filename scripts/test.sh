@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+source scripts/local-env.sh
 export PYTHONUNBUFFERED=1
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +28,8 @@ os.environ["OMOTES_NAMESPACE"] = NAMESPACE
 os.environ.setdefault("DT_INFLUX_PROFILES_DB", "test_profiles")
 os.environ.setdefault("DT_WORKER_TIMEOUT_S", "6")
 os.environ.setdefault("OMOTES_HEARTBEAT_S", "1")
+# The web servers tests start serve plain HTTP on 127.0.0.1, as scripts/run.sh does.
+os.environ.setdefault("DT_SECURE_COOKIES", "0")
 # InfluxDB runs with authentication on: the stack's processes get the product's account in their
 # environment (the development account of scripts/setup.sh unless the environment names another).
 os.environ.setdefault("OMOTES_INFLUX_USERNAME", influx.DEV_USERNAME)
@@ -151,6 +154,42 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def serve_web(stack: Stack) -> str:
+    """Start the web server as the process "web" of ``stack``, as scripts/run.sh does; its URL
+    once it answers."""
+    port = free_port()
+    stack.start(
+        "web",
+        *("-m", "designtoolkit.webserver", "-b", "127.0.0.1", "-p", str(port)),
+        "designtoolkit.asgi:application",
+    )
+
+    def answers() -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
+        except OSError:
+            return False
+        return True
+
+    wait_for(answers, 60, "the web server")
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def web_server(transactional_db, tmp_path) -> Iterator[str]:
+    """The ASGI web server (daphne) alone, as ``scripts/run.sh`` starts it, on the test database
+    (``transactional_db``: what a test writes is committed, so the server sees it)."""
+    from django.conf import settings
+
+    env = {**os.environ, "DT_DB_NAME": settings.DATABASES["default"]["NAME"]}
+    env.pop("DT_DEBUG", None)  # the default, whatever the developer's shell says
+    server = Stack(env, tmp_path)
+    try:
+        yield serve_web(server)
+    finally:
+        server.stop_all()
 
 
 PASSWORD = "a-long-test-password-42"

@@ -6,6 +6,7 @@ parameters answer 400 naming them, in the API's one error shape (``designtoolkit
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -24,6 +25,7 @@ from apps.comparison.services import (
     ComparisonError,
     chart_csv,
     compare_series,
+    detail_csv,
     jobs_for,
     load_series_of,
     series_options,
@@ -187,7 +189,7 @@ class ChartCsvRenderer(BaseRenderer):
         if isinstance(chart, Chart):
             return chart_csv(chart).encode()
         detail = data.get("detail", "") if isinstance(data, dict) else str(data)
-        return f'detail\n"{str(detail).replace(chr(34), chr(34) * 2)}"\n'.encode()
+        return detail_csv(str(detail)).encode()
 
 
 def _parse(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -245,7 +247,8 @@ class CompareSeriesView(APIView):
         response = Response(ChartSerializer(chart).data)
         if request.accepted_renderer.format == "csv":
             response.chart = chart
-            name = f"compare-{chart.asset_id}-{chart.field}.csv".replace('"', "")
+            # Asset ids and fields come from result data: only harmless characters in a header.
+            name = re.sub(r"[^A-Za-z0-9._-]", "_", f"compare-{chart.asset_id}-{chart.field}.csv")
             response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 

@@ -331,22 +331,42 @@ def chart_columns(chart: Chart) -> list[tuple[str, list]]:
     return columns
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (or, for tab and CR, may
+# shift it so that the next character starts one), e.g. a model named =HYPERLINK("http://x").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text cell a spreadsheet shows as text: a leading single quote defuses a formula (OWASP's
+    advice for CSV injection). Only for text from users (names, units); numbers stay numbers."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def chart_csv(chart: Chart) -> str:
     """CSV of exactly the chart's data: ISO time (UTC), epoch seconds, then the value columns.
 
     Reduced charts have a min and a max column per job, one row per bucket (its start time).
+    The header holds model names, which any user chooses: its cells are ``spreadsheet_safe``.
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     columns = chart_columns(chart)
     unit = f" [{chart.unit}]" if chart.unit else ""
-    writer.writerow(["time_utc", "epoch_s"] + [f"{name}{unit}" for name, _ in columns[1:]])
+    header = [spreadsheet_safe(f"{name}{unit}") for name, _ in columns[1:]]
+    writer.writerow(["time_utc", "epoch_s", *header])
     for i, t in enumerate(chart.x):
         row = [datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), t]
         for _, values in columns[1:]:
             value = values[i]
             row.append("" if value is None else repr(float(value)))
         writer.writerow(row)
+    return out.getvalue()
+
+
+def detail_csv(detail: str) -> str:
+    """An error as CSV, for a client that asked for CSV: one ``detail`` column, one row."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([["detail"], [spreadsheet_safe(detail)]])
     return out.getvalue()
 
 

@@ -34,14 +34,17 @@ def _grant_list(obj) -> Response:
 class SharingActions:
     """Mixed into a viewset whose ``get_object`` answers 404 for objects the user cannot see."""
 
-    def _owned_object_and_grantee(self, request, serializer_class):
+    def _owned_object_and_grantee(self, request, serializer_class, to_share: bool = True):
         """The object (404 unless visible, 403 unless owned), the named grantee, the request."""
         obj = self.get_object()
         require_owner(request.user, obj)
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         named = data.validated_data
-        return obj, find_grantee(user=named.get("user", ""), team=named.get("team", "")), named
+        grantee = find_grantee(
+            user=named.get("user", ""), team=named.get("team", ""), to_share=to_share
+        )
+        return obj, grantee, named
 
     @extend_schema(responses=GrantSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -62,7 +65,9 @@ class SharingActions:
     @action(detail=True, methods=["post"], url_path="grants/revoke")
     def revoke(self, request, pk=None):
         """Take a grant back (owner only); 404 when there was no such grant."""
-        obj, grantee, _ = self._owned_object_and_grantee(request, RevokeRequestSerializer)
+        obj, grantee, _ = self._owned_object_and_grantee(
+            request, RevokeRequestSerializer, to_share=False
+        )
         if not revoke(obj, grantee):
             raise Http404("No such grant on this object.")
         return _grant_list(obj)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -46,14 +47,29 @@ def grants_of(obj: models.Model) -> list[Grant]:
     return [Grant(kind, name, level) for (kind, name), level in sorted(found.items())]
 
 
-def find_grantee(*, user: str = "", team: str = ""):
-    """The user (by e-mail address) or team (by name) to share with, or a ValidationError."""
+def find_grantee(*, user: str = "", team: str = "", to_share: bool = True):
+    """The user (by e-mail address) or team (by name) to share with, or a ValidationError.
+
+    To share, a user is found only by a primary address they have confirmed (allauth's
+    ``verified``): anyone may sign up with any address, so an unconfirmed one proves nothing, and
+    a share with it would go to whoever registered it first rather than to the person the owner
+    means. Taking a grant back (``to_share=False``) needs no such proof: it may only narrow access.
+    """
     if bool(user) == bool(team):
         raise ValidationError("Name either a user (e-mail address) or a team, not both.")
     if user:
-        found = get_user_model().objects.filter(email__iexact=user.strip(), is_active=True).first()
+        address = user.strip()
+        found = get_user_model().objects.filter(email__iexact=address, is_active=True).first()
         if found is None:
-            raise ValidationError(f"No user with the e-mail address {user!r}.")
+            raise ValidationError(f"No user with the e-mail address {address!r}.")
+        confirmed = EmailAddress.objects.filter(
+            user=found, email__iexact=address, primary=True, verified=True
+        )
+        if to_share and not confirmed.exists():
+            raise ValidationError(
+                f"The account with the e-mail address {address!r} has not confirmed that "
+                "address yet: share once its owner has followed the confirmation link."
+            )
         return found
     found = Group.objects.filter(name=team.strip()).first()
     if found is None:

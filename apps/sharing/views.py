@@ -12,7 +12,14 @@ from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
 from apps.sharing.access import require_owner, visible_to
 from apps.sharing.services import find_grantee, revoke, share
-from apps.sharing.teams import add_member, create_team, remove_member, require_manager, teams_of
+from apps.sharing.teams import (
+    add_member,
+    create_team,
+    delete_team,
+    remove_member,
+    require_manager,
+    teams_of,
+)
 
 SHARED_KINDS = {"project": Project, "model": EsdlModel, "job": Job}
 
@@ -30,11 +37,13 @@ def _refused(request, obj, exc: ValidationError):
     )
 
 
-def _named_grantee(request):
+def _named_grantee(request, to_share: bool = True):
     """The user (e-mail) or team the panel's form names in ``name``, by ``grantee_kind``."""
     name = request.POST.get("name", "").strip()
     by_team = request.POST.get("grantee_kind") == "team"
-    return name, find_grantee(user="" if by_team else name, team=name if by_team else "")
+    return name, find_grantee(
+        user="" if by_team else name, team=name if by_team else "", to_share=to_share
+    )
 
 
 @require_POST
@@ -55,7 +64,7 @@ def revoke_object(request, kind: str, pk: str):
     obj = _visible_object(request, kind, pk)
     require_owner(request.user, obj)
     try:
-        name, grantee = _named_grantee(request)
+        name, grantee = _named_grantee(request, to_share=False)
     except ValidationError as exc:
         return _refused(request, obj, exc)
     if revoke(obj, grantee):
@@ -108,4 +117,19 @@ def team_detail(request, pk: int):
             "errors": errors,
         },
         status=400 if errors else 200,
+    )
+
+
+def team_delete(request, pk: int):
+    """Asks first (GET), deletes on POST; managers only, members see 403 and others 404."""
+    team = get_object_or_404(teams_of(request.user), pk=pk)
+    require_manager(request.user, team)
+    if request.method == "POST":
+        delete_team(team)
+        messages.success(request, f"Team {team.name} deleted.")
+        return redirect("sharing:teams")
+    return render(
+        request,
+        "sharing/team_delete.html",
+        {"team": team, "member_count": team.user_set.count()},
     )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import serve_web
 from tests.comparison.results import HOUR_S, START_S, drop_written, make_project, store_job
-from tests.conftest import PASSWORD, ROOT, Stack, wait_for
+from tests.conftest import PASSWORD, ROOT, Stack, serve_web, wait_for
 
 STEPS = 8760
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import serve_web
-from tests.conftest import PASSWORD, ROOT, wait_for
+from tests.conftest import PASSWORD, ROOT, serve_web, wait_for
 from tests.corpus import generated_network
 
 

@@ -100,6 +100,35 @@ def test_the_csv_holds_exactly_what_the_chart_shows(client, owner, variations):
             assert [float(r[2 + i]) for r in body] == column
 
 
+def test_model_names_cannot_become_spreadsheet_formulas_in_the_csv(client, owner, stored_jobs):
+    from tests.comparison.results import PRODUCER
+
+    project = make_project(owner, "Names")
+    jobs = [
+        stored_jobs(project, name, steps=48, assets=(PRODUCER,))
+        for name in ('=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tTab", "Plain")
+    ]
+    client.force_login(owner)
+    params = query(
+        jobs, asset_id="prod-1", field="heat_supplied", start=START_S, end=START_S + HOUR_S
+    )
+
+    response = client.get(SERIES, {**params, "format": "csv"})
+
+    text = response.content.decode()
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    assert header[2:] == [
+        '\'=HYPERLINK("http://x") [W]',
+        "'+1 [W]",
+        "'-2 [W]",
+        "'@SUM(A1) [W]",
+        "'\tTab [W]",
+        "Plain [W]",
+    ]
+    assert '"\'=HYPERLINK(""http://x"") [W]"' in text.splitlines()[0]  # quoted by the csv module
+    assert all(float(value) > 0 for row in rows for value in row[2:])  # numbers stay numbers
+
+
 def test_a_job_of_someone_else_is_a_404(client, owner, make_user, variations, stored_jobs):
     stranger = make_user()
     theirs = stored_jobs(make_project(stranger, "Theirs"), "Theirs", steps=24)

@@ -111,6 +111,10 @@ MATRIX: dict[str, list[Check]] = {
         Check("get", statuses(404, 200, 404, 404, 404, LOGIN), {"pk": "T"}),
         Check("post", statuses(404, 403, 404, 404, 404, LOGIN), {"pk": "T"}),
     ],
+    "sharing:team-delete": [
+        Check("get", statuses(404, 403, 404, 404, 404, LOGIN), {"pk": "T"}),
+        Check("post", statuses(404, 403, 404, 404, 404, LOGIN), {"pk": "T"}),
+    ],
     "sharing:revoke": [
         Check("post", statuses(400, 403, 403, 403, 404, LOGIN), {"kind": "job", "pk": "J"}),
     ],
@@ -177,7 +181,8 @@ MATRIX: dict[str, list[Check]] = {
 # Third-party groups of routes, decided as a group.
 # The admin is for staff only: nobody in this world is staff, so all go to the admin login.
 ADMIN = [Check("get", everyone(302, 302))]
-ADMIN_LOGIN = [Check("get", everyone(200, LOGIN))]
+# Its login page checks no password: logged-in non-staff are refused, others go to allauth's login.
+ADMIN_LOGIN = [Check("get", everyone(403, LOGIN))]
 # allauth's pages are for signing in, out and up and managing one's own account: never an error,
 # never another user's data (they only ever act on the logged-in user).
 ALLAUTH_OK = (200, 301, 302, 400, 401, 404, 405)

@@ -1,0 +1,95 @@
+"""The web server: daphne, answering requests over the limits before it reads their bodies.
+
+Run it as daphne: ``python -m designtoolkit.webserver -b 127.0.0.1 -p 8000
+designtoolkit.asgi:application`` (``scripts/run.sh``, the Dockerfile and the tests do).
+
+Plain daphne lets Twisted receive a request's whole body before the application starts, and
+Twisted also reads a multipart or URL-encoded body into memory and parses it (into
+``request.args``, which daphne never uses). So a 100 MB upload was received, held in memory and
+parsed before any limit of ours could look at it. Here a request
+
+* with a ``Content-Length`` over the limit is answered 413 as soon as its headers are in, and a
+  chunked body is answered 413 the moment it passes the limit; what the client still sends is
+  read and dropped for a few seconds (so it sees the answer, not a reset), then the connection
+  closes;
+* is never parsed by Twisted;
+* with a URL over the limit is answered 414.
+
+The limits and their messages are those of ``designtoolkit.request_limits``, whose ASGI middleware
+holds them too, for the application under any other ASGI server.
+"""
+
+from __future__ import annotations
+
+import daphne.server
+from daphne.cli import CommandLineInterface
+from daphne.http_protocol import HTTPFactory, WebRequest
+from django.conf import settings
+from twisted.internet import reactor
+
+from designtoolkit.request_limits import body_limit_message, url_limit_message
+
+#: How long a refused upload may go on being sent (and dropped) after the answer.
+LINGER_S = 5
+REASONS = {413: b"Content Too Large", 414: b"URI Too Long"}
+
+
+class LimitedWebRequest(WebRequest):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, parsePOSTFormSubmission=False, **kwargs)
+        self.body_bytes = 0
+        self.refused = False
+
+    def gotLength(self, length: int | None) -> None:
+        super().gotLength(length)
+        if length is not None and length > settings.REQUEST_BODY_MAX_BYTES:
+            self.refuse(413, body_limit_message(settings.REQUEST_BODY_MAX_BYTES))
+
+    def handleContentChunk(self, data: bytes) -> None:
+        if self.refused:
+            return
+        self.body_bytes += len(data)
+        if self.body_bytes > settings.REQUEST_BODY_MAX_BYTES:
+            self.refuse(413, body_limit_message(settings.REQUEST_BODY_MAX_BYTES))
+            return
+        super().handleContentChunk(data)
+
+    def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:
+        if not self.refused and len(path) > settings.URL_MAX_BYTES:
+            self.refuse(414, url_limit_message(settings.URL_MAX_BYTES))
+        if self.refused:
+            self.channel.transport.loseConnection()
+            return
+        super().requestReceived(command, path, version)
+
+    def refuse(self, status: int, reason: str) -> None:
+        """Answer at once, outside the application; drop the rest of the request."""
+        self.refused = True
+        # A "100 Continue" after the final answer would invite the body we refuse.
+        self.requestHeaders.removeHeader(b"Expect")
+        body = f"{reason}\n".encode()
+        transport = self.channel.transport
+        transport.write(
+            b"HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+            % (status, REASONS[status], len(body), body)
+        )
+        transport.loseWriteConnection()
+        reactor.callLater(LINGER_S, transport.loseConnection)
+
+
+class LimitedHTTPFactory(HTTPFactory):
+    def buildProtocol(self, addr):
+        protocol = super().buildProtocol(addr)
+        protocol.requestFactory = LimitedWebRequest
+        return protocol
+
+
+def main() -> None:
+    # daphne's Server builds its HTTP factory from this module-level name and offers no option.
+    daphne.server.HTTPFactory = LimitedHTTPFactory
+    CommandLineInterface.entrypoint()
+
+
+if __name__ == "__main__":
+    main()
