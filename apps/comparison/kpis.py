@@ -17,8 +17,8 @@ from django.core.cache import cache
 
 from apps.comparison.services import (
     CACHE_S,
-    _in_parallel,
     cached_extent,
+    in_parallel,
     load_series_entries,
     variation_labels,
 )
@@ -101,7 +101,7 @@ def kpi_table(jobs: Sequence[Job], baseline: Job) -> dict[str, Any]:
         names = {f"q{i}": field_name for i, field_name in enumerate(SOURCES)}
         path = "$[*] ? (" + " || ".join(f"@.field == ${name}" for name in names) + ")"
         load_series_entries(to_derive, path, names)
-    per_job = _in_parallel(job_kpis, jobs)
+    per_job = in_parallel(job_kpis, jobs)
     base_index = [job.pk for job in jobs].index(baseline.pk)
     order: dict[str, dict[str, Any]] = {}
     for kpis in per_job:

@@ -152,7 +152,7 @@ def _client() -> InfluxClient:
     return client
 
 
-def _in_parallel(function: Callable[..., T], items: Iterable[Any]) -> list[T]:
+def in_parallel(function: Callable[..., T], items: Iterable[Any]) -> list[T]:
     return list(_pool.map(lambda item: function(item, _client()), items))
 
 
@@ -244,7 +244,7 @@ def compare_series(
     unit = present[0][1].get("unit", "")
     asset_name = {job.pk: s.get("asset_name", "") for job, s in present}
 
-    extents = _in_parallel(
+    extents = in_parallel(
         lambda js, client: cached_extent(js[0], asset_id, field_name, client), present
     )
     firsts = [e.first_s for e in extents if e.first_s is not None]
@@ -262,7 +262,7 @@ def compare_series(
     present_jobs = [job for job, _ in present]
     if needs_reduction(in_range, width):
         bucket_s = bucket_seconds(lo, hi, width)
-        reduced = _in_parallel(
+        reduced = in_parallel(
             lambda job, client: read_series_reduced(
                 job, asset_id, field_name, lo, hi, bucket_s, client=client
             ),
@@ -283,7 +283,7 @@ def compare_series(
             else:
                 chart.series.append(ChartSeries(job, label, missing=True))
     else:
-        raw = _in_parallel(
+        raw = in_parallel(
             lambda job, client: read_series_range(job, asset_id, field_name, lo, hi, client=client),
             present_jobs,
         )
