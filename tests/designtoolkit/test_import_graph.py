@@ -1,4 +1,4 @@
-"""No import circle among our own modules (``apps/`` and ``designtoolkit/``).
+"""No import circle among our own modules (``apps/``, ``designtoolkit/`` and ``omotes/``).
 
 A circle is what made the access rule live in three modules that imported each other; a lazy
 import inside a function closes a circle as surely as one at the top, so both count here.
@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("apps", "designtoolkit")
+PACKAGES = ("apps", "designtoolkit", "omotes")
 
 
 def our_modules() -> dict[str, Path]:
@@ -102,3 +102,25 @@ def test_the_circle_finder_finds_a_circle_through_a_lazy_import():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
 
     assert circles(graph) == [["a", "b", "c"]]
+
+
+def test_the_open_core_imports_neither_django_nor_the_frontend():
+    """``omotes/`` is installable and runnable on its own (R17): the frontend depends on it,
+    never the reverse."""
+    found = []
+    for path in (ROOT / "omotes").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
+            found += [
+                f"{path.relative_to(ROOT)}: {name}"
+                for name in names
+                if name.split(".")[0] in ("django", "apps", "designtoolkit", "rest_framework")
+            ]
+
+    assert found == []
