@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -23,3 +24,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             else status.HTTP_400_BAD_REQUEST,
         )
     return drf_exception_handler(exc, context)
+
+
+class Conflict(APIException):
+    """409: the request clashes with the object's state (a job on a model whose input profiles
+    are still being bound)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"

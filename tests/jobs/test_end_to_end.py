@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from apps.jobs.models import Job
 from apps.results.influx import influx_client
-from tests.conftest import SHARED_ESDL, wait_for
+from tests.conftest import SHARED_ESDL, bind_profiles, wait_for
 from tests.models.test_upload_api import upload
 
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -18,6 +18,7 @@ TERMINAL = {"succeeded", "failed", "cancelled"}
 def submit(api, project: int, stem: str, params: dict, workflow: str = "simulator") -> str:
     model = upload(api, project, stem, (SHARED_ESDL / f"{stem}.esdl").read_bytes())
     assert model.status_code == 201, model.content
+    bind_profiles(model.json()["id"])
     job = api.post(
         "/api/jobs/",
         {"model": model.json()["id"], "workflow": workflow, "params": params},

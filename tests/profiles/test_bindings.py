@@ -10,13 +10,14 @@ from apps.models.esdl_document import EsdlDocument
 from apps.models.models import EsdlModel
 from apps.models.services import esdl_for_job
 from apps.results.influx import influx_client
-from tests.conftest import SHARED_ESDL
+from tests.conftest import SHARED_ESDL, bind_profiles
 from tests.models.test_upload_api import upload
 
 
 def uploaded(api, project, stem: str) -> EsdlModel:
     response = upload(api, project, stem, (SHARED_ESDL / f"{stem}.esdl").read_bytes())
     assert response.status_code == 201, response.content
+    bind_profiles(response.json()["id"])
     return EsdlModel.objects.get(pk=response.json()["id"])
 
 
