@@ -178,14 +178,20 @@ def wait_for_sleeper_workers(
 
 
 def new_user_with_model(email: str, project_name: str) -> tuple[Any, Any]:
-    """A new user with one project holding the example model ``test1``: (user, model)."""
+    """A new user with one project holding the example model ``test1``, its input profiles
+    bound here (no profile binder runs in a bench): (user, model)."""
     from apps.accounts.services import create_user
     from apps.models.models import Project
     from apps.models.services import upload_esdl_model
+    from apps.profiles.binding import bind_next_model
 
     user = create_user(email, PASSWORD)
     project = Project.objects.create(owner=user, name=project_name)
-    return user, upload_esdl_model(project, "test1", ESDL_FILE.read_bytes())
+    esdl_model = upload_esdl_model(project, "test1", ESDL_FILE.read_bytes())
+    while bind_next_model():
+        pass
+    esdl_model.refresh_from_db()
+    return user, esdl_model
 
 
 def prepare_environment(migrate_output: int | IO[Any] | None = None) -> None:
