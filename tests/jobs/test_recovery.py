@@ -17,7 +17,7 @@ from apps.results.influx import influx_client
 from designtoolkit.broker import get_broker
 from omotes import broker as omotes_broker
 from omotes.protocol import JobRequest
-from tests.conftest import SHARED_ESDL, wait_for
+from tests.conftest import SHARED_ESDL, bind_profiles, wait_for
 from tests.models.test_upload_api import upload
 
 TERMINAL = ("succeeded", "failed", "cancelled")
@@ -26,6 +26,7 @@ TERMINAL = ("succeeded", "failed", "cancelled")
 @pytest.fixture
 def model_id(api, project) -> int:
     response = upload(api, project, "test1", (SHARED_ESDL / "test1.esdl").read_bytes())
+    bind_profiles(response.json()["id"])
     return response.json()["id"]
 
 
