@@ -126,14 +126,15 @@ def forget_unbound_profiles(
     pks: Iterable[int] | None = None, *, created_before: datetime | None = None
 ) -> int:
     """Remove profiles no model binds any more: among ``pks`` (profiles a deleted model or a
-    replaced binding used), or all those created before ``created_before`` (the sweep, for what
-    a crash left behind). Returns how many went; InfluxError leaves them for the next sweep."""
+    replaced binding used), or those created before ``created_before`` (the sweep, for what a
+    crash left behind; 1,000 a round). Returns how many went; InfluxError leaves them for the next
+    sweep."""
     unbound = InputProfile.objects.filter(profilebinding__isnull=True)
     if pks is not None:
         unbound = unbound.filter(pk__in=list(pks))
     if created_before is not None:
         unbound = unbound.filter(created_at__lt=created_before)
-    found = list(unbound.values_list("pk", flat=True)[:1000])
+    found = list(unbound.values_list("pk", flat=True)[: None if pks is not None else 1000])
     forget_profiles(found)
     if found:
         logger.info("unbound input profiles removed: %d", len(found))

@@ -155,10 +155,10 @@ def test_a_job_waits_for_the_binder_process_with_409(api, project, simulator_wor
 def test_a_binder_killed_midway_is_resumed_once_per_reference(
     api, project, stack, transactional_db
 ):
-    text = network_text(200)
-    model = upload(api, project, "network-200", text.encode()).json()
+    text = network_text(400)  # ~100 profiles: seconds of binding to kill the binder in
+    model = upload(api, project, "network-400", text.encode()).json()
     total = model["profiles_total"]
-    assert total > 20
+    assert total > 50
 
     def halfway() -> bool:
         done = api.get(f"/api/models/{model['id']}/").json()["profiles_done"]
