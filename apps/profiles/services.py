@@ -109,16 +109,13 @@ def forget_profiles(pks: list[int]) -> None:
     if not pks:
         return
     database = settings.INFLUX_PROFILES_DATABASE
-    for first in range(0, len(pks), _DROP_BATCH):
-        statements = "; ".join(
-            f"DROP MEASUREMENT {quote_identifier(InputProfile.measurement_of(pk))}"
-            for pk in pks[first : first + _DROP_BATCH]
-        )
-        try:
+    if database in influx_client().list_databases():  # else there are no points to drop
+        for first in range(0, len(pks), _DROP_BATCH):
+            statements = "; ".join(
+                f"DROP MEASUREMENT {quote_identifier(InputProfile.measurement_of(pk))}"
+                for pk in pks[first : first + _DROP_BATCH]
+            )
             influx_client().query(statements, database=database)
-        except InfluxError as exc:
-            if "database not found" not in str(exc):  # else there are no points to drop
-                raise
     InputProfile.objects.filter(pk__in=pks, profilebinding__isnull=True).delete()
 
 

@@ -12,7 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.models.models import EsdlModel
 from apps.profiles.models import InputProfile
-from apps.profiles.services import store_profile, sweep_unbound_profiles
+from apps.profiles.services import (
+    forget_unbound_profiles,
+    store_profile,
+    sweep_unbound_profiles,
+)
 from apps.profiles.standard import bdew_heat_profile
 from apps.results.influx import influx_client
 from apps.sharing.services import share
@@ -69,6 +73,19 @@ def test_a_profiles_database_dropped_while_the_process_runs_is_made_again(owner,
     after = store_profile(owner, "After", InputProfile.Source.CSV, a_year_hourly()[:48])
 
     assert after.measurement in measurements()
+
+
+@pytest.mark.django_db
+def test_profiles_whose_database_is_gone_are_forgotten(owner, profiles_database):
+    profiles = [
+        store_profile(owner, name, InputProfile.Source.CSV, a_year_hourly()[:48])
+        for name in ("One", "Two")
+    ]
+    influx_client().drop_database(profiles_database)
+
+    assert forget_unbound_profiles([p.pk for p in profiles]) == 2
+
+    assert not InputProfile.objects.filter(pk__in=[p.pk for p in profiles]).exists()
 
 
 def measurements() -> set[str]:
