@@ -2,6 +2,7 @@
 #   web:        python -m designtoolkit.webserver -b 0.0.0.0 -p 8000 designtoolkit.asgi:application
 #   dispatcher: python manage.py run_dispatcher
 #   events:     python manage.py run_events_consumer
+#   profiles:   python manage.py run_profile_binder
 #   worker:     python -m omotes.worker --workflows simulator
 # Configuration comes from the environment (see designtoolkit/settings.py and the README).
 FROM python:3.11-slim-bookworm

@@ -133,6 +133,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 files={"file": (esdl.name, fh, "application/xml")},
             )
 
+        bound_by = time.monotonic() + args.timeout
+        while model.get("profiles_status") != "ready":  # bound by the profile binder
+            if model.get("profiles_status") == "failed":
+                raise E2EError(f"input profiles not bound: {model.get('profiles_error')}")
+            if time.monotonic() >= bound_by:
+                raise E2EError(
+                    f"input profiles not bound after {args.timeout:g} s: is the profile binder "
+                    "(manage.py run_profile_binder) running?"
+                )
+            time.sleep(POLL_MIN_S)
+            model = client.request("GET", f"/api/models/{model['id']}/")
+
         submitted = time.monotonic()
         job = client.request(
             "POST",

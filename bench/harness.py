@@ -179,15 +179,21 @@ def wait_for_sleeper_workers(
 
 
 def new_user_with_model(email: str, project_name: str) -> tuple[Any, Any]:
-    """A new user with one project holding a generated 10-asset network: (user, model)."""
+    """A new user with one project holding a generated 10-asset network, its input profiles
+    bound here (no profile binder runs in a bench): (user, model)."""
     from apps.accounts.services import create_user
     from apps.models.models import Project
     from apps.models.services import upload_esdl_model
+    from apps.profiles.binding import bind_next_model
     from omotes.esdl_generator import network_text
 
     user = create_user(email, PASSWORD)
     project = Project.objects.create(owner=user, name=project_name)
-    return user, upload_esdl_model(project, "network", network_text(10).encode())
+    esdl_model = upload_esdl_model(project, "network", network_text(10).encode())
+    while bind_next_model():
+        pass
+    esdl_model.refresh_from_db()
+    return user, esdl_model
 
 
 def prepare_environment(migrate_output: int | IO[Any] | None = None) -> None:

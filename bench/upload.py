@@ -1,7 +1,8 @@
 """How long an ESDL upload takes, phase by phase, and how often the ESDL is parsed on the way.
 
 Uploads one ESDL file ``--repeat`` times through the upload service (``upload_esdl_model``: the
-same call the upload page and API make) and prepares each stored model for a job
+same call the upload page and API make), binds its input profiles as the profile binder does after
+the upload has answered (``bind_next_model``), and prepares each stored model for a job
 (``esdl_for_job``: pipe sizes from the catalogue, input profiles pointed at our InfluxDB), into a
 project of a new user in the database that ``DT_DB_NAME`` names (migrated beforehand), with the
 input profiles in the InfluxDB database ``--profiles-database`` (``bench_upload_profiles``). The
@@ -15,12 +16,13 @@ Usage::
 
 Output: one JSON line on stdout, also appended to ``bench/results/upload.jsonl``::
 
-    {"file": "network-1000.esdl", "bytes": 921542, "repeat": 3, "upload_s": 9.1,
-     "job_esdl_s": 1.2, "upload_parses": 1, "job_esdl_parses": 1,
+    {"file": "network-1000.esdl", "bytes": 921542, "repeat": 3, "upload_s": 0.9,
+     "bind_s": 20.1, "job_esdl_s": 1.2, "upload_parses": 1, "job_esdl_parses": 1,
      "upload_phases_s": {"check": 0.2, "parse": 1.1, ...}, "job_esdl_phases_s": {...}, ...}
 
-``upload_s`` and ``job_esdl_s`` are medians over the runs of the whole call; ``*_parses`` count
-the calls of pyesdl's loader (``EnergySystemHandler.load_from_string``) in one call;
+``upload_s``, ``bind_s`` and ``job_esdl_s`` are medians over the runs of the whole call;
+``*_parses`` count the calls of pyesdl's loader (``EnergySystemHandler.load_from_string``) in one
+call;
 ``*_phases_s`` give the median time spent in each phase, excluding the phases it calls (so
 ``check`` is the intake's checks around pyesdl's parse, counted under ``parse``), and ``other``
 the rest of the call (the database, mostly).
@@ -98,7 +100,6 @@ def phase_functions() -> list[tuple[str, Any, str]]:
         ("parse", EnergySystemHandler, "load_from_string"),
         ("rules", services, "check_rules"),
         ("summary", EsdlDocument, "summary"),
-        ("profile_binding", services, "bind_standard_profiles"),
         ("pipe_resolution", EsdlDocument, "unresolved_pipe_sizes"),
         ("pipe_resolution", EsdlDocument, "resolve_pipe_sizes"),
         ("profile_rewrite", services, "rewrite_for_job"),
@@ -131,6 +132,7 @@ def run(path: Path, repeat: int) -> dict[str, Any]:
     from apps.accounts.services import create_user
     from apps.models.models import Project
     from apps.models.services import esdl_for_job, upload_esdl_model
+    from apps.profiles.binding import bind_next_model
     from apps.profiles.models import InputProfile
     from apps.results.influx import influx_client
     from omotes.influx import InfluxError
@@ -141,6 +143,7 @@ def run(path: Path, repeat: int) -> dict[str, Any]:
     clock = PhaseClock()
     uploads: list[tuple[float, dict[str, float], int]] = []
     jobs: list[tuple[float, dict[str, float], int]] = []
+    binds: list[float] = []
     try:
         with clocked(clock):
             for number in range(1, repeat + 1):
@@ -148,11 +151,17 @@ def run(path: Path, repeat: int) -> dict[str, Any]:
                     lambda n=number: upload_esdl_model(project, f"{path.stem} {n}", data)
                 )
                 uploads.append(tuple(upload))
+                started = time.perf_counter()
+                while bind_next_model():  # what the profile binder does after the upload
+                    pass
+                binds.append(time.perf_counter() - started)
+                esdl_model.refresh_from_db()
                 _, *job = clock.measure(lambda m=esdl_model: esdl_for_job(m))
                 jobs.append(tuple(job))
                 harness.log(
                     f"run {number}: upload {upload[0]:.2f} s ({upload[2]} parses), "
-                    f"job ESDL {job[0]:.2f} s ({job[2]} parses)"
+                    f"profiles bound in {binds[-1]:.2f} s, job ESDL {job[0]:.2f} s "
+                    f"({job[2]} parses)"
                 )
     finally:
         wrote_profiles = InputProfile.objects.filter(owner=user).exists()
@@ -168,6 +177,7 @@ def run(path: Path, repeat: int) -> dict[str, Any]:
         "bytes": len(data),
         "repeat": repeat,
         "upload_s": round(statistics.median(s for s, _, _ in uploads), 3),
+        "bind_s": round(statistics.median(binds), 3),
         "job_esdl_s": round(statistics.median(s for s, _, _ in jobs), 3),
         "upload_parses": max(p for _, _, p in uploads),
         "job_esdl_parses": max(p for _, _, p in jobs),

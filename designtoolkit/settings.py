@@ -284,6 +284,13 @@ INFLUX_PUBLIC_URL = env_str("DT_INFLUX_PUBLIC_URL", INFLUX_URL)
 INFLUX_PROFILES_DATABASE = env_str("DT_INFLUX_PROFILES_DB", "profiles")
 # /health/ writes a point here and reads it back (designtoolkit.health.InfluxDB).
 INFLUX_HEALTH_DATABASE = env_str("DT_INFLUX_HEALTH_DB", "health")
+# What one model, one input profile and one job may write (why these numbers: apps.profiles.limits).
+PROFILE_MAX_YEARS = env_int("DT_PROFILE_MAX_YEARS", 10)
+PROFILE_MAX_POINTS = env_int("DT_PROFILE_MAX_POINTS", 5 * 366 * 24)
+MODEL_MAX_PROFILES = env_int("DT_MODEL_MAX_PROFILES", 2_000)
+MODEL_MAX_PROFILE_POINTS = env_int("DT_MODEL_MAX_PROFILE_POINTS", 20_000_000)
+# A model whose profile binder sent no progress for this long is claimed again (the binder died).
+PROFILE_BINDING_STALE_S = env_int("DT_PROFILE_BINDING_STALE_S", 120)
 
 # RabbitMQ (Dramatiq); OMOTES_NAMESPACE (read by omotes.broker) prefixes the queue names.
 BROKER_URL = env_str("OMOTES_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set everything up and run the Design Toolkit: web app (ASGI), dispatcher, events consumer and two
-# workers (simulator; simulation + KPIs), with a demo user, project and model. Ctrl-C stops them all.
+# Set everything up and run the Design Toolkit: web app (ASGI), dispatcher, events consumer, profile
+# binder and two workers (simulator; simulation + KPIs), with a demo user, project and model.
+# Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -26,6 +27,7 @@ trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
 start web $PY -m designtoolkit.webserver -b 127.0.0.1 -p "$PORT" designtoolkit.asgi:application
 start dispatcher $PY manage.py run_dispatcher
 start events $PY manage.py run_events_consumer
+start profiles $PY manage.py run_profile_binder  # binds the input profiles of uploaded models
 start worker $PY -m omotes.worker --workflows simulator
 start worker-sequences $PY -m omotes.worker --workflows simulate_kpis,kpis
 # Safety net for InfluxDB read grants (signals keep them in step; this heals a missed one).

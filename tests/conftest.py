@@ -1,8 +1,8 @@
 """Fixtures for tests against the real services.
 
-``stack`` runs the real processes (events consumer, dispatcher, workers) against the test
-database, on RabbitMQ queues of their own (a namespace per test session), so a test drives the
-product exactly as a user would, through the API or a browser.
+``stack`` runs the real processes (events consumer, dispatcher, profile binder, workers) against
+the test database, on RabbitMQ queues of their own (a namespace per test session), so a test
+drives the product exactly as a user would, through the API or a browser.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from omotes import influx
 ROOT = Path(__file__).resolve().parents[1]
 NAMESPACE = f"test{uuid.uuid4().hex[:8]}"
 os.environ["OMOTES_NAMESPACE"] = NAMESPACE
-os.environ.setdefault("DT_INFLUX_PROFILES_DB", "test_profiles")
+os.environ.setdefault("DT_INFLUX_PROFILES_DB", f"test_profiles_{NAMESPACE}")
 os.environ.setdefault("DT_WORKER_TIMEOUT_S", "6")
 os.environ.setdefault("OMOTES_HEARTBEAT_S", "1")
 # The web servers tests start serve plain HTTP on 127.0.0.1, as scripts/run.sh does.
 os.environ.setdefault("DT_SECURE_COOKIES", "0")
+os.environ.setdefault("DT_PROFILE_BINDING_STALE_S", "3")
 # InfluxDB runs with authentication on: the stack's processes get the product's account in their
 # environment (the development account of scripts/setup.sh unless the environment names another).
 os.environ.setdefault("OMOTES_INFLUX_USERNAME", influx.DEV_USERNAME)
@@ -56,6 +57,9 @@ class Stack:
         worker_id = f"{name}-{uuid.uuid4().hex[:6]}"
         self.start(name, "-m", "omotes.worker", "--workflows", workflows, "--worker-id", worker_id)
         return worker_id
+
+    def start_profile_binder(self) -> None:
+        self.start("profiles", "manage.py", "run_profile_binder", "--interval", "0.3")
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes.pop(name)
@@ -98,6 +102,28 @@ def pytest_terminal_summary(terminalreporter) -> None:
         )
 
 
+def bind_profiles(esdl_model_pk: int, timeout: float = 120) -> None:
+    """Bind the input profiles of an uploaded model as the profile binder does (one step at a
+    time, here), or wait for the binder of a running ``stack`` that claimed it first."""
+    from apps.models.models import EsdlModel
+    from apps.profiles.binding import bind_next_model
+
+    while bind_next_model():
+        pass
+    wait_for(
+        lambda: EsdlModel.objects.filter(pk=esdl_model_pk, profiles_status="ready").exists(),
+        timeout,
+        f"the input profiles of model {esdl_model_pk} to be bound",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_profiles_database() -> Iterator[None]:
+    """The session's profiles database goes at the end (the stack, set up later, stops first)."""
+    yield
+    influx.InfluxClient().drop_database(os.environ["DT_INFLUX_PROFILES_DB"])
+
+
 @pytest.fixture(autouse=True)
 def _test_profiles_database(settings) -> None:
     settings.INFLUX_PROFILES_DATABASE = os.environ["DT_INFLUX_PROFILES_DB"]
@@ -117,6 +143,7 @@ def stack(django_db_setup, tmp_path_factory) -> Iterator[Stack]:
     stack = Stack(env, tmp_path_factory.mktemp("stack-logs"))
     stack.start("events", "manage.py", "run_events_consumer")
     stack.start("dispatcher", "manage.py", "run_dispatcher", "--interval", "0.5")
+    stack.start_profile_binder()
     yield stack
     stack.stop_all()
     delete_namespace_queues()

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils.dateparse import parse_datetime
 
 from apps.jobs.models import Worker, WorkflowSetting
+from apps.profiles.limits import ProfileLimits
 from omotes.protocol import ParameterSpec, ParameterType, WorkflowDescription
 
 
@@ -84,8 +85,9 @@ def no_worker_timeout_s(workflow: str) -> int:
 def clean_params(description: WorkflowDescription, raw: dict[str, Any]) -> dict[str, Any]:
     """Check the user's parameters against the workflow's schema; fill in defaults.
 
-    Raises ValidationError naming each bad parameter. Returns JSON-serialisable values
-    (datetimes as ISO text), in the form the worker receives them.
+    Raises ValidationError naming each bad parameter, and the period (start to end, in steps)
+    past the bounds on what one job may write (:mod:`apps.profiles.limits`). Returns
+    JSON-serialisable values (datetimes as ISO text), in the form the worker receives them.
     """
     if not isinstance(raw, dict):
         raise ValidationError("params must be an object")
@@ -102,6 +104,9 @@ def clean_params(description: WorkflowDescription, raw: dict[str, Any]) -> dict[
             cleaned[key] = _convert(spec, value)
         except (TypeError, ValueError) as exc:
             errors.append(f"{spec.title}: {exc}")
+    if not errors:
+        titles = {spec.key: spec.title for spec in description.parameters}
+        errors = ProfileLimits.from_settings().job_problems(titles, cleaned)
     if errors:
         raise ValidationError(errors)
     return cleaned

@@ -11,7 +11,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 @admin.register(EsdlModel)
 class EsdlModelAdmin(admin.ModelAdmin):
-    list_display = ["name", "project", "size_bytes", "created_at"]
+    list_display = ["name", "project", "size_bytes", "profiles_status", "created_at"]
     search_fields = ["name", "project__name"]
     exclude = ["esdl"]
     readonly_fields = ["summary", "size_bytes"]

@@ -19,12 +19,7 @@ from pyecore.ecore import EAttribute
 
 from apps.models.esdl_document import EsdlDocument, as_utc
 from apps.models.esdl_intake import EsdlInvalid
-
-#: The longest input profile a model may ask for: five years of hourly values, the bound a
-#: standard profile is generated to and a CSV profile is read to.
-MAX_PROFILE_HOURS = 5 * 366 * 24
-#: Profile dates outside these years are typing errors (year 1, 9999), not plans.
-PROFILE_YEARS = range(1900, 2101)
+from apps.profiles.limits import ProfileLimits, hourly_points, years_problem
 
 _FLOAT_TYPES = frozenset({"EDouble", "EFloat", "EDoubleObject", "EFloatObject"})
 
@@ -103,9 +98,11 @@ def _carrier_problems(document: EsdlDocument) -> list[str]:
     return problems
 
 
-def _profile_problems(document: EsdlDocument) -> list[str]:
-    """Input profiles get a standard profile generated over their period (apps.profiles)."""
+def _profile_problems(document: EsdlDocument, limits: ProfileLimits) -> list[str]:
+    """Each input profile is bound to an hourly standard profile over its period
+    (apps.profiles), so the period and its hourly points are what the model would write."""
     problems = []
+    points = []
     for profile in document.energy_system.eAllContents():
         if not isinstance(profile, esdl.InfluxDBProfile):
             continue
@@ -118,10 +115,9 @@ def _profile_problems(document: EsdlDocument) -> list[str]:
             problems.append(f"{shown}: no {missing}: an input profile needs a start and an end")
             continue
         odd_years = [
-            f"{shown}: {name} {value.isoformat()}: must be in the years "
-            f"{PROFILE_YEARS.start}-{PROFILE_YEARS.stop - 1}"
+            f"{shown}: {name} {problem}"
             for name, value in (("startDate", start), ("endDate", end))
-            if value.year not in PROFILE_YEARS
+            if (problem := years_problem(value))
         ]
         problems.extend(odd_years)
         if odd_years:  # year 1 in UTC may not exist
@@ -131,12 +127,14 @@ def _profile_problems(document: EsdlDocument) -> list[str]:
             problems.append(
                 f"{shown}: endDate {end.isoformat()}: must be after startDate {start.isoformat()}"
             )
-        elif (end - start).total_seconds() / 3600 > MAX_PROFILE_HOURS:
-            problems.append(
-                f"{shown}: {start.isoformat()} to {end.isoformat()}: an input profile may cover "
-                f"at most {MAX_PROFILE_HOURS:,} hours (five years)"
-            )
-    return problems
+            continue
+        points.append(hourly_points(start, end))
+        problem = limits.period_problem(start, end, "an input profile") or limits.points_problem(
+            points[-1], "an input profile", unit="hourly points"
+        )
+        if problem:
+            problems.append(f"{shown}: {problem}")
+    return problems + limits.model_problems(points)
 
 
 def _power_problems(document: EsdlDocument) -> list[str]:
@@ -147,8 +145,9 @@ def _power_problems(document: EsdlDocument) -> list[str]:
     ]
 
 
-def check_rules(document: EsdlDocument) -> None:
-    """Raise EsdlInvalid listing every rule ``document`` breaks; return if it breaks none."""
+def check_rules(document: EsdlDocument, limits: ProfileLimits) -> None:
+    """Raise EsdlInvalid listing every rule ``document`` breaks, its input profiles within
+    ``limits`` (:mod:`apps.profiles.limits`); return if it breaks none."""
     if next(document.assets(), None) is None:
         raise EsdlInvalid(["The model: no assets: a model needs at least one asset"])
     non_finite = _non_finite_numbers(document)
@@ -158,7 +157,7 @@ def check_rules(document: EsdlDocument) -> None:
         *_pipe_problems(document),
         *_carrier_problems(document),
         *_power_problems(document),
-        *_profile_problems(document),
+        *_profile_problems(document, limits),
     ]
     if problems:
         raise EsdlInvalid(problems)

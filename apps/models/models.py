@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from apps.models.pipe_catalogue import PipeLayer, PipeSpec
@@ -26,7 +27,18 @@ class Project(models.Model):
 
 
 class EsdlModel(models.Model):
-    """One uploaded ESDL file. The text is the checked upload, never rewritten in place."""
+    """One uploaded ESDL file. The text is the checked upload, never rewritten in place.
+
+    Its input profiles are bound after the upload has answered, by the profile binder
+    (:mod:`apps.profiles.binding`): ``profiles_status`` says how far, and a job can start only
+    once it is ready.
+    """
+
+    class ProfilesStatus(models.TextChoices):
+        PENDING = "pending", "Waiting to be bound"
+        BINDING = "binding", "Being bound"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Binding failed"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="esdl_models")
     name = models.CharField(max_length=200)
@@ -37,10 +49,26 @@ class EsdlModel(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="variations"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    profiles_status = models.CharField(
+        max_length=10, choices=ProfilesStatus.choices, default=ProfilesStatus.READY
+    )
+    profiles_total = models.PositiveIntegerField(default=0, help_text="Input profile references")
+    profiles_done = models.PositiveIntegerField(default=0, help_text="References bound so far")
+    profiles_error = models.TextField(blank=True)
+    profiles_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last claim or progress of the profile binder"
+    )
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "ESDL model"
+        indexes = [
+            models.Index(
+                fields=["profiles_status", "created_at"],
+                condition=Q(profiles_status__in=["pending", "binding"]),
+                name="models_profiles_to_bind",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

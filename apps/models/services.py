@@ -6,13 +6,13 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from apps.models.esdl_document import EsdlDocument
 from apps.models.esdl_intake import EsdlInvalid, EsdlRejected
 from apps.models.esdl_rules import check_rules
 from apps.models.models import EsdlModel, PipeType, Project
-from apps.profiles.services import bind_standard_profiles, rewrite_for_job
+from apps.profiles.limits import ProfileLimits
+from apps.profiles.services import rewrite_for_job
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +31,26 @@ def refusal(exc: EsdlRejected) -> ValidationError:
     return ValidationError(str(exc), code="invalid")
 
 
+class ProfilesNotReady(ValidationError):
+    """A job was asked of a model whose input profiles are not bound (yet): 409 in the API."""
+
+    def __init__(self, esdl_model: EsdlModel) -> None:
+        if esdl_model.profiles_status == EsdlModel.ProfilesStatus.FAILED:
+            message = (
+                f"The input profiles of {esdl_model.name} could not be bound "
+                f"({esdl_model.profiles_error}); upload the model again."
+            )
+        else:
+            message = (
+                f"The input profiles of {esdl_model.name} are still being bound "
+                f"({esdl_model.profiles_done} of {esdl_model.profiles_total}); a job can start "
+                "once they are ready."
+            )
+        super().__init__(message)
+
+
 def upload_esdl_model(project: Project, name: str, data: bytes) -> EsdlModel:
-    """Check, summarise and store an uploaded ESDL; bind its input profiles.
+    """Check, summarise and store an uploaded ESDL; its input profiles are bound afterwards.
 
     Raises ValidationError with the reason when the file is refused; nothing is stored then.
     """
@@ -46,27 +64,32 @@ def upload_esdl_model(project: Project, name: str, data: bytes) -> EsdlModel:
 def store_esdl_model(
     project: Project, name: str, document: EsdlDocument, size_bytes: int | None = None
 ) -> EsdlModel:
-    """Store a checked document as a new model of ``project``, with its summary; bind its input
-    profiles. ``size_bytes``: of the uploaded file (default: of the stored text).
+    """Store a checked document as a new model of ``project``, with its summary.
+    ``size_bytes``: of the uploaded file (default: of the stored text).
 
-    The model's rules (:func:`apps.models.esdl_rules.check_rules`) are checked first: raises
-    ValidationError naming every broken rule when the model is refused; nothing is stored then.
+    The model's rules (:func:`apps.models.esdl_rules.check_rules`, with the bounds on what its
+    input profiles may write) are checked first: raises ValidationError naming every broken rule
+    when the model is refused; nothing is stored then. A model with input profiles is stored
+    pending: the profile binder (:mod:`apps.profiles.binding`) binds them after this returns.
     """
     try:
-        check_rules(document)
+        check_rules(document, ProfileLimits.from_settings())
         summary = document.summary()
     except EsdlRejected as exc:
         raise refusal(exc) from exc
     text = document.to_text()
-    with transaction.atomic():
-        esdl_model = EsdlModel.objects.create(
-            project=project,
-            name=name or summary.get("name") or "ESDL model",
-            esdl=text,
-            size_bytes=len(text.encode("utf-8")) if size_bytes is None else size_bytes,
-            summary=summary,
-        )
-        bind_standard_profiles(esdl_model, document)
+    references = len(summary["input_profiles"])
+    esdl_model = EsdlModel.objects.create(
+        project=project,
+        name=name or summary.get("name") or "ESDL model",
+        esdl=text,
+        size_bytes=len(text.encode("utf-8")) if size_bytes is None else size_bytes,
+        summary=summary,
+        profiles_status=(
+            EsdlModel.ProfilesStatus.PENDING if references else EsdlModel.ProfilesStatus.READY
+        ),
+        profiles_total=references,
+    )
     logger.info("model %s stored (%d bytes)", esdl_model.pk, esdl_model.size_bytes)
     return esdl_model
 
@@ -75,8 +98,10 @@ def esdl_for_job(esdl_model: EsdlModel) -> str:
     """The model's ESDL as a worker can run it, with nothing left to fetch from outside (R23).
 
     Pipes that name only a size get their properties from our pipe catalogue, and every input
-    profile points at the profile bound to it in our InfluxDB.
+    profile points at the profile bound to it in our InfluxDB: ProfilesNotReady until they are.
     """
+    if esdl_model.profiles_status != EsdlModel.ProfilesStatus.READY:
+        raise ProfilesNotReady(esdl_model)
     try:
         document = EsdlDocument(esdl_model.esdl)
         if document.unresolved_pipe_sizes():

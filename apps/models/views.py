@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from apps.jobs.workflows import known_workflows
@@ -53,6 +54,11 @@ def model_detail(request, pk: int):
     esdl_model = get_object_or_404(
         visible_to(request.user, EsdlModel).select_related("project"), pk=pk
     )
+    return render_model_page(request, esdl_model)
+
+
+def render_model_page(request, esdl_model: EsdlModel, status: int = 200) -> HttpResponse:
+    """The model's page, for a user who may see it; also the answer to a refused form on it."""
     known = known_workflows()
     return render(
         request,
@@ -66,4 +72,5 @@ def model_detail(request, pk: int):
             "jobs": esdl_model.jobs.select_related("owner").defer("esdl", "output_esdl")[:50],
             "csv_form": ProfileCsvForm(),
         },
+        status=status,
     )

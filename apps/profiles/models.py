@@ -2,8 +2,8 @@
 
 The test models (and most real ones) point at an outside InfluxDB that workers cannot reach. Each
 profile reference of an uploaded model is bound to a profile stored here: a standard BDEW
-heat-demand profile generated at upload, or one the user uploads as CSV. The job's ESDL is
-rewritten to read the bound profile from our server.
+heat-demand profile generated after the upload (:mod:`apps.profiles.binding`), or one the user
+uploads as CSV. The job's ESDL is rewritten to read the bound profile from our server.
 """
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ class InputProfile(models.Model):
         BDEW = "bdew", "Standard BDEW heat-demand profile"
         CSV = "csv", "Uploaded CSV"
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    # Who made it; it outlives them while a model binds it (an editor's CSV in someone's model),
+    # and goes with the last binding (services.forget_unbound_profiles).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     name = models.CharField(max_length=200)
     source = models.CharField(max_length=10, choices=Source.choices)
     start = models.DateTimeField()
@@ -36,8 +40,12 @@ class InputProfile(models.Model):
 
     @property
     def measurement(self) -> str:
+        return self.measurement_of(self.pk)
+
+    @staticmethod
+    def measurement_of(pk: int) -> str:
         """Each profile is one measurement in the profiles database, with one field in W."""
-        return f"profile_{self.pk}"
+        return f"profile_{pk}"
 
 
 class ProfileBinding(models.Model):
@@ -47,6 +55,7 @@ class ProfileBinding(models.Model):
         "models.EsdlModel", on_delete=models.CASCADE, related_name="profile_bindings"
     )
     esdl_profile_id = models.CharField(max_length=100)
+    asset_id = models.CharField(max_length=100, blank=True)
     asset_name = models.CharField(max_length=200, blank=True)
     original = models.CharField(
         max_length=400, blank=True, help_text="What the ESDL named: measurement / field"

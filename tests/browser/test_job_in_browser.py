@@ -35,6 +35,8 @@ def test_user_uploads_submits_watches_progress_and_sees_the_chart(
     page.click("#upload-form button[type=submit]")
     page.wait_for_selector("#asset-counts")
     assert "HeatingDemand" in page.inner_text("#asset-counts")
+    # The input profiles are bound in the background; the page reloads itself when they are.
+    page.wait_for_selector("#profiles-status", state="detached", timeout=60_000)
 
     page.select_option("#workflow", "simulator")
     page.fill("#p-simulator-start", "2019-01-01T00:00:00+00:00")

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from apps.jobs.models import Job
 from apps.results.influx import influx_client
-from tests.conftest import wait_for
+from tests.conftest import bind_profiles, wait_for
 from tests.corpus import corpus_bytes
 from tests.models.test_upload_api import upload
 
@@ -19,6 +19,7 @@ TERMINAL = {"succeeded", "failed", "cancelled"}
 def submit(api, project: int, stem: str, params: dict, workflow: str = "simulator") -> str:
     model = upload(api, project, stem, corpus_bytes(f"{stem}.esdl"))
     assert model.status_code == 201, model.content
+    bind_profiles(model.json()["id"])
     job = api.post(
         "/api/jobs/",
         {"model": model.json()["id"], "workflow": workflow, "params": params},

@@ -17,7 +17,7 @@ from apps.results.influx import influx_client
 from designtoolkit.broker import get_broker
 from omotes import broker as omotes_broker
 from omotes.protocol import JobRequest
-from tests.conftest import wait_for
+from tests.conftest import bind_profiles, wait_for
 from tests.corpus import generated_network
 from tests.models.test_upload_api import upload
 
@@ -27,6 +27,7 @@ TERMINAL = ("succeeded", "failed", "cancelled")
 @pytest.fixture
 def model_id(api, project) -> int:
     response = upload(api, project, "network", generated_network())
+    bind_profiles(response.json()["id"])
     return response.json()["id"]
 
 

@@ -7,19 +7,24 @@ break none.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from apps.models.esdl_document import EsdlDocument
 from apps.models.esdl_intake import EsdlInvalid
 from apps.models.esdl_rules import check_rules
+from apps.profiles.limits import ProfileLimits
 from omotes.esdl_generator import network_text
 from tests.models.esdl_samples import EXPECTED_TOTALS, PROFILE, model_text, network
+
+LIMITS = ProfileLimits(max_years=10, max_points=43_920, max_profiles=2_000, max_model_points=10**7)
 
 
 def problems_of(text: str) -> list[str]:
     """The broken rules ``text`` is refused with, whether found while reading or afterwards."""
     with pytest.raises(EsdlInvalid) as refused:
-        check_rules(EsdlDocument(text))
+        check_rules(EsdlDocument(text), LIMITS)
     return refused.value.problems
 
 
@@ -30,16 +35,16 @@ def broken(old: str, new: str, profile: str = PROFILE) -> str:
 
 
 def test_the_small_network_breaks_no_rule() -> None:
-    check_rules(EsdlDocument(network()))
+    check_rules(EsdlDocument(network()), LIMITS)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_TOTALS))
 def test_the_shared_real_models_break_no_rule(name: str) -> None:
-    check_rules(EsdlDocument(model_text(name)))
+    check_rules(EsdlDocument(model_text(name)), LIMITS)
 
 
 def test_a_generated_network_breaks_no_rule() -> None:
-    check_rules(EsdlDocument(network_text(100)))
+    check_rules(EsdlDocument(network_text(100)), LIMITS)
 
 
 def test_two_assets_with_one_id_are_refused_naming_both() -> None:
@@ -88,7 +93,7 @@ def test_a_pipe_of_negative_or_zero_diameter_is_refused(attributes: str, rule: s
 def test_a_zero_inner_diameter_with_a_dn_size_asks_the_catalogue_and_is_allowed() -> None:
     text = broken('innerDiameter="0.1"', 'innerDiameter="0.0" diameter="DN100"')
 
-    check_rules(EsdlDocument(text))
+    check_rules(EsdlDocument(text), LIMITS)
 
 
 @pytest.mark.parametrize("number", ["NaN", "INF", "-INF"])
@@ -158,21 +163,52 @@ def test_a_profile_in_year_one_is_refused() -> None:
     assert problem.endswith("must be in the years 1900-2100")
 
 
-def test_a_profile_longer_than_five_years_is_refused() -> None:
-    [problem] = problems_of(broken('endDate="2019-01-08', 'endDate="2029-01-08'))
+def test_a_profile_over_fifty_years_is_refused_naming_profile_asset_and_limit() -> None:
+    """The hostile kit's profile_50_years.esdl: hourly 2000-2049 once made ~2,100 shards."""
+    text = broken('startDate="2019-01-01', 'startDate="2000-01-01')
+    text = text.replace('endDate="2019-01-08T00:00', 'endDate="2049-12-31T23:00', 1)
 
-    assert problem.startswith(PROFILE_OF_HOUSE) and "at most 43,920 hours" in problem
+    [problem] = problems_of(text)
+
+    assert problem == (
+        f"{PROFILE_OF_HOUSE}: 2000-01-01T00:00:00+00:00 to 2049-12-31T23:00:00+00:00: an input "
+        "profile may cover at most 10 years (DT_PROFILE_MAX_YEARS)"
+    )
 
 
-def test_a_negative_power_is_refused() -> None:
-    [problem] = problems_of(broken('power="500000.0"', 'power="-500000.0"'))
+def test_a_profile_with_more_hourly_points_than_the_limit_is_refused() -> None:
+    [problem] = problems_of(broken('endDate="2019-01-08', 'endDate="2025-01-01'))
 
-    assert problem == 'HeatingDemand "House" (id house): power -500000.0 W: must not be negative'
+    assert problem == (
+        f"{PROFILE_OF_HOUSE}: 52,609 hourly points: an input profile may have at most 43,920 "
+        "(DT_PROFILE_MAX_POINTS)"
+    )
 
 
-def test_a_profile_multiplier_that_is_not_finite_is_refused() -> None:
-    profile = PROFILE.replace('name="Demand"', 'name="Demand" multiplier="NaN"')
+def test_five_years_of_hourly_points_are_allowed() -> None:
+    check_rules(
+        EsdlDocument(broken('endDate="2019-01-08T00:00', 'endDate="2023-12-31T23:00')), LIMITS
+    )
 
-    [problem] = problems_of(network(profile=profile))
 
-    assert problem == f"{PROFILE_OF_HOUSE}: multiplier nan: numbers must be finite"
+def test_a_model_with_more_profiles_than_the_limit_is_refused() -> None:
+    limits = dataclasses.replace(LIMITS, max_profiles=3)
+
+    with pytest.raises(EsdlInvalid) as refused:
+        check_rules(EsdlDocument(model_text("test_ates")), limits)
+
+    assert refused.value.problems == [
+        "The model: 4 input profiles: a model may have at most 3 (DT_MODEL_MAX_PROFILES)"
+    ]
+
+
+def test_a_model_whose_profiles_together_have_too_many_points_is_refused() -> None:
+    limits = dataclasses.replace(LIMITS, max_model_points=30_000)
+
+    with pytest.raises(EsdlInvalid) as refused:
+        check_rules(EsdlDocument(model_text("test_ates")), limits)  # 4 hourly profiles of a year
+
+    assert refused.value.problems == [
+        "The model: its input profiles have 35,040 points together: a model may have at most "
+        "30,000 (DT_MODEL_MAX_PROFILE_POINTS)"
+    ]

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.models.models import EsdlModel
 from apps.profiles.models import InputProfile
+from tests.conftest import bind_profiles
 from tests.corpus import corpus_bytes, generated_network
 from tests.models.esdl_samples import EXPECTED_TOTALS, network
 
@@ -33,11 +34,13 @@ def test_upload_of_each_test_model_reports_its_assets(api, project, stem, total)
 @pytest.mark.django_db
 def test_upload_binds_a_served_profile_to_each_profile_reference(api, project):
     response = upload(api, project, "2sources", corpus_bytes("2sources.esdl"))
+    bind_profiles(response.json()["id"])
 
     esdl_model = EsdlModel.objects.get(pk=response.json()["id"])
     references = response.json()["summary"]["input_profiles"]
     assert references
     assert esdl_model.profile_bindings.count() == len(references)
+    assert esdl_model.profiles_done == esdl_model.profiles_total == len(references)
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

@@ -10,6 +10,7 @@ from apps.models.esdl_document import EsdlDocument
 from apps.models.models import EsdlModel
 from apps.models.services import esdl_for_job
 from apps.results.influx import influx_client
+from tests.conftest import bind_profiles
 from tests.corpus import corpus_bytes
 from tests.models.test_upload_api import upload
 
@@ -17,6 +18,7 @@ from tests.models.test_upload_api import upload
 def uploaded(api, project, stem: str) -> EsdlModel:
     response = upload(api, project, stem, corpus_bytes(f"{stem}.esdl"))
     assert response.status_code == 201, response.content
+    bind_profiles(response.json()["id"])
     return EsdlModel.objects.get(pk=response.json()["id"])
 
 

@@ -96,7 +96,8 @@ MATRIX: dict[str, list[Check]] = {
     "jobs:cancel": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "J"})],
     "jobs:delete": [Check("post", statuses(302, 403, 403, 403, 404, LOGIN), {"pk": "J"})],
     "jobs:submit": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"model_pk": "M"})],
-    "profiles:binding-csv": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "B"})],
+    # No file: the model page with the reason (400) for those who may replace a profile.
+    "profiles:binding-csv": [Check("post", statuses(400, 403, 403, 400, 404, LOGIN), {"pk": "B"})],
     "sharing:share": [
         Check("post", statuses(400, 403, 403, 403, 404, LOGIN), {"kind": "model", "pk": "M"}),
         Check("post", statuses(400, 404, 403, 403, 404, LOGIN), {"kind": "project", "pk": "P"}),

@@ -19,6 +19,7 @@ from apps.jobs.models import Job
 from apps.jobs.services import cancel_job, delete_job, submit_job
 from apps.jobs.workflows import known_workflows
 from apps.models.models import EsdlModel
+from apps.models.services import ProfilesNotReady
 from apps.results.services import SeriesNotFound, read_series
 from apps.sharing.access import require_edit, require_owner, visible_to
 from apps.sharing.api import SharingActions
@@ -56,19 +57,23 @@ class JobViewSet(
 
     @extend_schema(request=JobCreateSerializer, responses={201: JobSerializer})
     def create(self, request, *args, **kwargs):
-        """Submit a job: run a workflow on a model with parameters (defaults fill the rest)."""
+        """Submit a job: run a workflow on a model with parameters (defaults fill the rest);
+        409 while the model's input profiles are still being bound."""
         data = JobCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         esdl_model = get_object_or_404(
             visible_to(request.user, EsdlModel), pk=data.validated_data["model"]
         )
         require_edit(request.user, esdl_model)
-        job = submit_job(
-            request.user,
-            esdl_model,
-            data.validated_data["workflow"],
-            data.validated_data["params"],
-        )
+        try:
+            job = submit_job(
+                request.user,
+                esdl_model,
+                data.validated_data["workflow"],
+                data.validated_data["params"],
+            )
+        except ProfilesNotReady as exc:
+            raise Conflict(" ".join(exc.messages)) from exc
         return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, job: Job) -> None:

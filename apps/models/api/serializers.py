@@ -15,8 +15,27 @@ class ProjectSerializer(serializers.ModelSerializer):
 class EsdlModelSerializer(serializers.ModelSerializer):
     class Meta:
         model = EsdlModel
-        fields = ["id", "project", "name", "size_bytes", "summary", "created_at"]
-        read_only_fields = ["size_bytes", "summary", "created_at"]
+        fields = [
+            "id",
+            "project",
+            "name",
+            "size_bytes",
+            "summary",
+            "created_at",
+            "profiles_status",
+            "profiles_done",
+            "profiles_total",
+            "profiles_error",
+        ]
+        read_only_fields = [
+            "size_bytes",
+            "summary",
+            "created_at",
+            "profiles_status",
+            "profiles_done",
+            "profiles_total",
+            "profiles_error",
+        ]
 
 
 class EsdlUploadSerializer(serializers.Serializer):

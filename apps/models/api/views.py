@@ -42,6 +42,10 @@ class EsdlModelViewSet(
     def create(self, request, *args, **kwargs):
         """Upload an ESDL file into a project; it is checked and summarised, or refused (400).
 
+        Its input profiles are bound afterwards: ``profiles_status`` goes from ``pending`` over
+        ``binding`` (``profiles_done`` of ``profiles_total``) to ``ready``, and a job can be
+        submitted once it is ready (409 before).
+
         A refusal (ValidationError) becomes a 400 with its reason in the API exception handler.
         """
         upload = EsdlUploadSerializer(data=request.data)
