@@ -25,7 +25,9 @@ def submit_job(user, esdl_model: EsdlModel, workflow: str, params: dict[str, Any
         raise ValidationError(
             f"Workflow {workflow!r} is not offered by any running worker right now."
         )
-    cleaned = clean_params(offered.description, params)
+    cleaned = clean_params(
+        offered.description, params, esdl_model.summary.get("profile_period") or None
+    )
     esdl = esdl_for_job(esdl_model)
     with transaction.atomic():
         job = Job.objects.create(

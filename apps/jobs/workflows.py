@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -82,12 +83,20 @@ def no_worker_timeout_s(workflow: str) -> int:
     return settings.JOB_NO_WORKER_TIMEOUT_S if override is None else override
 
 
-def clean_params(description: WorkflowDescription, raw: dict[str, Any]) -> dict[str, Any]:
+def clean_params(
+    description: WorkflowDescription,
+    raw: dict[str, Any],
+    profile_period: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Check the user's parameters against the workflow's schema; fill in defaults.
 
-    Raises ValidationError naming each bad parameter, and the period (start to end, in steps)
-    past the bounds on what one job may write (:mod:`apps.profiles.limits`). Returns
-    JSON-serialisable values (datetimes as ISO text), in the form the worker receives them.
+    Raises ValidationError naming each bad parameter, an end before the start, a period (start
+    to end, in steps) past the bounds on what one job may write (:mod:`apps.profiles.limits`),
+    and a start or end outside ``profile_period`` (the model's input profiles, ISO text): there
+    the workflow would have no input data. Checked here, at submit, so that a job never waits
+    in the queue only to fail on its parameters. A date and time without a time zone is UTC, as
+    the form says. Returns JSON-serialisable values (datetimes as ISO text), in the form the
+    worker receives them.
     """
     if not isinstance(raw, dict):
         raise ValidationError("params must be an object")
@@ -107,16 +116,41 @@ def clean_params(description: WorkflowDescription, raw: dict[str, Any]) -> dict[
     if not errors:
         titles = {spec.key: spec.title for spec in description.parameters}
         errors = ProfileLimits.from_settings().job_problems(titles, cleaned)
+    if not errors and profile_period:
+        errors = _outside_profiles(description, cleaned, profile_period)
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _outside_profiles(
+    description: WorkflowDescription, cleaned: dict[str, Any], profile_period: dict[str, str]
+) -> list[str]:
+    """A start or end (by the workflows' convention) outside the input profiles' period."""
+    first = datetime.fromisoformat(profile_period["start"])
+    last = datetime.fromisoformat(profile_period["end"])
+    shown = f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
+    problems = []
+    for spec in description.parameters:
+        value = cleaned.get(spec.key) if spec.key in ("start", "end") else None
+        if isinstance(value, str) and not first <= datetime.fromisoformat(value) <= last:
+            problems.append(
+                f"{spec.title}: {value} is outside the model's input profiles ({shown}); "
+                "there would be no demand data to simulate."
+            )
+    return problems
 
 
 def _convert(spec: ParameterSpec, value: Any) -> Any:
     if spec.type in (ParameterType.INT, ParameterType.FLOAT, ParameterType.DURATION):
         if isinstance(value, bool):
             raise ValueError("must be a number")
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueError("is far too large a number") from None
+        if not math.isfinite(number):
+            raise ValueError("must be a finite number")
         if spec.type == ParameterType.INT and number != int(number):
             raise ValueError("must be a whole number")
         if spec.minimum is not None and number < spec.minimum:
@@ -133,11 +167,14 @@ def _convert(spec: ParameterSpec, value: Any) -> Any:
             return False
         raise ValueError("must be true or false")
     if spec.type == ParameterType.DATETIME:
-        parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+        try:
+            parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+        except ValueError as exc:
+            raise ValueError(f"must be a date and time (ISO 8601): {exc}") from None
         if parsed is None:
             raise ValueError("must be a date and time (ISO 8601)")
         if parsed.tzinfo is None:
-            raise ValueError("must include a time zone (for example 2019-01-01T00:00:00+00:00)")
+            parsed = parsed.replace(tzinfo=UTC)
         return parsed.isoformat()
     text = str(value)
     if spec.options and text not in spec.options:

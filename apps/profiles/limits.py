@@ -131,8 +131,13 @@ class ProfileLimits:
             if (problem := years_problem(moment))
         ]
         start, end = moments.get("start"), moments.get("end")
-        if problems or start is None or end is None or end <= start:
-            return problems  # an end before the start is the workflow's to explain
+        if problems or start is None or end is None:
+            return problems
+        if end < start:
+            return [
+                f"{titles['end']} ({end:%Y-%m-%d %H:%M} UTC) is before {titles['start']} "
+                f"({start:%Y-%m-%d %H:%M} UTC)."
+            ]
         if problem := self.period_problem(start, end, "a job"):
             return [f"{titles['start']} to {titles['end']}: {problem}"]
         step_s = params.get("timestep_s")
