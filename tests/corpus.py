@@ -49,8 +49,10 @@ def edr_pipes_path() -> Path:
 
 
 @cache
-def generated_network(assets: int = 10, seed: int = 0) -> bytes:
-    """A valid heat network made by the project's own generator (same arguments, same bytes)."""
+def generated_network(assets: int = 10, seed: int = 0, profiles: bool = True) -> bytes:
+    """A valid heat network made by the project's own generator (same arguments, same bytes);
+    without ``profiles`` its demands have a power only, so an upload has nothing to bind and a
+    job can be submitted at once."""
     from omotes.esdl_generator import network_text
 
-    return network_text(assets, seed).encode()
+    return network_text(assets, seed, **({} if profiles else {"profile": None})).encode()

@@ -127,6 +127,8 @@ def _outside_profiles(
     description: WorkflowDescription, cleaned: dict[str, Any], profile_period: dict[str, str]
 ) -> list[str]:
     """A start or end (by the workflows' convention) outside the input profiles' period."""
+    if not (profile_period.get("start") and profile_period.get("end")):
+        return []  # a model without input profiles: the workflow's own defaults decide
     first = datetime.fromisoformat(profile_period["start"])
     last = datetime.fromisoformat(profile_period["end"])
     shown = f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"

@@ -53,7 +53,7 @@ def sleeper_offered() -> WorkflowDescription:
 
 @pytest.fixture
 def model_id(api, project) -> int:
-    return upload(api, project, "network", generated_network()).json()["id"]
+    return upload(api, project, "network", generated_network(profiles=False)).json()["id"]
 
 
 def test_missing_field_is_a_400_naming_the_field(api):

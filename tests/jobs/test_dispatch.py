@@ -31,7 +31,7 @@ def test_a_submitted_job_fails_when_no_worker_offered_its_workflow_for_the_timeo
 ):
     settings.JOB_NO_WORKER_TIMEOUT_S = 1
     announce("worker-a")
-    model = upload(api, project, "network", generated_network()).json()
+    model = upload(api, project, "network", generated_network(profiles=False)).json()
     response = api.post("/api/jobs/", {"model": model["id"], "workflow": "sleeper"}, format="json")
     assert response.status_code == 201, response.content
     deliver(EventKind.LEAVE, "worker-a")  # before the dispatcher sent the job anywhere

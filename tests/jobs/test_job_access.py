@@ -86,7 +86,10 @@ def editors_job(client, owner, make_user, announced_workflow) -> Job:
     client.force_login(owner)
     uploaded = client.post(
         "/api/models/",
-        {"project": project.pk, "file": SimpleUploadedFile("m.esdl", generated_network())},
+        {
+            "project": project.pk,
+            "file": SimpleUploadedFile("m.esdl", generated_network(profiles=False)),
+        },
     )
     esdl_model = EsdlModel.objects.get(pk=uploaded.json()["id"])
     editor = make_user()

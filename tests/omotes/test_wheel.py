@@ -125,7 +125,7 @@ def test_worker_from_the_wheel_announces_its_workflows_and_runs_a_job(
     )
     assert [w["name"] for w in worker.workflows] == ["sleeper"]
 
-    model = upload(api, project, "empty", generated_network()).json()
+    model = upload(api, project, "network", generated_network(profiles=False)).json()
     response = api.post(
         "/api/jobs/",
         {"model": model["id"], "workflow": "sleeper", "params": {"duration_s": 0.5}},
