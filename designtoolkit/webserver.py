@@ -13,13 +13,16 @@ parsed before any limit of ours could look at it. Here a request
   read and dropped for a few seconds (so it sees the answer, not a reset), then the connection
   closes;
 * is never parsed by Twisted;
-* with a URL over the limit is answered 414.
+* with a URL over the limit is answered 414, also one so long that Twisted gives up on the
+  request line (16 KiB), where it would drop the connection without a word (431 for a header line).
 
 The limits and their messages are those of ``designtoolkit.request_limits``, whose ASGI middleware
 holds them too, for the application under any other ASGI server.
 """
 
 from __future__ import annotations
+
+import functools
 
 import daphne.server
 from daphne.cli import CommandLineInterface
@@ -31,7 +34,20 @@ from designtoolkit.request_limits import body_limit_message, url_limit_message
 
 #: How long a refused upload may go on being sent (and dropped) after the answer.
 LINGER_S = 5
-REASONS = {413: b"Content Too Large", 414: b"URI Too Long"}
+REASONS = {413: b"Content Too Large", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
+
+
+def answer_and_close(transport, status: int, reason: str) -> None:
+    """Answer outside the application, then stop writing; what the client still sends is read
+    and dropped for a while (so it reads the answer instead of a reset) before the close."""
+    body = f"{reason}\n".encode()
+    transport.write(
+        b"HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+        % (status, REASONS[status], len(body), body)
+    )
+    transport.loseWriteConnection()
+    reactor.callLater(LINGER_S, transport.loseConnection)
 
 
 class LimitedWebRequest(WebRequest):
@@ -67,21 +83,29 @@ class LimitedWebRequest(WebRequest):
         self.refused = True
         # A "100 Continue" after the final answer would invite the body we refuse.
         self.requestHeaders.removeHeader(b"Expect")
-        body = f"{reason}\n".encode()
-        transport = self.channel.transport
-        transport.write(
-            b"HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
-            % (status, REASONS[status], len(body), body)
-        )
-        transport.loseWriteConnection()
-        reactor.callLater(LINGER_S, transport.loseConnection)
+        answer_and_close(self.channel.transport, status, reason)
+
+
+def refuse_overlong_line(channel, line: bytes) -> None:
+    """Twisted's answer to a request line or header line past its 16 KiB (``MAX_LENGTH``): a
+    414 for the request line (the URL), a 431 for a header, once per connection."""
+    if getattr(channel, "refused_overlong_line", False):
+        return  # the rest of the refused request, read and dropped
+    channel.refused_overlong_line = True
+    if getattr(channel, "_HTTPChannel__first_line", 0):
+        answer_and_close(channel.transport, 414, url_limit_message(settings.URL_MAX_BYTES))
+    else:
+        answer_and_close(channel.transport, 431, "A request header line is too long.")
 
 
 class LimitedHTTPFactory(HTTPFactory):
     def buildProtocol(self, addr):
         protocol = super().buildProtocol(addr)
         protocol.requestFactory = LimitedWebRequest
+        # Twisted wraps its HTTP/1.1 channel (``_channel``) to negotiate HTTP/2; the line limit
+        # is the channel's.
+        channel = getattr(protocol, "_channel", protocol)
+        channel.lineLengthExceeded = functools.partial(refuse_overlong_line, channel)
         return protocol
 
 

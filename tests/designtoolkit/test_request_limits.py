@@ -150,6 +150,24 @@ def test_an_overlong_url_is_answered_414(web_server, owner):
     assert "URLs are limited to" in text
 
 
+def test_a_url_past_twisteds_line_limit_is_answered_414_not_dropped(web_server, owner):
+    """Twisted gives up on a request line over 16 KiB and closed the connection silently."""
+    head = request_head(web_server, f"/api/models/?q={'a' * 100_000}", {"Content-Length": "0"})
+
+    status, text, _seconds = exchange(web_server, head)
+
+    assert status == 414
+    assert "URLs are limited to" in text
+
+
+def test_a_header_line_past_twisteds_line_limit_is_answered_431(web_server, owner):
+    head = request_head(web_server, "/api/models/", {"X-Padding": "a" * 100_000})
+
+    status, _text, _seconds = exchange(web_server, head)
+
+    assert status == 431
+
+
 @pytest.mark.parametrize("length", ["-1", "12abc"])
 def test_a_malformed_content_length_is_refused(web_server, owner, length):
     head = request_head(web_server, "/api/models/", {"Content-Length": length})
