@@ -18,7 +18,7 @@ from omotes.workflows.base import describe
 from omotes.workflows.examples import sleeper
 from tests.conftest import PASSWORD
 from tests.corpus import generated_network
-from tests.jobs.test_progress_websocket import make_job
+from tests.jobs.builders import make_job
 from tests.models.test_upload_api import upload
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from knox.models import get_token_model
 
-from tests.jobs.test_progress_websocket import make_job
+from tests.jobs.builders import make_job
 
 SCHEMA = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 SCHEMA.app = get_wsgi_application()

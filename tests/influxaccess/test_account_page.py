@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from apps.influxaccess.models import InfluxCredential
 from apps.results.influx import influx_client
 from omotes.influx import InfluxAuthError, InfluxClient, InfluxSettings, encode_line
-from tests.jobs.test_progress_websocket import make_job
+from tests.jobs.builders import make_job
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ from apps.results.influx import influx_client
 from apps.sharing.signals import access_changed
 from omotes.influx import InfluxAuthError, InfluxClient, InfluxSettings, encode_line, rows
 from omotes.protocol import job_database
-from tests.jobs.test_progress_websocket import make_job
+from tests.jobs.builders import make_job
 
 START_S = 1_700_000_000
 #: Job databases tests wrote to; dropped afterwards even when their job row is gone.

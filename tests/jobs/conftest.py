@@ -12,8 +12,8 @@ from django.conf import settings
 
 from apps.jobs import lifecycle
 from apps.jobs.models import Job
-from apps.models.models import EsdlModel, Project
 from omotes import broker as omotes_broker
+from tests.jobs.builders import make_job as build_job
 
 
 @pytest.fixture
@@ -21,11 +21,7 @@ def make_job(owner) -> Callable[..., Job]:
     """A job of ``workflow``, sent to its queue as the dispatcher leaves it (or only queued)."""
 
     def make(workflow: str = "sleeper", dispatched: bool = True) -> Job:
-        project = Project.objects.create(owner=owner, name="p")
-        esdl_model = EsdlModel.objects.create(project=project, name="m", esdl="", size_bytes=0)
-        job = Job.objects.create(
-            owner=owner, esdl_model=esdl_model, workflow=workflow, esdl="", time_limit_s=60
-        )
+        job = build_job(owner, workflow)
         lifecycle.transition(job.pk, lifecycle.SUBMIT)
         if dispatched:
             lifecycle.transition(job.pk, lifecycle.DISPATCH)

@@ -15,7 +15,7 @@ from apps.jobs.models import Job, Worker
 from apps.models.models import EsdlModel, Project
 from apps.sharing.services import share
 from tests.corpus import generated_network
-from tests.jobs.test_progress_websocket import make_job
+from tests.jobs.builders import make_job
 
 
 def job_urls(job) -> list[str]:

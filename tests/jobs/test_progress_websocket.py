@@ -19,21 +19,8 @@ from django.conf import settings
 
 from apps.jobs.live import publish_job_state
 from apps.jobs.models import Job
-from apps.models.models import EsdlModel, Project
 from designtoolkit.asgi import application
-
-
-def make_job(owner) -> Job:
-    """A queued job of a workflow no worker offers, so the live dispatcher leaves it alone."""
-    project = Project.objects.create(owner=owner, name="p")
-    esdl_model = EsdlModel.objects.create(project=project, name="m", esdl="", size_bytes=0)
-    return Job.objects.create(
-        owner=owner,
-        esdl_model=esdl_model,
-        workflow="no-worker-offers-this",
-        esdl="",
-        time_limit_s=60,
-    )
+from tests.jobs.builders import make_job
 
 
 def session_cookie(client, user) -> bytes:

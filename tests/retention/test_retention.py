@@ -13,7 +13,7 @@ from apps.jobs.models import Job
 from apps.results.influx import influx_client
 from apps.retention.models import Deactivation, RetentionPolicy
 from apps.retention.services import apply_retention
-from tests.jobs.test_progress_websocket import make_job
+from tests.jobs.builders import make_job
 
 pytestmark = pytest.mark.django_db
 

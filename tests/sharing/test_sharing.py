@@ -14,7 +14,8 @@ from apps.models.models import EsdlModel, Project
 from apps.sharing.access import level_of, visible_to
 from apps.sharing.services import find_grantee, grants_of, revoke, share
 from tests.corpus import generated_network
-from tests.jobs.test_progress_websocket import connect, make_job, session_cookie
+from tests.jobs.builders import make_job
+from tests.jobs.test_progress_websocket import connect, session_cookie
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from apps.sharing.models import TeamManagerRole
 from apps.sharing.services import share
 from apps.sharing.signals import access_changed
 from apps.sharing.teams import add_member, create_team
-from tests.jobs.test_progress_websocket import make_job
+from tests.jobs.builders import make_job
 
 pytestmark = pytest.mark.django_db
 

@@ -15,18 +15,6 @@ class ProjectSerializer(serializers.ModelSerializer):
 class EsdlModelSerializer(serializers.ModelSerializer):
     class Meta:
         model = EsdlModel
-        fields = [
-            "id",
-            "project",
-            "name",
-            "size_bytes",
-            "summary",
-            "created_at",
-            "profiles_status",
-            "profiles_done",
-            "profiles_total",
-            "profiles_error",
-        ]
         read_only_fields = [
             "size_bytes",
             "summary",
@@ -36,6 +24,7 @@ class EsdlModelSerializer(serializers.ModelSerializer):
             "profiles_total",
             "profiles_error",
         ]
+        fields = ["id", "project", "name", *read_only_fields]
 
 
 class EsdlUploadSerializer(serializers.Serializer):
