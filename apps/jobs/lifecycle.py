@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -252,7 +252,21 @@ def transition(
         elif move.stop is Stop.OTHER_RUNS:
             request_cancel(job_id, keep_run=run_id)
         publish_job_state(job_id)
+        if move.kind is not None:
+            wake_dispatcher()
     return True
+
+
+#: The PostgreSQL channel the dispatcher listens on (see ``run_dispatcher``).
+DISPATCH_CHANNEL = "dt_dispatch"
+
+
+def wake_dispatcher() -> None:
+    """Tell the dispatcher that the queue or the free slots changed, so a job starts at once
+    instead of at its next round. PostgreSQL delivers a NOTIFY when the transaction commits and
+    drops it on rollback, so no wake-up goes out for a move that did not happen."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_notify(%s, '')", [DISPATCH_CHANNEL])
 
 
 def requeue_or_fail(job: Job, reason: str) -> bool:

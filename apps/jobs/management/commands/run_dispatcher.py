@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 
+import psycopg
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from apps.jobs.dispatch import dispatch_ready_jobs, reconcile_jobs
+from apps.jobs.lifecycle import DISPATCH_CHANNEL
 
 logger = logging.getLogger(__name__)
 
@@ -18,19 +21,49 @@ class Command(BaseCommand):
     help = "Run the job dispatcher and reconciler until SIGTERM."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--interval", type=float, default=1.0, help="seconds between rounds")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="seconds between reconcile rounds (a submitted job wakes the dispatcher at once)",
+        )
 
     def handle(self, *args, interval: float, **options) -> None:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         logger.info("dispatcher started")
+        wake_ups: psycopg.Connection | None = None
+        next_reconcile = 0.0
         while not stop.is_set():
             try:
                 close_old_connections()
                 dispatch_ready_jobs()
-                reconcile_jobs()
+                if time.monotonic() >= next_reconcile:
+                    reconcile_jobs()
+                    next_reconcile = time.monotonic() + interval
+                wake_ups = wake_ups if wake_ups and not wake_ups.closed else listen()
+                # Sleep until a job moves (submit, end, requeue) or the next reconcile is due.
+                for _ in wake_ups.notifies(
+                    timeout=max(0.0, next_reconcile - time.monotonic()), stop_after=1
+                ):
+                    pass
             except Exception:  # noqa: BLE001 - the loop must survive a database or broker outage
                 logger.exception("dispatch round failed; retrying")
-            stop.wait(interval)
+                if wake_ups is not None:
+                    wake_ups.close()
+                stop.wait(interval)
         logger.info("dispatcher stopped")
+
+
+def listen() -> psycopg.Connection:
+    """A connection of its own for the wake-ups: Django's may sit in a transaction, and a
+    LISTEN only hears notifications between transactions."""
+    params = {
+        k: v
+        for k, v in connection.get_connection_params().items()
+        if k not in ("cursor_factory", "context")
+    }
+    wake_ups = psycopg.connect(**params, autocommit=True)
+    wake_ups.execute(f"LISTEN {DISPATCH_CHANNEL}")
+    return wake_ups
