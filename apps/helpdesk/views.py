@@ -7,7 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.helpdesk.forms import ManageForm, ReplyForm, TicketForm
 from apps.helpdesk.models import Attachment, Ticket
@@ -52,6 +52,7 @@ def _linked(request, source) -> tuple[Job | None, EsdlModel | None]:
     return job, esdl_model
 
 
+@require_http_methods(["GET", "POST"])
 def new_ticket(request):
     job, esdl_model = _linked(request, request.GET)
     page = request.GET.get("page", "")
