@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD, wait_for
+from tests.conftest import PASSWORD, ROOT, wait_for
 from tests.helpdesk.builders import failed_job, make_staff
 
 
@@ -54,6 +54,8 @@ def test_user_raises_a_ticket_from_a_failed_job_and_sees_the_reply_ring(
     support.fill("#id_body", "Try a time step of 900 s.")
     support.click("#reply-form button[type=submit]")
     support.wait_for_selector("text=Try a time step of 900 s.")
+    (ROOT / "var").mkdir(exist_ok=True)
+    support.screenshot(path=str(ROOT / "var" / "ticket-page.png"), full_page=True)
 
     # The user's open ticket page hears of it over the websocket.
     wait_for(lambda: user.is_visible("#bell-count"), 30, "the bell to ring")
