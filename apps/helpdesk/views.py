@@ -15,6 +15,7 @@ from apps.helpdesk.services import job_context, manage, model_context, raise_tic
 from apps.jobs.models import Job
 from apps.models.models import EsdlModel
 from apps.sharing.access import visible_to
+from apps.sharing.services import grants_of, revoke, share
 
 QUEUE_PAGE = 200
 
@@ -115,6 +116,9 @@ def _render_ticket(request, ticket: Ticket, reply_form=None, manage_form=None, s
             "manage_form": manage_form
             or ManageForm(initial={"status": ticket.status, "assignee": ticket.assignee_id}),
             "accesses": ticket.support_accesses.select_related("staff")[:50],
+            "is_author": ticket.author_id == request.user.pk,
+            "teams_shared": [g.name for g in grants_of(ticket) if g.kind == "team"],
+            "my_teams": request.user.groups.order_by("name"),
         },
         status=status,
     )
@@ -164,3 +168,19 @@ def attachment(request, pk: int):
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100]
+
+
+@require_POST
+def ticket_team(request, pk: int):
+    """The author makes the ticket visible to one of their teams, or stops doing so."""
+    ticket = _ticket(request, pk)
+    if ticket.author_id != request.user.pk:
+        raise PermissionDenied("Only the ticket's author chooses who else sees it.")
+    team = request.user.groups.filter(pk=request.POST.get("team") or None).first()
+    if team is None:
+        return _render_ticket(request, ticket, status=400)
+    if request.POST.get("action") == "stop":
+        revoke(ticket, team)
+    else:
+        share(ticket, team, "view")
+    return redirect(ticket)

@@ -146,6 +146,20 @@ def test_only_the_author_their_team_and_staff_see_a_ticket(owner, make_user):
     assert (
         mate.post(ticket.get_absolute_url() + "manage/", {"status": "resolved"}).status_code == 403
     )
+    # The author stops showing it to the team, and shows it again.
+    assert (
+        author.post(
+            ticket.get_absolute_url() + "team/", {"team": team.pk, "action": "stop"}
+        ).status_code
+        == 302
+    )
+    assert mate.get(ticket.get_absolute_url()).status_code == 404
+    author.post(ticket.get_absolute_url() + "team/", {"team": team.pk, "action": "share"})
+    assert mate.get(ticket.get_absolute_url()).status_code == 200
+    # Only to a team the author is in.
+    other = Group.objects.create(name="Other team")
+    other.user_set.add(stranger)
+    assert author.post(ticket.get_absolute_url() + "team/", {"team": other.pk}).status_code == 400
     team.user_set.remove(teammate)
     assert mate.get(ticket.get_absolute_url()).status_code == 404
 

@@ -195,6 +195,8 @@ MATRIX: dict[str, list[Check]] = {
     # No text: the form again (400) for the author; the team may read but not reply.
     "helpdesk:reply": [Check("post", statuses(400, 403, 404, 404, 404, LOGIN), {"pk": "X"})],
     "helpdesk:manage": [Check("post", statuses(403, 403, 404, 404, 404, LOGIN), {"pk": "X"})],
+    # Only the author chooses teams (none named: 400); team members may not.
+    "helpdesk:team": [Check("post", statuses(400, 403, 404, 404, 404, LOGIN), {"pk": "X"})],
     "helpdesk:attachment": [Check("get", statuses(200, 200, 404, 404, 404, LOGIN), {"pk": "A"})],
     # Notifications are each user's own: N is the owner's.
     "notifications:list": [Check("get", everyone(200, LOGIN))],
