@@ -16,6 +16,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.notifications.models import (
@@ -30,6 +31,10 @@ logger = logging.getLogger(__name__)
 
 #: The longest wait between two attempts at a mail the SMTP server refused or never answered.
 MAX_RETRY_DELAY = timedelta(minutes=15)
+#: How long a sent (or given up) mail stays in the outbox for staff to look up, and a read
+#: notification under the bell.
+KEEP_SENT_MAIL = timedelta(days=30)
+KEEP_READ_NOTIFICATIONS = timedelta(days=90)
 
 
 def bell_group(user_id: int) -> str:
@@ -165,3 +170,13 @@ def _postpone(mail: OutgoingMail, now: datetime, exc: Exception) -> None:
     OutgoingMail.objects.filter(pk=mail.pk).update(
         attempts=attempts, next_attempt_at=now + delay, last_error=f"{type(exc).__name__}: {exc}"
     )
+
+
+def prune(now: datetime | None = None) -> int:
+    """Forget sent and given-up mails and read notifications past their keeping time."""
+    now = now or timezone.now()
+    mails, _ = OutgoingMail.objects.filter(
+        Q(sent_at__lt=now - KEEP_SENT_MAIL) | Q(given_up_at__lt=now - KEEP_SENT_MAIL)
+    ).delete()
+    notes, _ = Notification.objects.filter(read_at__lt=now - KEEP_READ_NOTIFICATIONS).delete()
+    return mails + notes

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.utils import timezone
 
 from apps.models.models import Project
 from apps.notifications.models import Notification
-from apps.notifications.services import notify
+from apps.notifications.services import mark_read, notify, prune
 from apps.sharing.services import share
 from designtoolkit.asgi import application
 
@@ -92,3 +95,13 @@ def test_the_account_page_sets_the_e_mail_default(client, owner):
     client.post("/notifications/preferences/", {})
     assert 'name="email_on_job_end" checked' not in client.get("/account/").content.decode()
     assert not owner.notification_preference.email_on_job_end
+
+
+@pytest.mark.django_db
+def test_read_notifications_are_forgotten_after_90_days_unread_ones_kept(owner):
+    read = notify(owner, Notification.Kind.JOB, "read")
+    mark_read(owner, read.pk)
+    unread = notify(owner, Notification.Kind.JOB, "unread")
+    assert prune(timezone.now() + timedelta(days=89)) == 0
+    assert prune(timezone.now() + timedelta(days=91)) == 1
+    assert list(Notification.objects.all()) == [unread]

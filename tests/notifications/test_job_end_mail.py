@@ -14,7 +14,12 @@ from apps.jobs import lifecycle
 from apps.jobs.models import Job
 from apps.notifications.batches import tell_ended_jobs
 from apps.notifications.models import JobEnd, Notification, OutgoingMail
-from apps.notifications.services import choose_job_email, send_due_mail, set_email_on_job_end
+from apps.notifications.services import (
+    choose_job_email,
+    prune,
+    send_due_mail,
+    set_email_on_job_end,
+)
 from tests.jobs.builders import make_job
 
 KPIS = [
@@ -188,6 +193,9 @@ def test_smtp_down_leaves_the_job_alone_and_the_mail_goes_when_smtp_is_back(owne
     [caught] = smtp_down.mails()
     assert "Total heat supplied" in caught.body
     assert OutgoingMail.objects.get().sent_at is not None
+    # Kept a month for staff to look up, then forgotten.
+    assert prune(timezone.now() + timedelta(days=29)) == 0
+    assert prune(timezone.now() + timedelta(days=31)) == 1
 
 
 @pytest.mark.django_db
