@@ -227,11 +227,12 @@ def open_for_support(user, of: type[M] | QuerySet[M], pk, ticket_pk) -> M | None
     field = SUPPORT_LINKS.get(label)
     if field is None or not (user.is_authenticated and user.is_active and user.is_staff):
         return None
-    if not str(ticket_pk or "").isdigit():
+    number = str(ticket_pk or "")
+    if not (number.isascii() and number.isdigit() and len(number) <= 18):  # a bigint, or none
         return None
     ticket = (
         apps.get_model(SUPPORT_TICKET)
-        ._default_manager.filter(pk=int(ticket_pk), **{field: pk})
+        ._default_manager.filter(pk=int(number), **{field: pk})
         .exclude(status=SUPPORT_ENDED)
         .first()
     )

@@ -69,7 +69,8 @@ def test_ticket_flow_user_to_staff_to_user_with_bell_and_mail(owner, make_user, 
     assert (access.staff, access.kind, access.object_id) == (staff, "jobs.Job", str(job.pk))
     # The linked object only: not its model, not through another number.
     assert support.get(f"/models/{job.esdl_model_id}/?ticket={ticket.pk}").status_code == 404
-    assert support.get(f"{job.get_absolute_url()}?ticket={ticket.pk + 1}").status_code == 404
+    for number in (ticket.pk + 1, "²", "9" * 30, "-1", "x"):
+        assert support.get(f"{job.get_absolute_url()}?ticket={number}").status_code == 404
 
     assert (
         support.post(ticket.get_absolute_url() + "reply/", {"body": "Use 900 s."}).status_code
