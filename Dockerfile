@@ -3,6 +3,7 @@
 #   dispatcher: python manage.py run_dispatcher
 #   events:     python manage.py run_events_consumer
 #   profiles:   python manage.py run_profile_binder
+#   notifier:   python manage.py run_notifier
 #   worker:     python -m omotes.worker --workflows simulator
 # Configuration comes from the environment (see designtoolkit/settings.py and the README).
 FROM python:3.11-slim-bookworm

@@ -20,6 +20,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from apps.jobs.consumers import JobProgressConsumer  # noqa: E402
+from apps.notifications.consumers import BellConsumer  # noqa: E402
 from designtoolkit.request_limits import RequestLimits  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -31,7 +32,12 @@ application = ProtocolTypeRouter(
         ),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(
-                URLRouter([path("ws/jobs/<uuid:job_id>/", JobProgressConsumer.as_asgi())])
+                URLRouter(
+                    [
+                        path("ws/jobs/<uuid:job_id>/", JobProgressConsumer.as_asgi()),
+                        path("ws/notifications/", BellConsumer.as_asgi()),
+                    ]
+                )
             )
         ),
     }

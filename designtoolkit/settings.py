@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "apps.retention",
     "apps.sharing",
     "apps.influxaccess",
+    "apps.helpdesk",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -211,8 +213,31 @@ SESSION_COOKIE_AGE = env_int("DT_SESSION_DAYS", 30) * 24 * 3600
 SECURE_COOKIES = env_bool("DT_SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
-EMAIL_BACKEND = env_str("DT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail goes out through SMTP once DT_EMAIL_HOST names a server (scripts/run.sh starts a local mail
+# catcher); without one it is printed to the console of the process that sends it.
+EMAIL_HOST = env_str("DT_EMAIL_HOST", "")
+EMAIL_PORT = env_int("DT_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DT_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("DT_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DT_EMAIL_TLS", False)  # STARTTLS (usually port 587)
+EMAIL_USE_SSL = env_bool("DT_EMAIL_SSL", False)  # TLS from the start (usually port 465)
+EMAIL_TIMEOUT = env_int("DT_EMAIL_TIMEOUT_S", 20)
+EMAIL_BACKEND = env_str(
+    "DT_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = env_str("DT_FROM_EMAIL", "Design Toolkit <noreply@localhost>")
+# Where users reach the web app: the links in e-mails start with it.
+PUBLIC_URL = env_str("DT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Jobs one user submits with less than this between one and the next form a batch: its end is one
+# e-mail (a digest), sent when the last of them ended (apps.notifications.batches).
+NOTIFY_BATCH_WINDOW_S = env_int("DT_NOTIFY_BATCH_WINDOW_S", 60)
+# A mail the SMTP server keeps refusing is tried again (at most every 15 minutes) for this long.
+NOTIFY_MAIL_MAX_AGE_H = env_int("DT_NOTIFY_MAIL_MAX_AGE_H", 72)
+# Support tickets: attachments at most this large, of the types apps.helpdesk.attachments allows.
+HELPDESK_ATTACHMENT_MAX_BYTES = env_int("DT_HELPDESK_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 
 # API tokens (django-rest-knox): only a SHA-512 digest is stored; each token has its own expiry.
 KNOX_TOKEN_MODEL = "accounts.ApiToken"

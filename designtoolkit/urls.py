@@ -39,6 +39,8 @@ urlpatterns = [
     path("profiles/", include("apps.profiles.urls")),
     path("account/influx/", include("apps.influxaccess.urls")),
     path("sharing/", include("apps.sharing.urls")),
+    path("helpdesk/", include("apps.helpdesk.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("", include("apps.comparison.urls")),
     path("api/compare/", include("apps.comparison.api_urls")),
     path("api/workflows/", WorkflowListView.as_view(), name="api-workflows"),

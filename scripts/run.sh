@@ -24,6 +24,15 @@ start() {  # name command...
   echo "started $name (pid $!, log var/log/$name.log)"
 }
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
+# Mail: to a local mail catcher (a page lists what it got) unless DT_EMAIL_HOST names a server.
+export DT_PUBLIC_URL=${DT_PUBLIC_URL:-http://127.0.0.1:$PORT}
+MAIL_PAGE="the SMTP server ${DT_EMAIL_HOST:-} (DT_EMAIL_HOST)"
+if [ -z "${DT_EMAIL_HOST:-}" ]; then
+  export DT_EMAIL_HOST=127.0.0.1 DT_EMAIL_PORT=${DT_MAILCATCHER_SMTP_PORT:-1025}
+  MAIL_PAGE="http://127.0.0.1:${DT_MAILCATCHER_HTTP_PORT:-8025}/"
+  start mailcatcher $PY -m apps.notifications.mailcatcher --smtp-port "$DT_EMAIL_PORT" \
+    --http-port "${DT_MAILCATCHER_HTTP_PORT:-8025}"
+fi
 start web $PY -m designtoolkit.webserver -b 127.0.0.1 -p "$PORT" designtoolkit.asgi:application
 start dispatcher $PY manage.py run_dispatcher
 start events $PY manage.py run_events_consumer
@@ -33,6 +42,7 @@ start worker-sequences $PY -m omotes.worker --workflows simulate_kpis,kpis
 # Safety net for InfluxDB read grants (signals keep them in step; this heals a missed one).
 start influx-grants bash -c "while :; do $PY manage.py sync_influx_grants --quiet; sleep 600; done"
 start retention $PY manage.py apply_retention --loop  # the operator's retention policy (admin)
+start notifier $PY manage.py run_notifier  # job-end notices (batched) and the mail outbox
 
 cat <<MSG
 
@@ -42,6 +52,7 @@ cat <<MSG
   API docs: http://127.0.0.1:$PORT/api/docs/   health: http://127.0.0.1:$PORT/health/
   InfluxDB: ${OMOTES_INFLUX_URL:-http://127.0.0.1:8086} (authentication on; the product logs in as
   ${OMOTES_INFLUX_USERNAME:-designtoolkit}; read credentials for people: account page)
+  Mails the toolkit sends (job ends, support tickets, confirmations): $MAIL_PAGE
 
 MSG
 wait

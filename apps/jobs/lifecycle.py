@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from apps.jobs.live import publish_job_state
 from apps.jobs.models import Job, JobEvent
+from apps.notifications.services import job_ended
 from omotes import broker as omotes_broker
 from omotes.protocol import CancelRequest
 
@@ -254,6 +255,10 @@ def transition(
         publish_job_state(job_id)
         if move.kind is not None:
             wake_dispatcher()
+        if move.to in Job.TERMINAL:
+            # The one place a job's end is noted for its submitter (e-mail, bell), in this
+            # transaction: the notifier tells them, batched, after it commits.
+            job_ended(job_id)
     return True
 
 

@@ -13,13 +13,23 @@ from apps.jobs.models import Job
 from apps.jobs.workflows import clean_params, offered_workflows, time_limit_for
 from apps.models.models import EsdlModel
 from apps.models.services import esdl_for_job
+from apps.notifications.services import choose_job_email
 from apps.results.services import drop_job_results
 
 logger = logging.getLogger(__name__)
 
 
-def submit_job(user, esdl_model: EsdlModel, workflow: str, params: dict[str, Any]) -> Job:
-    """Queue a job; raises ValidationError with a message for the user when it cannot run."""
+def submit_job(
+    user,
+    esdl_model: EsdlModel,
+    workflow: str,
+    params: dict[str, Any],
+    notify_email: bool | None = None,
+) -> Job:
+    """Queue a job; raises ValidationError with a message for the user when it cannot run.
+
+    ``notify_email``: whether its end is e-mailed to the user (None: their account's default).
+    """
     offered = offered_workflows().get(workflow)
     if offered is None:
         raise ValidationError(
@@ -40,6 +50,7 @@ def submit_job(user, esdl_model: EsdlModel, workflow: str, params: dict[str, Any
             time_limit_s=time_limit_for(offered.description),
         )
         lifecycle.transition(job.pk, lifecycle.SUBMIT, detail=f"by {user}")
+        choose_job_email(job, notify_email)
     return job
 
 

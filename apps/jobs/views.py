@@ -10,7 +10,7 @@ from apps.jobs.live import job_state
 from apps.jobs.models import Job
 from apps.jobs.services import cancel_job, delete_job, submit_job
 from apps.models.models import EsdlModel
-from apps.sharing.access import require_edit, require_owner, visible_to
+from apps.sharing.access import open_for_support, require_edit, require_owner, visible_to
 
 PARAM_PREFIX = "param__"
 
@@ -27,7 +27,8 @@ def submit(request, model_pk: int):
         if key.startswith(prefix) and value != ""
     }
     try:
-        job = submit_job(request.user, esdl_model, workflow, params)
+        notify_email = {"yes": True, "no": False}.get(request.POST.get("notify_email", ""))
+        job = submit_job(request.user, esdl_model, workflow, params, notify_email)
     except ValidationError as exc:
         messages.error(request, "Job not submitted: " + " ".join(exc.messages))
         return redirect(esdl_model)
@@ -44,9 +45,13 @@ def job_list(request):
 
 
 def job_detail(request, pk):
-    job = get_object_or_404(
-        visible_to(request.user, Job).select_related("esdl_model").defer("esdl"), pk=pk
+    jobs = Job.objects.select_related("esdl_model").defer("esdl")
+    # Staff answering a ticket about this job may open it with ?ticket=<its number> (recorded).
+    job = visible_to(request.user, jobs).filter(pk=pk).first() or open_for_support(
+        request.user, jobs, pk, request.GET.get("ticket")
     )
+    if job is None:
+        raise Http404("No such job.")
     return render(
         request,
         "jobs/job_detail.html",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from apps.jobs.workflows import known_workflows
@@ -10,7 +10,7 @@ from apps.models.forms import EsdlUploadForm, ProjectForm
 from apps.models.models import EsdlModel, Project
 from apps.models.services import upload_esdl_model
 from apps.profiles.forms import ProfileCsvForm
-from apps.sharing.access import require_edit, visible_to
+from apps.sharing.access import open_for_support, require_edit, visible_to
 
 
 def project_list(request):
@@ -51,9 +51,13 @@ def project_detail(request, pk: int):
 
 
 def model_detail(request, pk: int):
-    esdl_model = get_object_or_404(
-        visible_to(request.user, EsdlModel).select_related("project"), pk=pk
+    esdl_models = EsdlModel.objects.select_related("project")
+    # Staff answering a ticket about this model may open it with ?ticket=<its number> (recorded).
+    esdl_model = visible_to(request.user, esdl_models).filter(pk=pk).first() or open_for_support(
+        request.user, esdl_models, pk, request.GET.get("ticket")
     )
+    if esdl_model is None:
+        raise Http404("No such model.")
     return render_model_page(request, esdl_model)
 
 

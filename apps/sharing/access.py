@@ -25,7 +25,10 @@ may share or delete such a job.
 The failure contract the views rely on: a user who may not see an object must not learn that it
 exists, so views fetch through :func:`visible_to` (404 for strangers) and only then ask
 :func:`require_edit` or :func:`require_owner` (403 for those who may see but not act).
-Anonymous users reach nothing. Staff get no special access here; they use the admin.
+Anonymous users reach nothing. Staff get no special access here (they use the admin), with two
+exceptions for support (R15), both declared below: they see every support ticket
+(``Coverage.staff``), and through a ticket that is not resolved they may view the one job or
+model it links to, each opening recorded (:func:`open_for_support`).
 
 This module imports no app's models (kinds are named by label and reached through
 ``_meta``), so every app may import it without an import circle.
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal, TypeVar
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -57,11 +61,13 @@ class Coverage:
     ``parent``: the foreign key to the object whose grants (and owner) also cover this one.
     ``owner``: the foreign key to the user who owns this object and everything below it.
     ``grants``: False for a kind without grant tables of its own, reached only through its parent.
+    ``staff``: every active member of staff may view every object of this kind.
     """
 
     parent: str = ""
     owner: str = ""
     grants: bool = True
+    staff: bool = False
 
 
 COVERED_BY: dict[str, Coverage] = {
@@ -71,7 +77,17 @@ COVERED_BY: dict[str, Coverage] = {
     "jobs.Job": Coverage(parent="esdl_model"),
     # A profile binding is part of its model page: it is reached as its model is.
     "profiles.ProfileBinding": Coverage(parent="esdl_model", grants=False),
+    # A support ticket is its author's, who may share it with a team; staff answer them all.
+    "helpdesk.Ticket": Coverage(owner="author", staff=True),
 }
+
+#: Support (R15): the kinds a ticket may link to, by the ticket's field naming them. Staff may
+#: view that one object (not its project, nor the model's other jobs) while the ticket is not
+#: resolved, and each opening is written to the helpdesk's access log.
+SUPPORT_TICKET = "helpdesk.Ticket"
+SUPPORT_ACCESS_LOG = "helpdesk.SupportAccess"
+SUPPORT_LINKS: dict[str, str] = {"jobs.Job": "job", "models.EsdlModel": "esdl_model"}
+SUPPORT_ENDED = "resolved"
 
 
 @dataclass(frozen=True)
@@ -121,6 +137,8 @@ def _granted(step: _Step, user, level: Level) -> Q:
 def _reaches(model: type[models.Model], user, access: Access) -> Q:
     """Objects of ``model`` the (authenticated) user reaches at ``access`` or above."""
     steps = _chain(model)
+    if access == "view" and steps[0].coverage.staff and user.is_staff and user.is_active:
+        return Q(pk__isnull=False)
     condition = Q()
     for step in steps:
         if step.coverage.owner:
@@ -195,3 +213,32 @@ def require_owner(user, obj: models.Model) -> None:
     """Raise PermissionDenied (403) unless the user owns the object."""
     if level_of(user, obj) != "owner":
         raise PermissionDenied("Only the owner may do this.")
+
+
+def open_for_support(user, of: type[M] | QuerySet[M], pk, ticket_pk) -> M | None:
+    """The object ``pk`` of a kind in ``SUPPORT_LINKS``, for an active member of staff, when the
+    ticket ``ticket_pk`` links to it and is not resolved; the opening is recorded. None
+    otherwise (the caller answers 404, as for any object the user may not see).
+
+    For objects the user cannot see otherwise: pages try :func:`visible_to` first.
+    """
+    queryset = of if isinstance(of, QuerySet) else of._default_manager.all()
+    label = queryset.model._meta.label
+    field = SUPPORT_LINKS.get(label)
+    if field is None or not (user.is_authenticated and user.is_active and user.is_staff):
+        return None
+    number = str(ticket_pk or "")
+    if not (number.isascii() and number.isdigit() and len(number) <= 18):  # a bigint, or none
+        return None
+    ticket = (
+        apps.get_model(SUPPORT_TICKET)
+        ._default_manager.filter(pk=int(number), **{field: pk})
+        .exclude(status=SUPPORT_ENDED)
+        .first()
+    )
+    obj = queryset.filter(pk=pk).first() if ticket else None
+    if obj is not None:
+        apps.get_model(SUPPORT_ACCESS_LOG)._default_manager.create(
+            ticket=ticket, staff=user, kind=label, object_id=str(obj.pk)
+        )
+    return obj

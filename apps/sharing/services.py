@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 
 from apps.sharing.access import Level, level_of, permission_codename
-from apps.sharing.signals import access_changed
+from apps.sharing.signals import access_changed, shared
 
 LEVELS: tuple[Level, ...] = ("view", "edit")
 
@@ -110,11 +110,16 @@ def share(obj: models.Model, grantee, level: Level) -> None:
     )
     field = "group" if isinstance(grantee, Group) else "user"
     grant_model = rows.model
-    grant_model.objects.bulk_create(
+    created = grant_model.objects.bulk_create(
         grant_model(**{field: grantee, "permission": permission, "content_object": obj})
         for permission in content_type_perms
     )
-    _announce(members_of(grantee))
+    users = members_of(grantee)
+    _announce(users)
+    if created:  # a new or raised grant, not a repeat or a narrowing
+        transaction.on_commit(
+            lambda: shared.send(sender=type(obj), obj=obj, users=users, level=level)
+        )
 
 
 @transaction.atomic

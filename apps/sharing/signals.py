@@ -10,3 +10,7 @@ leave them wrong for long.
 from django.dispatch import Signal
 
 access_changed = Signal()
+
+# Sent after a share commits, with ``obj`` (what was shared), ``users`` (the ids it now reaches)
+# and ``level``: the notifications app tells them (R28: "Alice shared project X with you").
+shared = Signal()

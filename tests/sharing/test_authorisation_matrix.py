@@ -6,7 +6,8 @@ routes) fails until someone decides who may reach it.
 
 The world: the owner's project P holds model M with a finished job J. ``viewer`` was granted view
 and ``editor`` edit on P; ``team`` is a member of a team granted view on M only; ``stranger`` has
-an account and no grant; ``anonymous`` is not logged in.
+an account and no grant; ``anonymous`` is not logged in. The owner's support ticket X (attachment
+A) about J is shared with the team; N is a notification of the owner's.
 """
 
 from __future__ import annotations
@@ -25,10 +26,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.accounts.services import create_api_token
+from apps.helpdesk.models import Attachment
+from apps.helpdesk.services import raise_ticket
 from apps.influxaccess.models import InfluxCredential
 from apps.influxaccess.services import delete_credentials
 from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
+from apps.notifications.models import Notification
+from apps.notifications.services import notify
 from apps.profiles.models import InputProfile, ProfileBinding
 from apps.sharing.services import share
 
@@ -177,6 +182,27 @@ MATRIX: dict[str, list[Check]] = {
     "job-grants": [Check("get", API_SEE_MODEL, {"pk": "J"})],
     "job-share": [Check("post", statuses(400, 403, 403, 403, 404, 401), {"pk": "J"})],
     "job-revoke": [Check("post", statuses(400, 403, 403, 403, 404, 401), {"pk": "J"})],
+    # Support tickets: the owner's ticket X about J, shared with the team; staff (none here) see
+    # all tickets. Anyone may raise one, linked only to a job or model they may see.
+    "helpdesk:list": [Check("get", everyone(200, LOGIN))],
+    "helpdesk:new": [
+        Check("get", everyone(200, LOGIN)),
+        Check("get", SEE_MODEL, data={"job": "J"}),
+        Check("get", SEE_MODEL, data={"model": "M"}),
+        Check("post", everyone(400, LOGIN)),  # a ticket needs a subject and a text
+    ],
+    "helpdesk:detail": [Check("get", statuses(200, 200, 404, 404, 404, LOGIN), {"pk": "X"})],
+    # No text: the form again (400) for the author; the team may read but not reply.
+    "helpdesk:reply": [Check("post", statuses(400, 403, 404, 404, 404, LOGIN), {"pk": "X"})],
+    "helpdesk:manage": [Check("post", statuses(403, 403, 404, 404, 404, LOGIN), {"pk": "X"})],
+    # Only the author chooses teams (none named: 400); team members may not.
+    "helpdesk:team": [Check("post", statuses(400, 403, 404, 404, 404, LOGIN), {"pk": "X"})],
+    "helpdesk:attachment": [Check("get", statuses(200, 200, 404, 404, 404, LOGIN), {"pk": "A"})],
+    # Notifications are each user's own: N is the owner's.
+    "notifications:list": [Check("get", everyone(200, LOGIN))],
+    "notifications:open": [Check("get", statuses(302, 404, 404, 404, 404, LOGIN), {"pk": "N"})],
+    "notifications:read-all": [Check("post", everyone(302, LOGIN))],
+    "notifications:preferences": [Check("post", everyone(302, LOGIN))],
 }
 
 # Third-party groups of routes, decided as a group.
@@ -236,6 +262,11 @@ def world(db) -> dict[str, object]:
     share(project, users["viewer"], "view")
     share(project, users["editor"], "edit")
     token, _ = create_api_token(users["owner"], "K", None)
+    ticket = raise_ticket(users["owner"], "Help", "It failed", job=job, team=team)
+    attachment = Attachment.objects.create(
+        message=ticket.messages.get(), name="a.txt", content_type="text/plain", size=1, data=b"a"
+    )
+    note = notify(users["owner"], Notification.Kind.JOB, "Job ended", job.get_absolute_url())
     return {
         "users": users,
         "P": project.pk,
@@ -244,6 +275,9 @@ def world(db) -> dict[str, object]:
         "B": binding.pk,
         "T": team.pk,
         "K": token.digest,
+        "X": ticket.pk,
+        "A": attachment.pk,
+        "N": note.pk,
     }
 
 

@@ -53,6 +53,12 @@ class JobCreateSerializer(serializers.Serializer):
     model = serializers.IntegerField(help_text="id of the ESDL model to run")
     workflow = serializers.CharField()
     params = serializers.DictField(required=False, default=dict)
+    notify_email = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="E-mail me when the job ends; omitted or null: my account's default",
+    )
 
 
 class SeriesSerializer(serializers.Serializer):

@@ -71,6 +71,7 @@ class JobViewSet(
                 esdl_model,
                 data.validated_data["workflow"],
                 data.validated_data["params"],
+                data.validated_data["notify_email"],
             )
         except ProfilesNotReady as exc:
             raise Conflict(" ".join(exc.messages)) from exc
