@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "apps.retention",
     "apps.sharing",
     "apps.influxaccess",
+    "apps.keyfigures",
 ]
 
 MIDDLEWARE = [
