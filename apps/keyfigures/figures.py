@@ -56,7 +56,7 @@ ASSET_FAMILIES = (
     "pipe",
 )
 #: Energy carriers bought by producers.
-CARRIERS = ("natural_gas", "electricity", "residual_heat", "geothermal_heat")
+CARRIERS = ("natural_gas", "electricity", "residual_heat")
 
 _ASSET = "|".join(ASSET_FAMILIES)
 _CARRIER = "|".join(CARRIERS)
