@@ -1,0 +1,135 @@
+"""A job is costed when its result arrives: KPIs on the job row, the key-figure version and the
+cost source per asset recorded, a suspect zero heat loss flagged, all shown on the job page."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.jobs import lifecycle
+from apps.jobs.models import Job
+from apps.keyfigures.models import JobCosting
+from apps.keyfigures.services import default_version, load_version
+from apps.results.influx import influx_client
+from omotes.protocol import EventKind
+from tests.comparison.results import ASSETS, PIPE, UNITS, Asset, write_points
+from tests.jobs.builders import make_job
+from tests.jobs.worker_events import deliver
+
+pytestmark = pytest.mark.django_db
+
+OUTPUT_ESDL = """<?xml version='1.0' encoding='UTF-8'?>
+<esdl:EnergySystem xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xmlns:esdl="http://www.tno.nl/esdl" id="es" name="costed" esdlVersion="v2401">
+  <energySystemInformation xsi:type="esdl:EnergySystemInformation" id="info">
+    <carriers xsi:type="esdl:Carriers" id="carriers">
+      <carrier xsi:type="esdl:HeatCommodity" id="heat" name="Heat" supplyTemperature="80.0"/>
+    </carriers>
+  </energySystemInformation>
+  <instance xsi:type="esdl:Instance" id="inst" name="i">
+    <area xsi:type="esdl:Area" id="area" name="a">
+      <asset xsi:type="esdl:GenericProducer" id="prod-1" name="Producer 1" power="5000000.0"/>
+      <asset xsi:type="esdl:HeatingDemand" id="cons-1" name="Consumer 1" power="4000000.0"/>
+      <asset xsi:type="esdl:Pipe" id="pipe-1" name="Pipe 1" length="2000.0" diameter="DN200"/>
+    </area>
+  </instance>
+</esdl:EnergySystem>
+"""
+
+STEPS = 48
+
+
+def series(assets: tuple[Asset, ...]) -> list[dict]:
+    return [
+        {
+            "asset_id": a.asset_id,
+            "asset_name": a.name,
+            "asset_class": a.asset_class,
+            "measurement": a.asset_class,
+            "field": f,
+            "unit": UNITS[f],
+            "points": STEPS,
+        }
+        for a in assets
+        for f in a.fields
+    ]
+
+
+@pytest.fixture
+def finished_job(owner):
+    """Run a job to its result the way the events consumer does, with real series in InfluxDB."""
+    created: list[Job] = []
+
+    def finish(assets: tuple[Asset, ...] = ASSETS) -> Job:
+        job = make_job(owner, "simulator")
+        created.append(job)
+        lifecycle.transition(job.pk, lifecycle.SUBMIT)
+        lifecycle.transition(job.pk, lifecycle.DISPATCH)
+        write_points(job, assets, STEPS, 1.0)
+        deliver(EventKind.STARTED, "w", job, run_id="r1")
+        deliver(
+            EventKind.RESULT,
+            "w",
+            job,
+            run_id="r1",
+            series=series(assets),
+            output_esdl=OUTPUT_ESDL,
+        )
+        return Job.objects.get(pk=job.pk)
+
+    yield finish
+    for job in created:
+        influx_client().drop_database(job.database)
+
+
+def test_a_result_is_costed_with_the_default_version(finished_job):
+    job = finished_job()
+    assert job.status == Job.Status.SUCCEEDED
+    kpis = {k["key"]: k for k in job.kpis}
+    # A plain simulation gets the physical KPIs too, so no page derives them later.
+    for key in (
+        "heat_supplied",
+        "heat_delivered",
+        "heat_loss",
+        "capex",
+        "opex",
+        "total_cost",
+        "lcoh",
+        "co2",
+        "co2_per_mwh",
+        "share:prod-1",
+        "bought:natural_gas",
+    ):
+        assert key in kpis, key
+    figures = default_version().as_dict()
+    pipe_capex = 2000 * figures["pipe.investment_eur_per_m.DN200"]
+    producer_capex = 5000 * figures["generic_producer.investment_eur_per_kw"]
+    assert kpis["capex"]["value"] == pytest.approx(pipe_capex + producer_capex)
+    assert kpis["lcoh"]["unit"] == "EUR/MWh" and kpis["lcoh"]["value"] > 0
+    costing = JobCosting.objects.get(job=job)
+    assert costing.version == default_version() and costing.error == ""
+    sources = {a["asset_id"]: a["capex_source"] for a in costing.assets}
+    assert sources["pipe-1"] == "key figure pipe.investment_eur_per_m.DN200"
+
+
+def test_the_version_used_stays_with_the_job_when_the_default_changes(finished_job, client, owner):
+    job = finished_job()
+    first = default_version()
+    load_version(b"key,value,unit,source\nfinance.discount_rate,3,%,x\n", "next", default=True)
+    assert JobCosting.objects.get(job=job).version == first
+    client.force_login(owner)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "keyfigures-2026" in page and "Levelised cost of heat" in page
+    assert "key figure pipe.investment_eur_per_m.DN200" in page
+
+
+def test_zero_pipe_loss_is_flagged_on_the_job_page(finished_job, client, owner):
+    no_loss = tuple(a for a in ASSETS if a is not PIPE)
+    job = finished_job(no_loss)
+    costing = JobCosting.objects.get(job=job)
+    assert costing.warnings[0] == (
+        "Zero pipe heat loss for 2.0 km of pipe at 80 C is suspect: "
+        "1 of 1 pipes have no insulation data (material layers)."
+    )
+    client.force_login(owner)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "suspect" in page and "no insulation data" in page
