@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from apps.keyfigures.figures import KeyFigureFileError
-from apps.keyfigures.models import JobCosting, KeyFigure, KeyFigureVersion
+from apps.keyfigures.models import DynamicSource, JobCosting, KeyFigure, KeyFigureVersion
 from apps.keyfigures.services import load_version, make_default
 
 
@@ -95,3 +95,9 @@ class JobCostingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(DynamicSource)
+class DynamicSourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "enabled", "last_value", "last_good_at", "failures"]
+    readonly_fields = ["last_value", "last_good_at", "last_attempt_at", "last_error", "failures"]

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from apps.keyfigures.dynamic import values_in_force
 from apps.keyfigures.models import JobCosting, KeyFigureVersion
 from apps.keyfigures.services import default_version
 from apps.models.esdl_document import EsdlDocument
@@ -111,7 +112,11 @@ def _physical_kpis(
 def current_figures(version: KeyFigureVersion) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """The version's figures with the dynamic values in force, and which dynamic values those
     are (key, value, source, fetched at)."""
-    return version.as_dict(), []
+    figures = version.as_dict()
+    dynamic = values_in_force()
+    for entry in dynamic:
+        figures[entry["key"]] = entry["value"]
+    return figures, dynamic
 
 
 def cost_result(job_id, result: JobResult) -> CostedResult:

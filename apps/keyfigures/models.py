@@ -86,3 +86,61 @@ class JobCosting(models.Model):
 
     def __str__(self) -> str:
         return f"costs of {self.job_id}"
+
+
+class DynamicSource(models.Model):
+    """A live value for one key figure (an energy price, a grid emission factor), fetched from a
+    URL by ``manage.py run_key_figure_sources`` (never in a web request). Jobs use its last good
+    value while it is fresh, else the static figure of their version (apps.keyfigures.dynamic).
+    """
+
+    class Format(models.TextChoices):
+        JSON = "json", "JSON"
+        CSV = "csv", "CSV"
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.URLField(max_length=500)
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.JSON)
+    selector = models.CharField(
+        max_length=200,
+        help_text="JSON: dotted path to the number; CSV: the column (last row)",
+    )
+    key = models.CharField(max_length=100, help_text="The key figure it feeds")
+    unit = models.CharField(max_length=20, help_text="Unit of the fetched value (the key's)")
+    enabled = models.BooleanField(default=True)
+    refresh_s = models.PositiveIntegerField(default=3600, help_text="Seconds between fetches")
+    timeout_s = models.FloatField(default=10.0, help_text="Seconds one request may take")
+    max_age_s = models.PositiveIntegerField(
+        default=86400, help_text="A value older than this is stale: the static figure is used"
+    )
+    auth_header = models.CharField(
+        max_length=100, blank=True, help_text="Header to send, e.g. Authorization (optional)"
+    )
+    auth_env = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="NAME of the environment variable with the header's value",
+    )
+
+    last_value = models.FloatField(null=True, blank=True)
+    last_good_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0, help_text="Failed fetches in a row")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} -> {self.key}"
+
+    def clean(self) -> None:
+        from apps.keyfigures.figures import family_of
+
+        family = family_of(self.key)
+        if family is None:
+            raise ValidationError({"key": f"Unknown key figure {self.key!r}."})
+        if self.unit != family.unit:
+            raise ValidationError({"unit": f"{self.key} takes {family.unit}."})
+        if self.auth_header and not self.auth_env:
+            raise ValidationError({"auth_env": "Name the environment variable with the value."})

@@ -133,3 +133,29 @@ def test_zero_pipe_loss_is_flagged_on_the_job_page(finished_job, client, owner):
     client.force_login(owner)
     page = client.get(job.get_absolute_url()).content.decode()
     assert "suspect" in page and "no insulation data" in page
+
+
+def test_a_fresh_dynamic_value_is_used_and_recorded_with_the_job(finished_job, client, owner):
+    from django.utils import timezone
+
+    from apps.keyfigures.models import DynamicSource
+
+    DynamicSource.objects.create(
+        name="TTF day-ahead",
+        url="http://127.0.0.1:9/ttf",
+        selector="price",
+        key="energy_price.natural_gas",
+        unit="EUR/MWh",
+        last_value=50.0,
+        last_good_at=timezone.now(),
+    )
+    job = finished_job()
+    costing = JobCosting.objects.get(job=job)
+    assert [(d["key"], d["value"], d["source"]) for d in costing.dynamic_values] == [
+        ("energy_price.natural_gas", 50.0, "TTF day-ahead")
+    ]
+    producer = next(a for a in costing.assets if a["asset_id"] == "prod-1")
+    assert producer["energy_cost_eur_yr"] == pytest.approx(50.0 * producer["bought_mwh_yr"])
+    client.force_login(owner)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "energy_price.natural_gas = 50.0 EUR/MWh from TTF day-ahead" in page
