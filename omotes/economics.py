@@ -70,6 +70,13 @@ _MULTIPLIERS = {
     "MILLI": 1e-3,
 }
 ESDL = "ESDL costInformation"
+#: Keys of the network-wide KPIs computed here; per-asset ones are "<prefix>:<id or carrier>".
+NETWORK_KPIS = ("capex", "opex", "total_cost", "lcoh", "co2", "co2_per_mwh", "pipe_loss_yearly")
+PER_ASSET_PREFIXES = ("supplied", "share", "bought")
+
+
+def is_economic_kpi(key: str) -> bool:
+    return key in NETWORK_KPIS or key.partition(":")[0] in PER_ASSET_PREFIXES
 
 
 @dataclass

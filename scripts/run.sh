@@ -33,6 +33,7 @@ start worker-sequences $PY -m omotes.worker --workflows simulate_kpis,kpis
 # Safety net for InfluxDB read grants (signals keep them in step; this heals a missed one).
 start influx-grants bash -c "while :; do $PY manage.py sync_influx_grants --quiet; sleep 600; done"
 start retention $PY manage.py apply_retention --loop  # the operator's retention policy (admin)
+start key-figures $PY manage.py run_key_figure_sources  # dynamic key figures (admin), when due
 
 cat <<MSG
 

@@ -22,7 +22,7 @@ from apps.keyfigures.services import default_version
 from apps.models.esdl_document import EsdlDocument
 from apps.models.esdl_intake import EsdlRejected
 from apps.results.influx import influx_client
-from omotes.economics import AssetEnergy, cost_network, suspect_zero_loss
+from omotes.economics import AssetEnergy, cost_network, is_economic_kpi, suspect_zero_loss
 from omotes.influx import InfluxClient, InfluxError, quote_identifier
 from omotes.protocol import JobResult, job_database
 from omotes.workflows.kpis import SOURCES, kpis_from_totals
@@ -121,8 +121,19 @@ def current_figures(version: KeyFigureVersion) -> tuple[dict[str, float], list[d
 
 def cost_result(job_id, result: JobResult) -> CostedResult:
     """Cost a job's result; never raises (a failure is recorded as the costing's error)."""
+    return cost_outputs(
+        job_id,
+        [s.to_dict() for s in result.series],
+        result.output_esdl,
+        {k.key for k in result.kpis},
+    )
+
+
+def cost_outputs(
+    job_id, series: list[dict[str, Any]], output_esdl: str, kpi_keys: set[str]
+) -> CostedResult:
+    """Cost a job from its series descriptions, output ESDL and the KPIs it has already."""
     out = CostedResult()
-    series = [s.to_dict() for s in result.series]
     try:
         energies, period_s = read_energies(influx_client(), job_database(job_id), series)
     except InfluxError as exc:
@@ -132,13 +143,13 @@ def cost_result(job_id, result: JobResult) -> CostedResult:
         logger.exception("costing: energies not read", extra={"job_id": str(job_id)})
         out.error = "The energies could not be read (see the log)."
         return out
-    if not any(k.key == "heat_supplied" for k in result.kpis):
+    if "heat_supplied" not in kpi_keys:
         out.kpis.extend(_physical_kpis(series, energies))
     if not energies:
         out.error = "The job wrote no heat series (heat_supplied, heat_demand, heat_loss)."
         return out
     try:
-        document = EsdlDocument(result.output_esdl)
+        document = EsdlDocument(output_esdl)
     except EsdlRejected as exc:
         out.error = f"The output ESDL could not be read: {exc}"
         return out
@@ -160,3 +171,16 @@ def cost_result(job_id, result: JobResult) -> CostedResult:
     out.assets = [a.to_dict() for a in costing.assets]
     out.warnings.extend(costing.warnings)
     return out
+
+
+def cost_finished_job(job_id) -> CostedResult:
+    """Cost a job that succeeded before costing existed (or again): its KPIs gain the economic
+    ones (replacing those of an earlier costing) and its costing record is written."""
+    from apps.jobs.models import Job
+
+    job = Job.objects.only("series", "output_esdl", "kpis", "status").get(pk=job_id)
+    kept = [k for k in job.kpis if not is_economic_kpi(k["key"])]
+    costed = cost_outputs(job_id, job.series, job.output_esdl, {k["key"] for k in kept})
+    Job.objects.filter(pk=job_id, status=Job.Status.SUCCEEDED).update(kpis=kept + costed.kpis)
+    costed.save(job_id)
+    return costed

@@ -159,3 +159,19 @@ def test_a_fresh_dynamic_value_is_used_and_recorded_with_the_job(finished_job, c
     client.force_login(owner)
     page = client.get(job.get_absolute_url()).content.decode()
     assert "energy_price.natural_gas = 50.0 EUR/MWh from TTF day-ahead" in page
+
+
+def test_jobs_that_ended_before_costing_are_costed_by_the_backfill_command(finished_job):
+    from django.core.management import call_command
+
+    job = finished_job()
+    costed_kpis = {k["key"]: k["value"] for k in job.kpis}
+    JobCosting.objects.filter(job=job).delete()
+    Job.objects.filter(pk=job.pk).update(kpis=[])  # as a job from before this release
+    call_command("cost_jobs")
+    job.refresh_from_db()
+    assert {k["key"]: k["value"] for k in job.kpis} == pytest.approx(costed_kpis)
+    assert JobCosting.objects.get(job=job).version == default_version()
+    call_command("cost_jobs", "--all")  # again: the KPIs are replaced, not repeated
+    job.refresh_from_db()
+    assert len(job.kpis) == len(costed_kpis)
