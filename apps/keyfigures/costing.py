@@ -16,6 +16,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
+
 from apps.keyfigures.dynamic import values_in_force
 from apps.keyfigures.models import JobCosting, KeyFigureVersion
 from apps.keyfigures.services import default_version
@@ -170,7 +172,22 @@ def cost_outputs(
     out.kpis.extend(k.to_dict() for k in costing.kpis)
     out.assets = [a.to_dict() for a in costing.assets]
     out.warnings.extend(costing.warnings)
+    static_keys = set(costing.figures_used) - {d["key"] for d in out.dynamic_values}
+    out.warnings.extend(outdated(out.version, static_keys))
     return out
+
+
+def outdated(version: KeyFigureVersion, keys: set[str]) -> list[str]:
+    """A warning for each of these figures whose validity does not include today."""
+    today = timezone.localdate()
+    warnings = []
+    for figure in version.figures.filter(key__in=keys).order_by("key"):
+        if (figure.valid_from and today < figure.valid_from) or (
+            figure.valid_to and today > figure.valid_to
+        ):
+            period = f"{figure.valid_from or '…'} to {figure.valid_to or '…'}"
+            warnings.append(f"Key figure {figure.key} is valid {period}, not today.")
+    return warnings
 
 
 def cost_finished_job(job_id) -> CostedResult:

@@ -175,3 +175,22 @@ def test_jobs_that_ended_before_costing_are_costed_by_the_backfill_command(finis
     call_command("cost_jobs", "--all")  # again: the KPIs are replaced, not repeated
     job.refresh_from_db()
     assert len(job.kpis) == len(costed_kpis)
+
+
+def test_a_figure_used_outside_its_validity_is_warned_about(finished_job):
+    load_version(
+        b"key,value,unit,source,valid_from,valid_to\n"
+        b"finance.discount_rate,5,%,x,,\n"
+        b"energy_price.natural_gas,30,EUR/MWh,TTF 2020,2020-01-01,2020-12-31\n"
+        b"emission_factor.natural_gas,202,kg/MWh,IPCC,,\n"
+        b"generic_producer.efficiency,0.9,-,x,,\n",
+        "old prices",
+        default=True,
+    )
+    job = finished_job()
+    warnings = JobCosting.objects.get(job=job).warnings
+    assert (
+        "Key figure energy_price.natural_gas is valid 2020-01-01 to 2020-12-31, not today."
+        in warnings
+    )
+    assert any("no figure pipe.investment_eur_per_m.DN200" in w for w in warnings)
