@@ -40,6 +40,8 @@ ATTRIBUTE_UNITS = {
     "roughness": "m",
     "area": "m2",
 }
+#: asset id -> (name, ESDL class, attributes that are set)
+Assets = dict[str, tuple[str, str, dict[str, Any]]]
 _SKIPPED = {"id", "name", "shortName", "description", "aggregated", "aggregationCount"}
 MAX_CHANGES = 500
 
@@ -58,7 +60,7 @@ def _comparable(asset: Any) -> dict[str, Any]:
     return values
 
 
-def _assets(esdl_text: str) -> dict[str, tuple[str, str, dict[str, Any]]] | None:
+def _assets(esdl_text: str) -> Assets | None:
     """asset id -> (name, class, attributes); None when the ESDL cannot be read."""
     try:
         document = EsdlDocument(esdl_text)
@@ -73,9 +75,8 @@ def _asset_ref(asset_id: str, entry: tuple[str, str, dict]) -> dict[str, str]:
     return {"asset_id": asset_id, "name": entry[0], "asset_class": entry[1]}
 
 
-def diff_models(base_text: str, other_text: str) -> dict[str, Any]:
-    """Assets added, removed and changed from ``base_text`` to ``other_text`` (ESDL texts)."""
-    base, other = _assets(base_text), _assets(other_text)
+def diff_models(base: Assets | None, other: Assets | None) -> dict[str, Any]:
+    """Assets added, removed and changed from ``base`` to ``other`` (see :func:`_assets`)."""
     if base is None or other is None:
         return {"added": [], "removed": [], "changed": [], "error": "An ESDL could not be read."}
     added = [_asset_ref(i, e) for i, e in other.items() if i not in base]
@@ -131,8 +132,9 @@ def differences(jobs: Sequence[Job], baseline: Job) -> dict[str, Any]:
     missing = [pk for pk, found in models.items() if found is None]
     if missing:
         texts = dict(Job.objects.filter(pk__in=[baseline.pk, *missing]).values_list("pk", "esdl"))
+        base = _assets(texts.get(baseline.pk, ""))  # parsed once for all variations
         for pk in missing:
-            models[pk] = diff_models(texts.get(baseline.pk, ""), texts.get(pk, ""))
+            models[pk] = diff_models(base, _assets(texts.get(pk, "")))
             cache.set(keys[pk], models[pk], CACHE_S)
     out = []
     for job, label in zip(jobs, variation_labels(jobs), strict=True):
