@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import esdl
 import pytest
 from esdl.esdl_handler import EnergySystemHandler
@@ -16,9 +14,9 @@ from omotes.economics import (
     esdl_capex,
     suspect_zero_loss,
 )
+from tests.corpus import corpus_path
 
 YEAR_S = 8760 * 3600
-SHARED_ESDL = Path(__file__).resolve().parents[3] / "shared" / "esdl"
 
 FIGURES = {
     "finance.discount_rate": 5.0,
@@ -148,7 +146,7 @@ def test_capex_from_esdl_cost_information_matches_kpi_calculator():
     """OMOTES kpi-calculator 0.4.2 gives CAPEX 2,856,243.6 EUR for this model (tried by hand:
     ``calculate_kpis("heat_pump_bypass.esdl")["financials"]["capex"]["All"]``)."""
     handler = EnergySystemHandler()
-    es = handler.load_file(str(SHARED_ESDL / "heat_pump_bypass.esdl"))
+    es = handler.load_file(str(corpus_path("heat_pump_bypass.esdl")))
     total = sum(esdl_capex(a) or 0.0 for a in es.eAllContents() if isinstance(a, esdl.Asset))
     assert total == pytest.approx(2_856_243.6)
 
