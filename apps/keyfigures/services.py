@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.db import IntegrityError, transaction
 
 from apps.keyfigures.figures import Figure, KeyFigureFileError, parse
 from apps.keyfigures.models import KeyFigure, KeyFigureVersion
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+#: The dataset shipped with the product; migration 0002 loads it as the first default.
+SHIPPED_DATASET = Path(__file__).resolve().parent / "data" / "keyfigures-2026.csv"
+SHIPPED_NAME = "keyfigures-2026"
 
 
 def read_upload(data: bytes, filename: str = "") -> list[Figure]:
@@ -72,3 +77,18 @@ def make_default(version: KeyFigureVersion) -> None:
 
 def default_version() -> KeyFigureVersion | None:
     return KeyFigureVersion.objects.filter(is_default=True).first()
+
+
+def ensure_shipped_dataset() -> KeyFigureVersion:
+    """The shipped version, loaded (as the default when there is none) if it is missing, e.g.
+    after a database was emptied."""
+    version = KeyFigureVersion.objects.filter(name=SHIPPED_NAME).first()
+    if version is None:
+        version = load_version(
+            SHIPPED_DATASET.read_bytes(),
+            SHIPPED_NAME,
+            filename=SHIPPED_DATASET.name,
+            default=default_version() is None,
+            description="First dataset shipped with the Design Toolkit; sources per figure.",
+        )
+    return version

@@ -8,7 +8,7 @@ from django.core.cache import cache
 
 from apps.jobs.models import Job
 from apps.keyfigures.models import JobCosting
-from apps.keyfigures.services import default_version
+from apps.keyfigures.services import ensure_shipped_dataset
 from tests.browser.test_comparison_in_browser import page, web_url  # noqa: F401 - fixtures
 from tests.comparison.results import drop_written, make_project, store_job
 
@@ -53,8 +53,9 @@ def two_variations(owner):
     Job.objects.filter(pk=bigger.pk).update(
         esdl=ESDL.format(power="10000000.0", extra=HEAT_PUMP), params={"timestep": 1800}
     )
+    version = ensure_shipped_dataset()
     for job in (base, bigger):
-        JobCosting.objects.update_or_create(job=job, defaults={"version": default_version()})
+        JobCosting.objects.update_or_create(job=job, defaults={"version": version})
         cache.delete(f"dt:compare:diff:{base.pk}:{job.pk}")
         cache.delete(f"dt:compare:diff:{bigger.pk}:{job.pk}")
     yield project, base, bigger
