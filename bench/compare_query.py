@@ -9,7 +9,11 @@ times, for one asset and quantity across ``--variations`` of the jobs:
 - ``series_reduced``: the same with ``width=1000`` (min/max per bucket computed by InfluxDB);
 - ``series_zoom_week``: one week at ``width=1000`` (full resolution again, as after a zoom);
 - ``kpis_cold`` / ``kpis_warm``: ``GET /api/compare/kpis/`` with the KPIs derived from the series
-  (InfluxQL aggregates per measurement) and with them cached.
+  (InfluxQL aggregates per measurement) and with them cached: jobs from before costing existed;
+- ``costing_ms``: costing one job as the events path does when its result arrives
+  (``apps.keyfigures.costing``: energies summed in InfluxDB, output ESDL parsed, costs computed);
+- ``kpis_costed_cold_ms``: the KPI table once the jobs are costed, with nothing cached: the
+  first request of a comparison today.
 
 Requests go through Django in this process (``django.test.Client``: URL routing, permission
 filter, serialisation, InfluxDB queries), not over HTTP. Each figure is the median and p95 of
@@ -42,7 +46,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DB_NAME = "designtoolkit_bench_compare"
+DB_NAME = os.environ.get("DT_BENCH_DB", "designtoolkit_bench_compare")  # one per engineer
 KEPT = ROOT / "bench" / "results" / "compare_query-kept.json"
 
 from bench import harness  # noqa: E402 - after ROOT is on the path
@@ -120,12 +124,13 @@ def main() -> int:
                 status=Job.Status.SUCCEEDED,
                 finished_at=datetime.now(UTC),
                 series=[s.to_dict() for s in job.series],
+                output_esdl=job.output_esdl,  # what costing reads, as from a worker
             )
             log(f"stored job {job.seed + 1}/{len(ids)}: {job.values:,} values in {job.seconds} s")
 
         try:
             store_synthetic_jobs(
-                ids, assets=args.assets, hours=args.hours, with_output_esdl=False, on_job=stored
+                ids, assets=args.assets, hours=args.hours, with_output_esdl=True, on_job=stored
             )
         except BaseException:
             log("storing failed: dropping what was stored")
@@ -166,6 +171,20 @@ def main() -> int:
             cache.delete_many([f"dt:compare:kpis:{job}" for job in compared])
             get("/api/compare/kpis/")
 
+        kpis_cold_ms = timed(kpis_cold, max(3, args.repeat // 5))
+        kpis_warm_ms = timed(lambda: get("/api/compare/kpis/"), args.repeat)
+        from apps.keyfigures.costing import cost_finished_job
+
+        costing_s = []
+        for job in compared:
+            costing_began = time.perf_counter()
+            cost_finished_job(job)
+            costing_s.append(time.perf_counter() - costing_began)
+        costing_ms = {
+            "median": round(statistics.median(costing_s) * 1000, 1),
+            "max": round(max(costing_s) * 1000, 1),
+        }
+
         result = {
             "jobs_stored": len(ids),
             "variations": len(compared),
@@ -180,8 +199,10 @@ def main() -> int:
                 lambda: get("/api/compare/series/", width=1000), args.repeat
             ),
             "series_zoom_week_ms": timed(lambda: get("/api/compare/series/", **week), args.repeat),
-            "kpis_cold_ms": timed(kpis_cold, max(3, args.repeat // 5)),
-            "kpis_warm_ms": timed(lambda: get("/api/compare/kpis/"), args.repeat),
+            "kpis_cold_ms": kpis_cold_ms,
+            "kpis_warm_ms": kpis_warm_ms,
+            "costing_ms": costing_ms,
+            "kpis_costed_cold_ms": timed(kpis_cold, max(3, args.repeat // 5)),
             "first_series_request_ms": first_ms,
             "repeat": args.repeat,
             "store_s": store_s,

@@ -17,12 +17,14 @@ Basic with the account's e-mail address as user name.
 Output: exactly one JSON line on stdout, also appended to ``bench/results/e2e.jsonl``::
 
     {"status": "succeeded", "seconds": 12.3, "series": 8, "values": 70080,
-     "job_id": "…", "error": ""}
+     "job_id": "…", "error": "", "kpis": {"lcoh": {"value": 61.2, "unit": "EUR/MWh"}, …}}
 
 ``status`` is the job's terminal status (succeeded/failed/cancelled), ``timeout`` when the job
 did not finish in time, or ``error`` for HTTP errors, connection problems and bad input.
 ``seconds`` is wall-clock time from job submission until the terminal status was seen.
-Exit code 0 only when the job succeeded. Needs nothing but ``requests``.
+``kpis`` (present when the job produced KPIs) maps each KPI's key to its value and unit: the
+physical ones, and the costs, LCOH and CO2 the frontend computed from the key figures when the
+result arrived. Exit code 0 only when the job succeeded. Needs nothing but ``requests``.
 """
 
 from __future__ import annotations
@@ -178,6 +180,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             series = client.get_list(f"/api/jobs/{job_id}/series/")
             result["series"] = len(series)
             result["values"] = sum(int(s.get("points") or 0) for s in series)
+            kpis = job.get("kpis") or []
+            if kpis:
+                result["kpis"] = {
+                    str(k["key"]): {"value": k.get("value"), "unit": k.get("unit", "")}
+                    for k in kpis
+                }
         else:
             result["series"] = int(job.get("series_count") or 0)
             result["values"] = int(job.get("value_count") or 0)

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "apps.influxaccess",
     "apps.helpdesk",
     "apps.notifications",
+    "apps.keyfigures",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ health = HealthCheckView.as_view(
         "designtoolkit.health.InfluxDB",
         "designtoolkit.health.InfluxOpenFiles",
         "designtoolkit.health.Workers",
+        "apps.keyfigures.health.KeyFigureSources",
     ]
 )
 

@@ -43,6 +43,7 @@ start worker-sequences $PY -m omotes.worker --workflows simulate_kpis,kpis
 start influx-grants bash -c "while :; do $PY manage.py sync_influx_grants --quiet; sleep 600; done"
 start retention $PY manage.py apply_retention --loop  # the operator's retention policy (admin)
 start notifier $PY manage.py run_notifier  # job-end notices (batched) and the mail outbox
+start key-figures $PY manage.py run_key_figure_sources  # dynamic key figures (admin), when due
 
 cat <<MSG
 

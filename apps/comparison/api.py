@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.comparison.differences import differences
 from apps.comparison.kpis import kpi_table
 from apps.comparison.services import (
     MAX_JOBS,
@@ -162,6 +163,10 @@ class KpiRowSerializer(serializers.Serializer):
     values = serializers.ListField(child=serializers.FloatField(allow_null=True))
     difference = serializers.ListField(child=serializers.FloatField(allow_null=True))
     difference_percent = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    decision = serializers.BooleanField(help_text="a KPI to decide on; lower is better")
+    best = serializers.ListField(
+        child=serializers.IntegerField(), help_text="indices of the best values (decision KPIs)"
+    )
 
 
 class KpiVariationSerializer(serializers.Serializer):
@@ -276,3 +281,20 @@ class CompareKpisView(APIView):
         if baseline is None:
             raise ValidationError({"baseline": ["The baseline must be one of the jobs."]})
         return Response(KpiTableSerializer(kpi_table(jobs, baseline)).data)
+
+
+class CompareDifferencesView(APIView):
+    @extend_schema(
+        parameters=[KpiQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT, 400: ERRORS[400], 404: ERRORS[404]},
+    )
+    def get(self, request: Request) -> Response:
+        """What differs between each job and the baseline: assets added and removed, attributes
+        changed (old and new value, unit), workflow parameters, key-figure version."""
+        params = _parse(KpiQuerySerializer, request)
+        jobs = _jobs(request, params["jobs"], with_series=False)
+        baseline_id = params.get("baseline") or jobs[0].pk
+        baseline = next((job for job in jobs if job.pk == baseline_id), None)
+        if baseline is None:
+            raise ValidationError({"baseline": ["The baseline must be one of the jobs."]})
+        return Response(differences(jobs, baseline))

@@ -80,6 +80,21 @@ def job_kpis(job: Job, client: InfluxClient) -> list[dict[str, Any]]:
     return kpis
 
 
+#: The KPIs a decision rests on, in the order the decision table shows them; lower is better
+#: for each (the comparison marks the best variation).
+DECISION_KPIS = (
+    "capex",
+    "opex",
+    "total_cost",
+    "lcoh",
+    "co2",
+    "co2_per_mwh",
+    "pipe_loss_yearly",
+    "heat_loss",
+    "loss_share",
+)
+
+
 @dataclass
 class KpiRow:
     key: str
@@ -88,6 +103,19 @@ class KpiRow:
     values: list[float | None]
     difference: list[float | None]  # value - baseline value, in ``unit``
     difference_percent: list[float | None]  # relative to the baseline; None when it is 0
+    decision: bool = False  # one of DECISION_KPIS: lower is better
+    best: list[int] | None = None  # indices of the best values, when they are not all equal
+
+
+def best_of(values: list[float | None]) -> list[int]:
+    """Indices of the lowest values, [] when fewer than two are known or all are equal."""
+    known = [v for v in values if v is not None]
+    if len(known) < 2 or max(known) - min(known) <= 1e-9 * max(abs(min(known)), 1.0):
+        return []
+    low = min(known)
+    return [
+        i for i, v in enumerate(values) if v is not None and v - low <= 1e-9 * max(abs(low), 1.0)
+    ]
 
 
 def kpi_table(jobs: Sequence[Job], baseline: Job) -> dict[str, Any]:
@@ -116,9 +144,21 @@ def kpi_table(jobs: Sequence[Job], baseline: Job) -> dict[str, Any]:
         base = values[base_index]
         difference = [None if v is None or base is None else v - base for v in values]
         percent = [None if d is None or not base else 100.0 * d / abs(base) for d in difference]
+        decision = key in DECISION_KPIS
         rows.append(
-            KpiRow(key, first.get("name", key), first.get("unit", ""), values, difference, percent)
+            KpiRow(
+                key,
+                first.get("name", key),
+                first.get("unit", ""),
+                values,
+                difference,
+                percent,
+                decision,
+                best_of(values) if decision else [],
+            )
         )
+    rank = {key: i for i, key in enumerate(DECISION_KPIS)}
+    rows.sort(key=lambda row: rank.get(row.key, len(rank)))
     return {
         "baseline": str(baseline.pk),
         "variations": [

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils import timezone
 
 from apps.jobs import lifecycle
 from apps.jobs.models import Job, Worker
+from apps.keyfigures.costing import cost_result
 from omotes.protocol import (
     EventKind,
     Heartbeat,
@@ -144,7 +145,12 @@ def handle_worker_event(data: dict[str, Any]) -> None:
     if event.kind in JOB_EVENTS:
         move, read = JOB_EVENTS[event.kind]
         said = read(payload)
-        lifecycle.transition(
+        costed = None
+        if event.kind is EventKind.RESULT and Job.objects.active().filter(pk=event.job_id).exists():
+            # Costs and CO2 are computed now, once, not by the first page that shows them.
+            costed = cost_result(event.job_id, payload)
+            said = replace(said, fields={**said.fields, "kpis": said.fields["kpis"] + costed.kpis})
+        moved = lifecycle.transition(
             event.job_id,
             move,
             run_id=said.run_id,
@@ -152,5 +158,7 @@ def handle_worker_event(data: dict[str, Any]) -> None:
             detail=said.detail,
             **said.fields,
         )
+        if moved and costed is not None:
+            costed.save(event.job_id)
     else:
         WORKER_EVENTS[event.kind](event.worker_id, payload)

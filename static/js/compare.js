@@ -226,18 +226,11 @@
     return value.toLocaleString("en", { maximumFractionDigits: abs >= 100 ? 0 : abs >= 1 ? 2 : 4 });
   }
 
-  async function loadKpis() {
-    const params = jobParams();
-    params.set("baseline", document.getElementById("baseline-select").value);
-    const wrap = document.getElementById("kpi-table-wrap");
-    try {
-      kpiTable = await getJson(`/api/compare/kpis/?${params}`);
-    } catch (error) {
-      wrap.textContent = error.message;
-      return;
-    }
+  // One table of KPI rows: a row per KPI, a column per variation, differences to the baseline;
+  // the best value of a decision KPI is marked.
+  function kpiTableOf(rows, id) {
     const table = document.createElement("table");
-    table.id = "kpi-table";
+    table.id = id;
     const head = table.insertRow();
     ["KPI", "Unit"].concat(kpiTable.variations.map((v) => v.label)).forEach((text, i) => {
       const th = document.createElement("th");
@@ -245,7 +238,7 @@
       if (i > 1 && kpiTable.variations[i - 2].job === kpiTable.baseline) th.textContent += " (baseline)";
       head.appendChild(th);
     });
-    kpiTable.rows.forEach((row) => {
+    rows.forEach((row) => {
       const tr = table.insertRow();
       tr.dataset.kpi = row.key;
       tr.insertCell().textContent = row.name;
@@ -253,6 +246,7 @@
       row.values.forEach((value, i) => {
         const td = tr.insertCell();
         td.textContent = formatNumber(value);
+        if (row.decision && row.best.includes(i)) td.classList.add("best");
         const diff = row.difference[i];
         if (kpiTable.variations[i].job !== kpiTable.baseline && diff !== null) {
           const span = document.createElement("span");
@@ -266,6 +260,69 @@
         }
       });
     });
+    return table;
+  }
+
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function shown(value, unit) {
+    if (value === null || value === undefined) return "(not set)";
+    return typeof value === "number" ? `${formatNumber(value)}${unit ? " " + unit : ""}` : String(value);
+  }
+
+  async function loadDifferences() {
+    const params = jobParams();
+    params.set("baseline", document.getElementById("baseline-select").value);
+    const wrap = document.getElementById("differences-wrap");
+    let answer;
+    try {
+      answer = await getJson(`/api/compare/differences/?${params}`);
+    } catch (error) {
+      wrap.textContent = error.message;
+      return;
+    }
+    const blocks = [];
+    answer.variations.filter((v) => !v.baseline).forEach((v) => {
+      const block = element("div", undefined, "variation-diff");
+      block.dataset.job = v.job;
+      block.appendChild(element("h3", v.label));
+      const list = element("ul");
+      const item = (text, cls) => list.appendChild(element("li", text, cls));
+      v.added.forEach((a) => item(`Added ${a.asset_class} ${a.name}`, "added"));
+      v.removed.forEach((a) => item(`Removed ${a.asset_class} ${a.name}`, "removed"));
+      v.changed.forEach((c) => item(`${c.name}: ${c.attribute} ${shown(c.old, c.unit)} → ${shown(c.new, c.unit)}`, "changed"));
+      if (v.more_changes) item(`… and ${v.more_changes} more changed attributes`);
+      v.params.forEach((p) => item(`Parameter ${p.key}: ${shown(p.old)} → ${shown(p.new)}`, "param"));
+      if (v.key_figures_changed) item(`Key figures: ${v.key_figures || "none"} (baseline: another version)`, "key-figures");
+      if (v.error) item(v.error, "error");
+      if (!list.children.length) item("Nothing differs in the model, the parameters or the key figures.", "muted");
+      block.appendChild(list);
+      blocks.push(block);
+    });
+    wrap.replaceChildren(...blocks);
+    if (!blocks.length) wrap.innerHTML = '<p class="muted">Choose at least two variations.</p>';
+  }
+
+  async function loadKpis() {
+    const params = jobParams();
+    params.set("baseline", document.getElementById("baseline-select").value);
+    const wrap = document.getElementById("kpi-table-wrap");
+    try {
+      kpiTable = await getJson(`/api/compare/kpis/?${params}`);
+    } catch (error) {
+      wrap.textContent = error.message;
+      return;
+    }
+    const decisionRows = kpiTable.rows.filter((row) => row.decision);
+    const decisionWrap = document.getElementById("decision-table-wrap");
+    if (decisionRows.length) decisionWrap.replaceChildren(kpiTableOf(decisionRows, "decision-table"));
+    else decisionWrap.innerHTML = '<p class="muted">These jobs have no costs (they ended before costing, or no key-figure version is the default).</p>';
+    const table = kpiTableOf(kpiTable.rows, "kpi-table");
     if (!kpiTable.rows.length) {
       wrap.innerHTML = '<p class="muted">These jobs have no KPIs (no heat series to derive them from).</p>';
     } else {
@@ -306,7 +363,7 @@
   document.getElementById("pan-right").addEventListener("click", () => pan(1));
   document.getElementById("zoom-out").addEventListener("click", zoomOut);
   document.getElementById("zoom-reset").addEventListener("click", () => fetchRange(null));
-  document.getElementById("baseline-select").addEventListener("change", loadKpis);
+  document.getElementById("baseline-select").addEventListener("change", () => { loadKpis(); loadDifferences(); });
   document.getElementById("kpi-select").addEventListener("change", drawKpiBars);
   window.addEventListener("resize", () => {
     if (chart) chart.setSize({ width: Math.max(container.clientWidth, 400), height: 380 });
@@ -315,4 +372,5 @@
 
   loadOptions();
   loadKpis();
+  loadDifferences();
 })();
