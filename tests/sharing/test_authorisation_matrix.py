@@ -146,6 +146,7 @@ MATRIX: dict[str, list[Check]] = {
     ],
     "api-compare-options": [Check("get", API_SEE_MODEL, data={"jobs": "J"})],
     "api-compare-kpis": [Check("get", API_SEE_MODEL, data={"jobs": "J"})],
+    "api-compare-differences": [Check("get", API_SEE_MODEL, data={"jobs": "J"})],
     "api-compare-series": [
         Check("get", everyone(400, 401)),  # no jobs named
         Check(
@@ -227,7 +228,7 @@ def entry_for(name: str, route: str) -> list[Check] | None:
         return ADMIN
     if route.startswith("accounts/"):
         return ALLAUTH
-    if name == "health":
+    if name in ("health", "health-sources"):
         return HEALTH
     return None
 
