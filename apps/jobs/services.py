@@ -13,6 +13,7 @@ from apps.jobs.models import Job
 from apps.jobs.workflows import clean_params, offered_workflows, time_limit_for
 from apps.models.models import EsdlModel
 from apps.models.services import esdl_for_job
+from apps.outside.services import record_job_inputs
 from apps.results.services import drop_job_results
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ def submit_job(user, esdl_model: EsdlModel, workflow: str, params: dict[str, Any
             esdl=esdl,
             time_limit_s=time_limit_for(offered.description),
         )
+        record_job_inputs(job)  # where its input profiles and pipes came from (apps.outside)
         lifecycle.transition(job.pk, lifecycle.SUBMIT, detail=f"by {user}")
     return job
 

@@ -1,0 +1,181 @@
+"""Bringing the input profiles an ESDL names into our store, recording what a job used, and
+asking for a fetch again.
+
+The profile binder (:mod:`apps.profiles.binding`) asks :func:`outside_profile` for each profile
+reference: a copy of the outside series when its server is on the operator's list and answers
+well (:mod:`apps.outside.fetch`), else the reason why not, and then the standard profile stands
+in (:class:`~apps.outside.models.StandIn`) and the model's page, the job's page and the job's
+record say so per asset.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.models.esdl_document import ProfileReference
+from apps.models.models import EsdlModel
+from apps.outside.fetch import Limits, OutsideRefused, OutsideUnreachable, server_at
+from apps.outside.influx_profiles import fetch_series
+from apps.outside.models import FetchedPipe, FetchedProfile, JobInput, StandIn
+from apps.profiles.limits import ProfileLimits
+from apps.profiles.models import InputProfile, ProfileBinding
+from apps.profiles.services import forget_unbound_profiles_quietly, store_profile
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Round:
+    """One model's binding: a server found unreachable is not asked again in the same round
+    (a model can name hundreds of series on one server; each would wait out the timeouts)."""
+
+    limits: Limits = field(default_factory=Limits.from_settings)
+    max_points: int = field(default_factory=lambda: ProfileLimits.from_settings().max_points)
+    down: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A profile to bind (``reused``: a copy already in the store), or why the standard one
+    stands in."""
+
+    profile: InputProfile | None = None
+    reused: bool = False
+    reason: str = ""
+
+
+def outside_profile(
+    owner, reference: ProfileReference, to_watt: float | str | None, round_: Round
+) -> Outcome:
+    """The reference's series copied into our store (or the copy made before), or the reason
+    it cannot be: ``source not allowed``, ``source refused`` or ``source unreachable``."""
+    try:
+        server = server_at(reference.host, reference.port)
+    except OutsideRefused as exc:
+        return Outcome(reason=f"source not allowed: {exc}")
+    if not isinstance(to_watt, float):
+        return Outcome(reason=f"source not used: {to_watt or 'the profile has no unit'}")
+    key = {
+        "server": server.name,
+        "database": reference.database,
+        "measurement": reference.measurement,
+        "field": reference.field,
+        "start": reference.start,
+        "end": reference.end,
+        "to_watt": to_watt,
+    }
+    cached = FetchedProfile.objects.filter(**key).select_related("profile").first()
+    if cached is not None:
+        return Outcome(cached.profile, reused=True)
+    if server.name in round_.down:
+        return Outcome(reason=round_.down[server.name])
+    try:
+        series = fetch_series(server, reference, to_watt, round_.max_points, round_.limits)
+    except OutsideRefused as exc:
+        return Outcome(reason=f"source refused: {exc}")
+    except OutsideUnreachable as exc:
+        round_.down[server.name] = f"source unreachable: {exc}"
+        return Outcome(reason=round_.down[server.name])
+    profile = store_profile(
+        owner,
+        f"{reference.measurement} / {reference.field} from {server.name}",
+        InputProfile.Source.OUTSIDE,
+        series.points,
+    )
+    FetchedProfile.objects.create(profile=profile, url=server.url, checksum=series.checksum, **key)
+    logger.info("input profile %s copied from %s (%s)", profile.pk, server.url, series.checksum)
+    return Outcome(profile)
+
+
+def record_stand_in(binding: ProfileBinding, reason: str) -> None:
+    if reason:
+        StandIn.objects.create(binding=binding, reason=reason[:500])
+
+
+class RetryRefused(ValidationError):
+    """The model's profiles are being bound right now (409 in the API)."""
+
+
+def retry_outside_profiles(esdl_model: EsdlModel) -> int:
+    """Ask the binder to fetch again each profile the standard one stands in for: their
+    bindings go, the model waits for its binder again (jobs wait too, 409), and the binder
+    binds them anew, from the outside or, failing that, with the standard profile and the new
+    reason. Returns how many; RetryRefused while the model is being bound."""
+    with transaction.atomic():
+        model = EsdlModel.objects.select_for_update().get(pk=esdl_model.pk)
+        if model.profiles_status != EsdlModel.ProfilesStatus.READY:
+            raise RetryRefused(
+                f"The input profiles of {model.name} are being bound now; try again once they "
+                "are ready."
+            )
+        stand_ins = model.profile_bindings.filter(stand_in__isnull=False)
+        replaced = list(stand_ins.values_list("profile_id", flat=True))
+        if not replaced:
+            return 0
+        stand_ins.delete()
+        model.profiles_status = EsdlModel.ProfilesStatus.PENDING
+        model.profiles_done = model.profile_bindings.count()
+        model.profiles_error = ""
+        model.profiles_updated_at = timezone.now()
+        model.save(
+            update_fields=[
+                "profiles_status",
+                "profiles_done",
+                "profiles_error",
+                "profiles_updated_at",
+            ]
+        )
+        transaction.on_commit(lambda: forget_unbound_profiles_quietly(replaced))
+    logger.info("model %s: %d input profiles to fetch again", esdl_model.pk, len(replaced))
+    return len(replaced)
+
+
+def record_job_inputs(job) -> None:
+    """Record on ``job`` the inputs its model has now: per profile reference where the profile
+    came from (copied from outside: source, time fetched, checksum; else the standard profile
+    and why, or the user's CSV), and each pipe of the job taken from the EDR."""
+    bindings = job.esdl_model.profile_bindings.select_related(
+        "profile", "profile__fetched", "stand_in"
+    )
+    rows = []
+    for binding in bindings:
+        fetched = _related(binding.profile, "fetched")
+        stand_in = _related(binding, "stand_in")
+        rows.append(
+            JobInput(
+                job=job,
+                kind=JobInput.Kind.PROFILE,
+                esdl_id=binding.esdl_profile_id,
+                asset_name=binding.asset_name,
+                source=(fetched.source if fetched else binding.profile.name)[:500],
+                fetched_at=fetched.fetched_at if fetched else None,
+                checksum=fetched.checksum if fetched else "",
+                stand_in_reason=stand_in.reason if stand_in else "",
+            )
+        )
+    names = job.esdl_model.summary.get("unresolved_pipe_sizes") or []
+    for pipe in FetchedPipe.objects.filter(pipe__name__in=names).select_related("pipe"):
+        rows.append(
+            JobInput(
+                job=job,
+                kind=JobInput.Kind.PIPE,
+                esdl_id=pipe.pipe.name,
+                source=pipe.url,
+                fetched_at=pipe.fetched_at,
+                checksum=pipe.checksum,
+            )
+        )
+    JobInput.objects.bulk_create(rows)
+
+
+def _related(obj, name: str):
+    """A reverse one-to-one, or None when there is none."""
+    try:
+        return getattr(obj, name)
+    except obj._meta.get_field(name).related_model.DoesNotExist:
+        return None
