@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 from apps.accounts.views import admin_login
 from apps.jobs.api.views import JobViewSet, WorkflowListView
 from apps.models.api.views import EsdlModelViewSet, ProjectViewSet
-from apps.outside.views import RetryView
+from apps.outside.views import JobInputsView, RetryView
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
@@ -45,6 +45,7 @@ urlpatterns = [
     path("api/workflows/", WorkflowListView.as_view(), name="api-workflows"),
     path("outside/", include("apps.outside.urls")),
     path("api/models/<int:pk>/retry-outside/", RetryView.as_view(), name="api-retry-outside"),
+    path("api/jobs/<uuid:pk>/inputs/", JobInputsView.as_view(), name="api-job-inputs"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

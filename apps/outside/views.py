@@ -10,8 +10,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.jobs.models import Job
 from apps.models.models import EsdlModel
 from apps.models.views import render_model_page
+from apps.outside.models import JobInput
 from apps.outside.services import RetryRefused, retry_outside_profiles
 from apps.sharing.access import require_edit, visible_to
 
@@ -51,3 +53,27 @@ class RetryView(APIView):
         except RetryRefused as exc:
             return Response({"detail": " ".join(exc.messages)}, status=status.HTTP_409_CONFLICT)
         return Response({"refetching": count}, status=status.HTTP_202_ACCEPTED)
+
+
+class JobInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = JobInput
+        fields = [
+            "kind",
+            "esdl_id",
+            "asset_name",
+            "source",
+            "fetched_at",
+            "checksum",
+            "stand_in_reason",
+        ]
+
+
+class JobInputsView(APIView):
+    @extend_schema(responses={200: JobInputSerializer(many=True)})
+    def get(self, request, pk) -> Response:
+        """Where a job's input profiles and EDR pipes came from when it was submitted: per
+        profile reference the source, time fetched and checksum of the copy, or why the
+        standard profile stood in."""
+        job = get_object_or_404(visible_to(request.user, Job).only("id"), pk=pk)
+        return Response(JobInputSerializer(job.outside_inputs.all(), many=True).data)
