@@ -4,6 +4,7 @@ used, so a result can be traced to its inputs (source, time fetched, checksum)."
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class FetchedProfile(models.Model):
@@ -60,7 +61,7 @@ class FetchedPipe(models.Model):
         "models.PipeType", on_delete=models.CASCADE, primary_key=True, related_name="fetched"
     )
     url = models.CharField(max_length=500)
-    fetched_at = models.DateTimeField(auto_now_add=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
     checksum = models.CharField(max_length=71, help_text="sha256 of the EDR's ESDL text")
 
     def __str__(self) -> str:

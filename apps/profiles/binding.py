@@ -8,8 +8,8 @@ period, with the reason recorded (:class:`apps.outside.models.StandIn`).
 
 Why in the background: generating and storing the profiles of a 1,000-asset network (248
 profiles, 2.2 million points) took 30-90 s inside the upload request. The upload now stores the
-model with ``profiles_status`` pending and answers; the profile binder (``manage.py run_profile_binder``)
-claims one model at a time with a conditional UPDATE, binds its references one by one (each
+model with ``profiles_status`` pending and answers; the profile binder
+(``manage.py run_profile_binder``) claims one model at a time with a conditional UPDATE, binds its references one by one (each
 binding committed with the model's progress, which its page shows) and marks the model ready. A
 job cannot start before (:class:`apps.models.services.ProfilesNotReady`).
 
@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from apps.models.esdl_document import EsdlDocument, ProfileReference
 from apps.models.models import EsdlModel
+from apps.outside.edr import refresh_pipes_from_edr
 from apps.outside.influx_profiles import to_watt_factors
 from apps.outside.services import Round, outside_profile, record_stand_in
 from apps.profiles.models import InputProfile, ProfileBinding
@@ -109,6 +110,8 @@ def bind_model_profiles(claim: Claim, stop: Callable[[], bool] = lambda: False) 
     document = EsdlDocument(esdl_model.esdl)
     references = [r for r in document.profile_references() if r.id not in bound]
     claim.update(profiles_done=len(bound))
+    refresh_pipes_from_edr(document.unresolved_pipe_sizes())  # none asked without an EDR
+    claim.update()
     to_watt = to_watt_factors(document)
     round_ = Round()
     for reference in references:
