@@ -9,9 +9,10 @@ period, with the reason recorded (:class:`apps.outside.models.StandIn`).
 Why in the background: generating and storing the profiles of a 1,000-asset network (248
 profiles, 2.2 million points) took 30-90 s inside the upload request. The upload now stores the
 model with ``profiles_status`` pending and answers; the profile binder
-(``manage.py run_profile_binder``) claims one model at a time with a conditional UPDATE, binds its references one by one (each
-binding committed with the model's progress, which its page shows) and marks the model ready. A
-job cannot start before (:class:`apps.models.services.ProfilesNotReady`).
+(``manage.py run_profile_binder``) claims one model at a time with a conditional UPDATE, binds
+its references one by one (each binding committed with the model's progress, which its page
+shows) and marks the model ready. A job cannot start before
+(:class:`apps.models.services.ProfilesNotReady`).
 
 Failure contract: a binder that dies leaves its model ``binding`` with the time of its last
 progress; after ``DT_PROFILE_BINDING_STALE_S`` any binder claims it again and binds only the
