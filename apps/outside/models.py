@@ -37,6 +37,8 @@ class FetchedProfile(models.Model):
 
     @property
     def source(self) -> str:
+        if not self.database:  # made by a heat-profile generator (apps.outside.generator)
+            return f"{self.url}: {self.measurement}, {self.field}"
         return f"{self.url} database {self.database}, {self.measurement} / {self.field}"
 
 

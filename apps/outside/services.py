@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from apps.models.esdl_document import ProfileReference
 from apps.models.models import EsdlModel
-from apps.outside.fetch import Limits, OutsideRefused, OutsideUnreachable, server_at
+from apps.outside.fetch import Limits, OutsideRefused, OutsideUnreachable, server_at, server_of_url
+from apps.outside.generator import generate_profile, yearly_demand_wh
 from apps.outside.influx_profiles import fetch_series
 from apps.outside.models import FetchedPipe, FetchedProfile, JobInput, StandIn
 from apps.profiles.limits import ProfileLimits
@@ -89,6 +92,52 @@ def outside_profile(
     )
     FetchedProfile.objects.create(profile=profile, url=server.url, checksum=series.checksum, **key)
     logger.info("input profile %s copied from %s (%s)", profile.pk, server.url, series.checksum)
+    return Outcome(profile)
+
+
+def generated_profile(
+    owner, asset: str, start: datetime, end: datetime, peak_w: float, round_: Round
+) -> Outcome:
+    """A demand profile for ``asset`` from ``start`` to ``end`` (UTC hours) from the
+    configured heat-profile generator (:mod:`apps.outside.generator`), the copy made before
+    for the same request, or none (no generator, or it failed: BDEW stands in)."""
+    if not settings.PROFILE_GENERATOR_URL:
+        return Outcome()
+    try:
+        server, _ = server_of_url(settings.PROFILE_GENERATOR_URL)
+    except OutsideRefused as exc:
+        logger.warning("heat-profile generator not asked: %s", exc)
+        return Outcome()
+    demand_wh = yearly_demand_wh(peak_w, start.year)
+    key = {
+        "server": server.name,
+        "database": "",
+        "measurement": "EFH demand profile",
+        "field": f"yearly demand {demand_wh:.0f} Wh",
+        "start": start,
+        "end": end,
+        "to_watt": 1.0,
+    }
+    cached = FetchedProfile.objects.filter(**key).select_related("profile").first()
+    if cached is not None:
+        return Outcome(cached.profile, reused=True)
+    if server.name in round_.down:
+        return Outcome()
+    try:
+        generated = generate_profile("EFH", demand_wh, start, end, round_.max_points, round_.limits)
+    except (OutsideRefused, OutsideUnreachable) as exc:
+        round_.down[server.name] = str(exc)
+        logger.warning("heat-profile generator failed for %s: %s", asset, exc)
+        return Outcome()
+    profile = store_profile(
+        owner,
+        f"EFH from {server.name} for {asset}",
+        InputProfile.Source.GENERATOR,
+        generated.points,
+    )
+    FetchedProfile.objects.create(
+        profile=profile, url=generated.source[:300], checksum=generated.checksum, **key
+    )
     return Outcome(profile)
 
 

@@ -40,7 +40,7 @@ from apps.models.esdl_document import EsdlDocument, ProfileReference
 from apps.models.models import EsdlModel
 from apps.outside.edr import refresh_pipes_from_edr
 from apps.outside.influx_profiles import to_watt_factors
-from apps.outside.services import Round, outside_profile, record_stand_in
+from apps.outside.services import Round, generated_profile, outside_profile, record_stand_in
 from apps.profiles.models import InputProfile, ProfileBinding
 from apps.profiles.services import forget_profiles, store_profile
 from apps.profiles.standard import bdew_heat_profile
@@ -127,15 +127,21 @@ def bind_model_profiles(claim: Claim, stop: Callable[[], bool] = lambda: False) 
 def _bind(
     claim: Claim, reference: ProfileReference, to_watt: float | str | None, round_: Round
 ) -> None:
-    """Bind one reference to a copy of the series it names (:mod:`apps.outside`), or to a
-    standard profile with the reason the copy could not be made; with the model's progress."""
+    """Bind one reference to a copy of the series it names (:mod:`apps.outside`), or else to
+    a standard profile (from the configured heat-profile generator, or the built-in BDEW one)
+    with the reason the copy could not be made; with the model's progress."""
     owner = claim.esdl_model.project.owner
     asset = reference.asset_name or reference.asset_id or reference.id
     outcome = outside_profile(owner, reference, to_watt, round_)
     profile = outcome.profile
+    peak_w = reference.asset_power_w or DEFAULT_PEAK_W
+    reused = outcome.reused
+    start, end = _hour(reference.start), _hour(reference.end)
     if profile is None:
-        peak_w = reference.asset_power_w or DEFAULT_PEAK_W
-        points = bdew_heat_profile(_hour(reference.start), _hour(reference.end), peak_w)
+        generated = generated_profile(owner, asset, start, end, peak_w, round_)
+        profile, reused = generated.profile, generated.reused
+    if profile is None:
+        points = bdew_heat_profile(start, end, peak_w)
         profile = store_profile(
             owner,
             f"BDEW EFH for {asset} (peak {peak_w / 1e6:g} MW)",
@@ -155,7 +161,7 @@ def _bind(
             record_stand_in(binding, outcome.reason)
             claim.update(profiles_done=F("profiles_done") + 1)
     except (ClaimLost, IntegrityError) as exc:  # deleted, or bound by another binder
-        if not outcome.reused:  # a copy other models bind stays; the sweep takes it when unbound
+        if not reused:  # a copy other models bind stays; the sweep takes it when unbound
             forget_profiles([profile.pk])
         raise ClaimLost(f"model {claim.esdl_model.pk}") from exc
 

@@ -17,6 +17,7 @@ class InputProfile(models.Model):
         BDEW = "bdew", "Standard BDEW heat-demand profile"
         CSV = "csv", "Uploaded CSV"
         OUTSIDE = "outside", "Copied from an outside server"
+        GENERATOR = "generator", "Made by a heat-profile generator"
 
     # Who made it; it outlives them while a model binds it (an editor's CSV in someone's model),
     # and goes with the last binding (services.forget_unbound_profiles).
