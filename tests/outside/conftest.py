@@ -65,9 +65,10 @@ def reader_env(monkeypatch) -> dict[str, str]:
 
 @pytest.fixture
 def allow(settings) -> Callable[..., None]:
-    """Set the operator's list of outside servers; fast timeouts for the tests."""
-    settings.OUTSIDE_TIMEOUT_S = 1.0
-    settings.OUTSIDE_DEADLINE_S = 4.0
+    """Set the operator's list of outside servers; short timeouts for the tests (long enough
+    for a loaded machine: a slow server here takes longer than 2 s)."""
+    settings.OUTSIDE_TIMEOUT_S = 2.0
+    settings.OUTSIDE_DEADLINE_S = 8.0
     settings.OUTSIDE_RETRIES = 1
     settings.OUTSIDE_BACKOFF_S = 0.1
 
@@ -98,11 +99,13 @@ class FakeServer:
     def __init__(self) -> None:
         self.routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
         self.requests: list[str] = []
+        self.authorizations: list[str | None] = []
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 fake.requests.append(self.path)
+                fake.authorizations.append(self.headers.get("Authorization"))
                 route = fake.routes.get(self.path.split("?", 1)[0])
                 if route is None:
                     self.send_error(404)
@@ -142,6 +145,21 @@ def answer(body: bytes, status: int = 200, headers: dict[str, str] | None = None
         handler.wfile.write(body)
 
     return route
+
+
+def influx_year(handler: BaseHTTPRequestHandler) -> None:
+    """An InfluxDB without authentication answering a query with a year of hourly points."""
+    start = int(YEAR_START.timestamp())
+    values = [[start + 3600 * hour, value_at(hour, "demand1_MW")] for hour in range(HOURS)]
+    body = {
+        "results": [
+            {
+                "statement_id": 0,
+                "series": [{"name": MEASUREMENT, "columns": ["time", "x"], "values": values}],
+            }
+        ]
+    }
+    answer(json.dumps(body).encode(), headers={"Content-Type": "application/json"})(handler)
 
 
 def slow(seconds: float, then: Callable):

@@ -103,7 +103,7 @@ def test_a_size_only_pipe_comes_from_the_edr_is_cached_and_recorded_on_the_job(
 
 def problems_with(edr) -> dict[str, str]:
     return refresh_pipes_from_edr(
-        [DN200], Limits(timeout_s=1, deadline_s=3, retries=1, backoff_s=0.1, max_bytes=1 << 20)
+        [DN200], Limits(timeout_s=2, deadline_s=8, retries=1, backoff_s=0.1, max_bytes=1 << 20)
     )
 
 
@@ -114,7 +114,7 @@ def local_entry_kept() -> bool:
 
 @pytest.mark.django_db
 def test_a_slow_edr_times_out_and_the_local_catalogue_answers(edr):
-    edr.routes["/store/edr/query"] = slow(2.5, edr_answer())
+    edr.routes["/store/edr/query"] = slow(6, edr_answer())
 
     assert problems_with(edr) == {DN200: f"{edr.url} could not be read: timed out (2 tries)"}
     assert local_entry_kept()

@@ -6,6 +6,7 @@ InfluxDB, or a small HTTP server on loopback for answers InfluxDB would not give
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -19,8 +20,10 @@ from tests.conftest import free_port
 from tests.models.test_upload_api import upload
 from tests.outside.conftest import (
     MEASUREMENT,
+    OUTSIDE_DB,
     answer,
     endless,
+    influx_year,
     outside_network,
     redirect,
     slow,
@@ -88,6 +91,25 @@ def test_profiles_on_a_listed_server_are_copied_in_w_with_its_credentials(
     page = client.get(f"/models/{esdl_model.pk}/").content.decode()
     assert page.count("Copied from http://127.0.0.1:8086 database") == 3
     assert "Standard profile used" not in page
+
+
+@pytest.mark.django_db
+def test_a_server_without_authentication_is_read_without_credentials(
+    api, project, fake_server, allow
+):
+    fake_server.routes["/query"] = influx_year
+    allow({"name": "open", "url": fake_server.url, "allow_private": True})
+
+    esdl_model = bound(api, project, outside_network("127.0.0.1", fake_server.port))
+
+    assert not reasons(esdl_model)
+    assert set(esdl_model.profile_bindings.values_list("profile__source", flat=True)) == {"outside"}
+    assert len(fake_server.requests) >= 3 and set(fake_server.authorizations) == {None}
+    query = parse_qs(urlsplit(fake_server.requests[0]).query)
+    assert query["db"] == [OUTSIDE_DB] and query["epoch"] == ["s"]
+    assert query["q"][0].startswith('SELECT "demand') and query["q"][0].endswith(
+        "WHERE time >= '2019-01-01T00:00:00Z' AND time <= '2019-12-31T23:00:00Z' LIMIT 43921"
+    )
 
 
 @pytest.mark.django_db
@@ -206,7 +228,7 @@ def test_a_server_that_is_down_is_tried_again_then_the_standard_stands_in_for_al
 
 @pytest.mark.django_db
 def test_a_slow_server_times_out(api, project, fake_server, allow):
-    fake_server.routes["/query"] = slow(3, answer(b'{"results":[{}]}'))
+    fake_server.routes["/query"] = slow(6, answer(b'{"results":[{}]}'))
     allow({"name": "slow", "url": fake_server.url, "allow_private": True})
 
     esdl_model = bound(api, project, outside_network("127.0.0.1", fake_server.port))
@@ -289,6 +311,23 @@ def test_a_user_fetches_again_once_the_server_is_listed(
     client.force_login(owner)
     page = client.get(f"/models/{esdl_model.pk}/").content.decode()
     assert "could not be fetched" not in page
+
+
+@pytest.mark.django_db
+def test_the_owner_fetches_again_with_the_button_on_the_model_page(
+    api, project, client, owner, django_capture_on_commit_callbacks
+):
+    esdl_model = bound(api, project, outside_network())
+    client.force_login(owner)
+    assert 'id="retry-outside"' in client.get(f"/models/{esdl_model.pk}/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/outside/models/{esdl_model.pk}/retry/", follow=True)
+
+    assert response.redirect_chain == [(f"/models/{esdl_model.pk}/", 302)]
+    assert "3 input profile(s) will be fetched again." in response.content.decode()
+    esdl_model.refresh_from_db()
+    assert esdl_model.profiles_status == "pending"
 
 
 @pytest.mark.django_db
