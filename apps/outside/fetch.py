@@ -52,7 +52,8 @@ class OutsideServer:
 
     ``username_env``/``password_env`` name environment variables holding the credentials (the
     allowlist itself holds no secret). ``allow_private`` lets the server be on a private or
-    loopback address (a profile server inside the operator's own network).
+    loopback address (a profile server inside the operator's own network). ``ca_file`` names the
+    certificate authorities to check its TLS certificate against when they are not public ones.
     """
 
     name: str
@@ -62,6 +63,7 @@ class OutsideServer:
     username_env: str = ""
     password_env: str = ""
     allow_private: bool = False
+    ca_file: str = ""
 
     @property
     def url(self) -> str:
@@ -84,7 +86,7 @@ class OutsideServer:
 def allowlist() -> list[OutsideServer]:
     """The servers of ``DT_OUTSIDE_SERVERS``: a JSON list of objects with ``name``, ``url``
     (``https://host:port``) and optionally ``username_env``, ``password_env``,
-    ``allow_private``. Empty (the default): nothing outside is ever asked."""
+    ``allow_private``, ``ca_file``. Empty (the default): nothing outside is ever asked."""
     try:
         entries = json.loads(settings.OUTSIDE_SERVERS or "[]")
         servers = []
@@ -101,6 +103,7 @@ def allowlist() -> list[OutsideServer]:
                     username_env=str(entry.get("username_env", "")),
                     password_env=str(entry.get("password_env", "")),
                     allow_private=bool(entry.get("allow_private", False)),
+                    ca_file=str(entry.get("ca_file", "")),
                 )
             )
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -232,6 +235,7 @@ def _get_once(
                 server_hostname=server.host,
                 assert_hostname=server.host,
                 cert_reqs="CERT_REQUIRED",
+                ca_certs=server.ca_file or None,
             )
         else:
             pool = urllib3.HTTPConnectionPool(address, server.port, timeout=timeout, retries=False)

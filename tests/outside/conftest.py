@@ -5,6 +5,7 @@ redirects or like the Energy Data Repository. Nothing here reaches beyond this m
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 import uuid
@@ -96,7 +97,7 @@ class FakeServer:
     """A loopback HTTP server whose answer per path is set by the test: ``routes[path] =
     function(handler)``; what it was asked is in ``requests``."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
         self.requests: list[str] = []
         self.authorizations: list[str | None] = []
@@ -120,8 +121,10 @@ class FakeServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
@@ -132,6 +135,66 @@ class FakeServer:
 @pytest.fixture
 def fake_server() -> Iterator[FakeServer]:
     server = FakeServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def certificates(tmp_path_factory) -> dict[str, str]:
+    """A certificate authority of our own and a server certificate it signed for
+    ``localhost``: paths of the CA's certificate, the server's certificate and its key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = tmp_path_factory.mktemp("tls")
+    now = datetime.now(UTC)
+
+    def certificate(subject: str, key, issuer: str, issuer_key, ca: bool) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(hours=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if ca:
+            builder = builder.add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False
+            )
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = certificate("Test outside CA", ca_key, "Test outside CA", ca_key, ca=True)
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    server = certificate("localhost", server_key, "Test outside CA", ca_key, ca=False)
+    paths = {name: str(folder / f"{name}.pem") for name in ("ca", "cert", "key")}
+    pem = serialization.Encoding.PEM
+    (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (folder / "cert.pem").write_bytes(server.public_bytes(pem))
+    (folder / "key.pem").write_bytes(
+        server_key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return paths
+
+
+@pytest.fixture
+def tls_server(certificates) -> Iterator[FakeServer]:
+    """A loopback HTTPS server with a certificate for ``localhost`` from our own CA."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificates["cert"], certificates["key"])
+    server = FakeServer(tls=context)
     yield server
     server.close()
 

@@ -113,6 +113,35 @@ def test_a_server_without_authentication_is_read_without_credentials(
 
 
 @pytest.mark.django_db
+def test_an_https_server_is_reached_at_its_checked_address_with_its_certificate_verified(
+    api, project, tls_server, certificates, allow
+):
+    tls_server.routes["/query"] = influx_year
+    listed = {"name": "tls", "url": f"https://localhost:{tls_server.port}", "allow_private": True}
+    allow({**listed, "ca_file": certificates["ca"]})
+
+    esdl_model = bound(api, project, outside_network("https://localhost", tls_server.port))
+
+    assert not reasons(esdl_model)
+    assert set(esdl_model.profile_bindings.values_list("profile__source", flat=True)) == {"outside"}
+
+
+@pytest.mark.django_db
+def test_an_https_server_whose_certificate_we_cannot_verify_is_not_read(
+    api, project, tls_server, allow
+):
+    tls_server.routes["/query"] = influx_year
+    allow({"name": "tls", "url": f"https://localhost:{tls_server.port}", "allow_private": True})
+
+    esdl_model = bound(api, project, outside_network("https://localhost", tls_server.port))
+
+    (reason,) = reasons(esdl_model)
+    assert reason.startswith(f"source unreachable: https://localhost:{tls_server.port} could not")
+    assert "CERTIFICATE_VERIFY_FAILED" in reason or "certificate verify failed" in reason
+    assert tls_server.requests == []
+
+
+@pytest.mark.django_db
 def test_a_copy_is_reused_for_the_same_series_and_period_without_asking_again(
     api, project, fake_server, outside_influx, allow, reader_env
 ):
