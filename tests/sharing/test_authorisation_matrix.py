@@ -177,6 +177,11 @@ MATRIX: dict[str, list[Check]] = {
     "job-grants": [Check("get", API_SEE_MODEL, {"pk": "J"})],
     "job-share": [Check("post", statuses(400, 403, 403, 403, 404, 401), {"pk": "J"})],
     "job-revoke": [Check("post", statuses(400, 403, 403, 403, 404, 401), {"pk": "J"})],
+    # Fetching a model's outside profiles again changes the model: editors only (nothing to
+    # fetch in this world, so it answers at once).
+    "outside:retry": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "M"})],
+    "api-retry-outside": [Check("post", statuses(202, 403, 403, 202, 404, 401), {"pk": "M"})],
+    "api-job-inputs": [Check("get", API_SEE_MODEL, {"pk": "J"})],
 }
 
 # Third-party groups of routes, decided as a group.
