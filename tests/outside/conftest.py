@@ -28,8 +28,9 @@ HOURS = 8760
 
 
 def value_at(hour: int, field: str) -> float:
-    """The outside series: a different, recognisable shape per field (in MW)."""
-    return round(1.0 + (hour % 24) / 10 + int(field[6]) / 100, 6)
+    """The outside series: a different, recognisable shape per field (in MW, times the ESDL's
+    multiplier: below 1 keeps each demand below its asset's power, which the simulator caps)."""
+    return round(0.3 + (hour % 24) / 40 + int(field[6]) / 100, 6)
 
 
 @pytest.fixture(scope="session")
