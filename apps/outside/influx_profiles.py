@@ -57,16 +57,12 @@ def to_watt_factors(document: EsdlDocument) -> dict[str, float | str]:
     return factors
 
 
-def fetch_series(
-    server: OutsideServer,
-    reference: ProfileReference,
-    to_watt: float,
-    max_points: int,
-    limits: Limits,
-) -> Series:
-    """The reference's series from ``server``, in W: OutsideRefused when the answer is not a
-    series, has more than ``max_points`` points, or does not run exactly over the ESDL's
-    period (the simulator would refuse it); OutsideUnreachable from :func:`get`."""
+def read_series(
+    server: OutsideServer, reference: ProfileReference, max_points: int, limits: Limits
+) -> list[tuple[datetime, float]]:
+    """The reference's series from ``server``, in its own unit: OutsideRefused when the answer
+    is not a series, has more than ``max_points`` points, or does not run exactly over the
+    ESDL's period (the simulator would refuse it); OutsideUnreachable from :func:`get`."""
     start, end = _utc(reference.start), _utc(reference.end)
     query = (
         f"SELECT {quote_identifier(reference.field)} FROM {quote_identifier(reference.measurement)}"
@@ -93,7 +89,7 @@ def fetch_series(
             continue
         if points and moment <= points[-1][0]:
             raise OutsideRefused(f"{server.url}: the points of {what} are not in time order")
-        points.append((moment, value * to_watt))
+        points.append((moment, value))
     if len(points) < 2:
         raise OutsideRefused(f"{server.url} has fewer than two values of {what} in the period")
     if points[0][0] != start or points[-1][0] != end:
@@ -103,7 +99,13 @@ def fetch_series(
             f"{last:%Y-%m-%d %H:%M} UTC, the ESDL names {start:%Y-%m-%d %H:%M} to "
             f"{end:%Y-%m-%d %H:%M} UTC"
         )
-    return Series(points, checksum(points))
+    return points
+
+
+def in_watt(points: list[tuple[datetime, float]], to_watt: float) -> Series:
+    """A series read by :func:`read_series` in W (``to_watt``: from :func:`to_watt_factors`)."""
+    converted = [(moment, value * to_watt) for moment, value in points]
+    return Series(converted, checksum(converted))
 
 
 def checksum(points: list[tuple[datetime, float]]) -> str:

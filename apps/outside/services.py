@@ -11,6 +11,7 @@ record say so per asset.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,13 +24,16 @@ from apps.models.esdl_document import ProfileReference
 from apps.models.models import EsdlModel
 from apps.outside.fetch import Limits, OutsideRefused, OutsideUnreachable, server_at, server_of_url
 from apps.outside.generator import generate_profile, yearly_demand_wh
-from apps.outside.influx_profiles import fetch_series
+from apps.outside.influx_profiles import in_watt, read_series
 from apps.outside.models import FetchedPipe, FetchedProfile, JobInput, StandIn
 from apps.profiles.limits import ProfileLimits
 from apps.profiles.models import InputProfile, ProfileBinding
 from apps.profiles.services import forget_unbound_profiles_quietly, store_profile
 
 logger = logging.getLogger(__name__)
+
+#: Series a binding round keeps once read (a year hourly is 8,760 points, about 1 MB in Python).
+REMEMBERED_SERIES = 16
 
 
 @dataclass
@@ -40,6 +44,15 @@ class Round:
     limits: Limits = field(default_factory=Limits.from_settings)
     max_points: int = field(default_factory=lambda: ProfileLimits.from_settings().max_points)
     down: dict[str, str] = field(default_factory=dict)
+    #: The last series read, and the reasons series were refused, by (server, database,
+    #: measurement, field, start, end): assets of a model share a few series, each with a
+    #: multiplier of its own, and each series is read once.
+    read: OrderedDict[tuple, list | str] = field(default_factory=OrderedDict)
+
+    def remember(self, key: tuple, series_or_reason: list | str) -> None:
+        self.read[key] = series_or_reason
+        while len(self.read) > REMEMBERED_SERIES:
+            self.read.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -77,13 +90,21 @@ def outside_profile(
         return Outcome(cached.profile, reused=True)
     if server.name in round_.down:
         return Outcome(reason=round_.down[server.name])
-    try:
-        series = fetch_series(server, reference, to_watt, round_.max_points, round_.limits)
-    except OutsideRefused as exc:
-        return Outcome(reason=f"source refused: {exc}")
-    except OutsideUnreachable as exc:
-        round_.down[server.name] = f"source unreachable: {exc}"
-        return Outcome(reason=round_.down[server.name])
+    series_key = tuple(key[name] for name in ("server", "database", "measurement", "field"))
+    series_key += (reference.start, reference.end)
+    raw = round_.read.get(series_key)
+    if raw is None:
+        try:
+            raw = read_series(server, reference, round_.max_points, round_.limits)
+        except OutsideRefused as exc:
+            raw = f"source refused: {exc}"
+        except OutsideUnreachable as exc:
+            round_.down[server.name] = f"source unreachable: {exc}"
+            return Outcome(reason=round_.down[server.name])
+        round_.remember(series_key, raw)
+    if isinstance(raw, str):
+        return Outcome(reason=raw)
+    series = in_watt(raw, to_watt)
     profile = store_profile(
         owner,
         f"{reference.measurement} / {reference.field} from {server.name}",

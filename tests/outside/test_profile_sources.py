@@ -142,6 +142,26 @@ def test_an_https_server_whose_certificate_we_cannot_verify_is_not_read(
 
 
 @pytest.mark.django_db
+def test_assets_sharing_a_series_read_it_once_each_with_its_own_multiplier(
+    api, project, fake_server, allow
+):
+    fake_server.routes["/query"] = influx_year
+    allow({"name": "open", "url": fake_server.url, "allow_private": True})
+
+    esdl_model = bound(
+        api, project, outside_network("127.0.0.1", fake_server.port, field="demand1_MW")
+    )
+
+    assert len(fake_server.requests) == 1
+    multipliers = {r.id: r.multiplier for r in EsdlDocument(esdl_model.esdl).profile_references()}
+    assert len(set(multipliers.values())) == 3
+    for binding in esdl_model.profile_bindings.select_related("profile"):
+        first = stored_points(binding.profile)[0][1]
+        expected = value_at(0, "demand1_MW") * 1e6 * multipliers[binding.esdl_profile_id]
+        assert first == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.django_db
 def test_a_copy_is_reused_for_the_same_series_and_period_without_asking_again(
     api, project, fake_server, outside_influx, allow, reader_env
 ):
