@@ -15,6 +15,7 @@ from apps.models.models import EsdlModel
 from apps.outside.models import FetchedProfile, StandIn
 from apps.profiles.binding import bind_next_model
 from apps.profiles.models import InputProfile
+from apps.profiles.services import replace_binding_with_csv
 from apps.results.influx import influx_client
 from tests.conftest import free_port
 from tests.models.test_upload_api import upload
@@ -360,6 +361,23 @@ def test_a_user_fetches_again_once_the_server_is_listed(
     client.force_login(owner)
     page = client.get(f"/models/{esdl_model.pk}/").content.decode()
     assert "could not be fetched" not in page
+
+
+@pytest.mark.django_db
+def test_a_profile_the_user_replaced_by_csv_is_not_fetched_again(
+    api, project, owner, django_capture_on_commit_callbacks
+):
+    esdl_model = bound(api, project, outside_network())
+    binding = esdl_model.profile_bindings.first()
+    csv = "timestamp,value_w\n2019-01-01T00:00:00Z,1.0\n2019-01-01T01:00:00Z,2.0\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        replace_binding_with_csv(binding, owner, csv.encode())
+
+        response = api.post(f"/api/models/{esdl_model.pk}/retry-outside/")
+
+    assert response.json() == {"refetching": 2}
+    binding.refresh_from_db()
+    assert binding.profile.source == "csv" and not StandIn.objects.filter(binding=binding).exists()
 
 
 @pytest.mark.django_db
