@@ -301,7 +301,8 @@ OUTSIDE_TIMEOUT_S = float(env_str("DT_OUTSIDE_TIMEOUT_S", "10"))
 OUTSIDE_DEADLINE_S = float(env_str("DT_OUTSIDE_DEADLINE_S", "30"))
 OUTSIDE_RETRIES = env_int("DT_OUTSIDE_RETRIES", 2)
 OUTSIDE_BACKOFF_S = float(env_str("DT_OUTSIDE_BACKOFF_S", "1"))
-OUTSIDE_MAX_BYTES = env_int("DT_OUTSIDE_MAX_BYTES", 8 * 1024 * 1024)
+# 4 MiB: a profile of DT_PROFILE_MAX_POINTS (43,920) points is about 1.5 MB of InfluxDB's JSON.
+OUTSIDE_MAX_BYTES = env_int("DT_OUTSIDE_MAX_BYTES", 4 * 1024 * 1024)
 # The Energy Data Repository for pipes the catalogue lacks, and a heat-profile generator; each
 # must be on DT_OUTSIDE_SERVERS. Empty: the local catalogue and the built-in BDEW profiles only.
 EDR_URL = env_str("DT_EDR_URL", "")
