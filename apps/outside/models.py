@@ -71,13 +71,14 @@ class FetchedPipe(models.Model):
 
 
 class JobInput(models.Model):
-    """One input of a job as it was at submission: an input profile (per reference) or a pipe
-    from the EDR, with its source, when it was fetched and its checksum, or why the standard
-    profile stood in. Plain values, not references: the record outlives the copies."""
+    """One input of a job as it was at submission: an input profile (per reference) or a
+    size-only pipe (from the EDR or the local catalogue), with its source, when it was fetched
+    and its checksum, or why the standard profile stood in. Plain values, not references: the
+    record outlives the copies."""
 
     class Kind(models.TextChoices):
         PROFILE = "profile", "Input profile"
-        PIPE = "pipe", "Pipe (EDR)"
+        PIPE = "pipe", "Pipe from the catalogue"
 
     job = models.ForeignKey("jobs.Job", on_delete=models.CASCADE, related_name="outside_inputs")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -21,11 +21,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.models.esdl_document import ProfileReference
-from apps.models.models import EsdlModel
+from apps.models.models import EsdlModel, PipeType
 from apps.outside.fetch import Limits, OutsideRefused, OutsideUnreachable, server_at, server_of_url
 from apps.outside.generator import generate_profile, yearly_demand_wh
 from apps.outside.influx_profiles import in_watt, read_series
-from apps.outside.models import FetchedPipe, FetchedProfile, JobInput, StandIn
+from apps.outside.models import FetchedProfile, JobInput, StandIn
 from apps.profiles.limits import ProfileLimits
 from apps.profiles.models import InputProfile, ProfileBinding
 from apps.profiles.services import forget_unbound_profiles_quietly, store_profile
@@ -208,7 +208,8 @@ def retry_outside_profiles(esdl_model: EsdlModel) -> int:
 def record_job_inputs(job) -> None:
     """Record on ``job`` the inputs its model has now: per profile reference where the profile
     came from (copied from outside: source, time fetched, checksum; else the standard profile
-    and why, or the user's CSV), and each pipe of the job taken from the EDR."""
+    and why, or the user's CSV), and for each size-only pipe whether it came from the EDR
+    (where, when, checksum) or the local catalogue."""
     bindings = job.esdl_model.profile_bindings.select_related(
         "profile", "profile__fetched", "stand_in"
     )
@@ -229,15 +230,16 @@ def record_job_inputs(job) -> None:
             )
         )
     names = job.esdl_model.summary.get("unresolved_pipe_sizes") or []
-    for pipe in FetchedPipe.objects.filter(pipe__name__in=names).select_related("pipe"):
+    for pipe in PipeType.objects.filter(name__in=names).select_related("fetched"):
+        fetched = _related(pipe, "fetched")
         rows.append(
             JobInput(
                 job=job,
                 kind=JobInput.Kind.PIPE,
-                esdl_id=pipe.pipe.name,
-                source=pipe.url,
-                fetched_at=pipe.fetched_at,
-                checksum=pipe.checksum,
+                esdl_id=pipe.name,
+                source=fetched.url if fetched else "the local pipe catalogue",
+                fetched_at=fetched.fetched_at if fetched else None,
+                checksum=fetched.checksum if fetched else "",
             )
         )
     JobInput.objects.bulk_create(rows)

@@ -181,3 +181,25 @@ def test_without_an_edr_a_model_with_size_only_pipes_is_ready_at_once(api, proje
     response = upload(api, project, "dn-only", dn_only_network())
 
     assert response.json()["profiles_status"] == "ready"
+
+
+@pytest.mark.django_db
+def test_a_job_records_a_pipe_from_the_local_catalogue_as_such(
+    api,
+    project,
+    settings,
+    announced_workflow,  # noqa: F811
+):
+    settings.EDR_URL = ""
+    call_command("load_pipe_catalogue")
+    model = upload(api, project, "dn-only", dn_only_network()).json()
+
+    job_id = submit(api, model["id"])
+
+    (record,) = JobInput.objects.filter(job_id=job_id)
+    assert (record.kind, record.esdl_id, record.source) == (
+        "pipe",
+        DN200,
+        "the local pipe catalogue",
+    )
+    assert record.fetched_at is None and record.checksum == ""
