@@ -33,8 +33,9 @@ class Series:
 
 
 def to_watt_factors(document: EsdlDocument) -> dict[str, float | str]:
-    """Per InfluxDB profile id: the factor from its stored values to W, or why there is none
-    (not a power profile, no unit)."""
+    """Per InfluxDB profile id: the factor from its stored values to W, or why the profile is
+    not copied (not a power profile, no unit, tag filters: a series mixing several tags' points
+    would not be the one the simulator reads)."""
     factors: dict[str, float | str] = {}
     for obj in document.energy_system.eAllContents():
         if not isinstance(obj, esdl.InfluxDBProfile):
@@ -43,7 +44,9 @@ def to_watt_factors(document: EsdlDocument) -> dict[str, float | str]:
         while isinstance(unit, esdl.QuantityAndUnitReference):
             unit = unit.reference
         multiplier = float(obj.multiplier if obj.multiplier is not None else 1.0)
-        if unit is None:
+        if (obj.filters or "").strip():
+            factors[obj.id] = f"its tag filters ({obj.filters[:100]}) are not supported"
+        elif unit is None:
             factors[obj.id] = "the profile states no unit"
         elif unit.physicalQuantity != esdl.PhysicalQuantityEnum.POWER:
             factors[obj.id] = (

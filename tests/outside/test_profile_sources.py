@@ -277,6 +277,21 @@ def test_a_server_that_is_down_is_tried_again_then_the_standard_stands_in_for_al
 
 
 @pytest.mark.django_db
+def test_a_profile_filtered_on_tags_is_not_copied(api, project, fake_server, allow):
+    allow({"name": "open", "url": fake_server.url, "allow_private": True})
+    content = outside_network("127.0.0.1", fake_server.port).replace(
+        b'filters=""', b"filters=\"building='A'\""
+    )
+
+    esdl_model = bound(api, project, content)
+
+    assert reasons(esdl_model) == {
+        "source not used: its tag filters (building='A') are not supported"
+    }
+    assert fake_server.requests == []
+
+
+@pytest.mark.django_db
 def test_a_slow_server_times_out(api, project, fake_server, allow):
     fake_server.routes["/query"] = slow(6, answer(b'{"results":[{}]}'))
     allow({"name": "slow", "url": fake_server.url, "allow_private": True})
