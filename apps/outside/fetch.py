@@ -114,19 +114,18 @@ def allowlist() -> list[OutsideServer]:
 
 
 def server_at(host: str, port: int) -> OutsideServer:
-    """The allowlisted server at ``host``:``port`` as an ESDL writes them (``https://name`` or
-    ``name``; port 0 meaning 443 for https, else InfluxDB's 8086); OutsideRefused if none."""
+    """The allowlisted server at ``host``:``port`` as an ESDL writes them (``name``,
+    ``name:port`` or ``https://name``; port 0 meaning 443 for https, else InfluxDB's 8086);
+    OutsideRefused if none."""
     text = host.strip()
-    if "://" in text:
-        parts = urlsplit(text)
-        name, port = parts.hostname or "", port or parts.port or 0
-        https = parts.scheme == "https"
-    else:
-        name, https = text, False
-    if "@" in text or "/" in name or not name:
+    try:
+        parts = urlsplit(text if "://" in text else f"//{text}")
+        name, port = (parts.hostname or "").rstrip("."), port or parts.port or 0
+    except ValueError as exc:  # a port that is no number
+        raise OutsideRefused(f"{host!r} is not a server name") from exc
+    if "@" in text or parts.path not in ("", "/") or parts.query or not name:
         raise OutsideRefused(f"{host!r} is not a server name")
-    name = name.lower().rstrip(".")
-    port = port or (443 if https else 8086)
+    port = port or (443 if parts.scheme == "https" else 8086)
     for server in allowlist():
         if (server.host, server.port) == (name, port):
             return server
