@@ -245,5 +245,16 @@ def endless(handler: BaseHTTPRequestHandler) -> None:
         handler.wfile.write(chunk)
 
 
+def trickle(handler: BaseHTTPRequestHandler) -> None:
+    """A 200 that sends one byte every half second, for ever: each read is quick, the answer
+    never ends."""
+    handler.send_response(200)
+    handler.end_headers()
+    for _ in range(10_000):
+        handler.wfile.write(b" ")
+        handler.wfile.flush()
+        time.sleep(0.5)
+
+
 def redirect(location: str):
     return answer(b"", status=302, headers={"Location": location})

@@ -28,6 +28,7 @@ from tests.outside.conftest import (
     outside_network,
     redirect,
     slow,
+    trickle,
     value_at,
 )
 
@@ -315,6 +316,23 @@ def test_an_endless_answer_is_cut_off_at_the_byte_limit(api, project, fake_serve
         f"source refused: {fake_server.url} answered with more than 1,048,576 bytes "
         "(DT_OUTSIDE_MAX_BYTES)"
     }
+
+
+@pytest.mark.django_db
+def test_an_answer_trickling_for_ever_is_cut_off_at_the_deadline(
+    api, project, fake_server, allow, settings
+):
+    fake_server.routes["/query"] = trickle
+    allow({"name": "trickle", "url": fake_server.url, "allow_private": True})
+    settings.OUTSIDE_DEADLINE_S = 3.0
+    began = time.monotonic()
+
+    esdl_model = bound(api, project, outside_network("127.0.0.1", fake_server.port))
+
+    assert reasons(esdl_model) == {
+        f"source refused: {fake_server.url} did not finish its answer within 3 s"
+    }
+    assert time.monotonic() - began < 3 * 3 + 10  # each of the three within its deadline
 
 
 @pytest.mark.django_db
