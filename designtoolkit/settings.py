@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "apps.helpdesk",
     "apps.notifications",
     "apps.keyfigures",
+    "apps.outside",
 ]
 
 MIDDLEWARE = [
@@ -317,6 +318,22 @@ MODEL_MAX_PROFILES = env_int("DT_MODEL_MAX_PROFILES", 2_000)
 MODEL_MAX_PROFILE_POINTS = env_int("DT_MODEL_MAX_PROFILE_POINTS", 20_000_000)
 # A model whose profile binder sent no progress for this long is claimed again (the binder died).
 PROFILE_BINDING_STALE_S = env_int("DT_PROFILE_BINDING_STALE_S", 120)
+# Outside data (apps.outside): the only servers the profile binder fetches from (JSON list of
+# {"name", "url", "username_env", "password_env", "allow_private", "ca_file"}; credentials in the
+# environment), and how long and how much one fetch may take (all of it within the deadline,
+# which stays well below DT_PROFILE_BINDING_STALE_S). Empty: nothing outside is asked.
+OUTSIDE_SERVERS = env_str("DT_OUTSIDE_SERVERS", "[]")
+OUTSIDE_TIMEOUT_S = float(env_str("DT_OUTSIDE_TIMEOUT_S", "10"))
+OUTSIDE_DEADLINE_S = float(env_str("DT_OUTSIDE_DEADLINE_S", "30"))
+OUTSIDE_RETRIES = env_int("DT_OUTSIDE_RETRIES", 2)
+OUTSIDE_BACKOFF_S = float(env_str("DT_OUTSIDE_BACKOFF_S", "1"))
+# 4 MiB: a profile of DT_PROFILE_MAX_POINTS (43,920) points is about 1.5 MB of InfluxDB's JSON.
+OUTSIDE_MAX_BYTES = env_int("DT_OUTSIDE_MAX_BYTES", 4 * 1024 * 1024)
+# The Energy Data Repository for size-only pipes (kept in the pipe catalogue 30 days), and a
+# heat-profile generator for stand-in profiles; each must be on DT_OUTSIDE_SERVERS. Empty: the
+# local catalogue and the built-in BDEW profiles only.
+EDR_URL = env_str("DT_EDR_URL", "")
+PROFILE_GENERATOR_URL = env_str("DT_PROFILE_GENERATOR_URL", "")
 
 # RabbitMQ (Dramatiq); OMOTES_NAMESPACE (read by omotes.broker) prefixes the queue names.
 BROKER_URL = env_str("OMOTES_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")

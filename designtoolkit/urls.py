@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from apps.accounts.views import admin_login
 from apps.jobs.api.views import JobViewSet, WorkflowListView
 from apps.models.api.views import EsdlModelViewSet, ProjectViewSet
+from apps.outside.views import JobInputsView, RetryView
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
@@ -29,9 +30,7 @@ health = HealthCheckView.as_view(
 )
 # Outside data feeds apart: a stale price feed degrades figures (the static ones stand in) but
 # must not make a load balancer or orchestrator take a working web process out.
-outside_sources_health = HealthCheckView.as_view(
-    checks=["apps.keyfigures.health.KeyFigureSources"]
-)
+outside_sources_health = HealthCheckView.as_view(checks=["apps.keyfigures.health.KeyFigureSources"])
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="projects:list"), name="home"),
@@ -49,6 +48,9 @@ urlpatterns = [
     path("", include("apps.comparison.urls")),
     path("api/compare/", include("apps.comparison.api_urls")),
     path("api/workflows/", WorkflowListView.as_view(), name="api-workflows"),
+    path("outside/", include("apps.outside.urls")),
+    path("api/models/<int:pk>/retry-outside/", RetryView.as_view(), name="api-retry-outside"),
+    path("api/jobs/<uuid:pk>/inputs/", JobInputsView.as_view(), name="api-job-inputs"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

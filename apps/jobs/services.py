@@ -14,6 +14,7 @@ from apps.jobs.workflows import clean_params, offered_workflows, time_limit_for
 from apps.models.models import EsdlModel
 from apps.models.services import esdl_for_job
 from apps.notifications.services import choose_job_email
+from apps.outside.services import record_job_inputs
 from apps.results.services import drop_job_results
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def submit_job(
             esdl=esdl,
             time_limit_s=time_limit_for(offered.description),
         )
+        record_job_inputs(job)  # where its input profiles and pipes came from (apps.outside)
         lifecycle.transition(job.pk, lifecycle.SUBMIT, detail=f"by {user}")
         choose_job_email(job, notify_email)
     return job

@@ -27,6 +27,11 @@ references to no object (:class:`EsdlInvalid`): pyesdl would keep one of two obj
 and stop at the first unknown id with a bare ``KeyError``. The rules that need the parsed model
 are in :mod:`apps.models.esdl_rules`.
 
+The servers an ESDL names (an ``InfluxDBProfile``'s host and port, EDR paths) are never contacted
+here. The profile binder reads from them only when the operator lists the server, with the
+operator's credentials, never to a private address unless listed, bounded
+(:mod:`apps.outside.fetch`).
+
 :func:`load` is the only place ESDL text is parsed, and only
 :class:`apps.models.esdl_document.EsdlDocument` calls it: a request builds one document and reads
 the summary, the input profiles and the pipe sizes from it, so it parses the ESDL once.

@@ -86,7 +86,10 @@ def store_esdl_model(
         size_bytes=len(text.encode("utf-8")) if size_bytes is None else size_bytes,
         summary=summary,
         profiles_status=(
-            EsdlModel.ProfilesStatus.PENDING if references else EsdlModel.ProfilesStatus.READY
+            EsdlModel.ProfilesStatus.PENDING
+            # the binder also fetches its size-only pipes from the EDR (apps.outside.edr)
+            if references or (settings.EDR_URL and summary["unresolved_pipe_sizes"])
+            else EsdlModel.ProfilesStatus.READY
         ),
         profiles_total=references,
     )

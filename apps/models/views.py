@@ -70,7 +70,10 @@ def render_model_page(request, esdl_model: EsdlModel, status: int = 200) -> Http
         {
             "model": esdl_model,
             "summary": esdl_model.summary,
-            "bindings": esdl_model.profile_bindings.select_related("profile"),
+            "bindings": esdl_model.profile_bindings.select_related(
+                "profile", "profile__fetched", "stand_in"
+            ),
+            "stand_ins": esdl_model.profile_bindings.filter(stand_in__isnull=False).count(),
             "workflows": [offered for _, offered in known if offered],
             "unavailable_workflows": [described for described, offered in known if not offered],
             "jobs": esdl_model.jobs.select_related("owner").defer("esdl", "output_esdl")[:50],

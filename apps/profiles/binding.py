@@ -1,12 +1,18 @@
-"""Binding the input profiles of uploaded models to standard profiles, after the upload answered.
+"""Binding the input profiles of uploaded models to profiles in our store, after the upload
+answered.
 
-Why in the background: each profile reference of a model is answered by a BDEW profile generated
-over its period and written to our InfluxDB; for a 1,000-asset network (248 profiles, 2.2 million
-points) that took 30-90 s inside the upload request. The upload now stores the model with
-``profiles_status`` pending and answers; the profile binder (``manage.py run_profile_binder``)
-claims one model at a time with a conditional UPDATE, binds its references one by one (each
-binding committed with the model's progress, which its page shows) and marks the model ready. A
-job cannot start before (:class:`apps.models.services.ProfilesNotReady`).
+Each profile reference is answered by a copy of the series it names when its server is on the
+operator's list and answers well (:mod:`apps.outside`: fetched here, in the background, so
+neither a web request nor a worker ever goes outside), else by a BDEW profile generated over its
+period, with the reason recorded (:class:`apps.outside.models.StandIn`).
+
+Why in the background: generating and storing the profiles of a 1,000-asset network (248
+profiles, 2.2 million points) took 30-90 s inside the upload request. The upload now stores the
+model with ``profiles_status`` pending and answers; the profile binder
+(``manage.py run_profile_binder``) claims one model at a time with a conditional UPDATE, binds
+its references one by one (each binding committed with the model's progress, which its page
+shows) and marks the model ready. A job cannot start before
+(:class:`apps.models.services.ProfilesNotReady`).
 
 Failure contract: a binder that dies leaves its model ``binding`` with the time of its last
 progress; after ``DT_PROFILE_BINDING_STALE_S`` any binder claims it again and binds only the
@@ -32,6 +38,9 @@ from django.utils import timezone
 
 from apps.models.esdl_document import EsdlDocument, ProfileReference
 from apps.models.models import EsdlModel
+from apps.outside.edr import refresh_pipes_from_edr
+from apps.outside.influx_profiles import to_watt_factors
+from apps.outside.services import Round, generated_profile, outside_profile, record_stand_in
 from apps.profiles.models import InputProfile, ProfileBinding
 from apps.profiles.services import forget_profiles, store_profile
 from apps.profiles.standard import bdew_heat_profile
@@ -99,33 +108,49 @@ def bind_model_profiles(claim: Claim, stop: Callable[[], bool] = lambda: False) 
     when ``stop()`` turns true, hand the model back (pending) between two references."""
     esdl_model = claim.esdl_model
     bound = set(esdl_model.profile_bindings.values_list("esdl_profile_id", flat=True))
-    references = [
-        r for r in EsdlDocument(esdl_model.esdl).profile_references() if r.id not in bound
-    ]
+    document = EsdlDocument(esdl_model.esdl)
+    references = [r for r in document.profile_references() if r.id not in bound]
     claim.update(profiles_done=len(bound))
+    refresh_pipes_from_edr(document.unresolved_pipe_sizes())  # none asked without an EDR
+    claim.update()
+    to_watt = to_watt_factors(document)
+    round_ = Round()
     for reference in references:
         if stop():
             claim.update(profiles_status=Status.PENDING)
             return
-        _bind(claim, reference)
+        _bind(claim, reference, to_watt.get(reference.id), round_)
     claim.update(profiles_status=Status.READY, profiles_error="")
     logger.info("input profiles bound for model %s", esdl_model.pk)
 
 
-def _bind(claim: Claim, reference: ProfileReference) -> None:
-    """Store a standard profile for one reference; bind it with the model's progress."""
-    peak_w = reference.asset_power_w or DEFAULT_PEAK_W
+def _bind(
+    claim: Claim, reference: ProfileReference, to_watt: float | str | None, round_: Round
+) -> None:
+    """Bind one reference to a copy of the series it names (:mod:`apps.outside`), or else to
+    a standard profile (from the configured heat-profile generator, or the built-in BDEW one)
+    with the reason the copy could not be made; with the model's progress."""
+    owner = claim.esdl_model.project.owner
     asset = reference.asset_name or reference.asset_id or reference.id
-    points = bdew_heat_profile(_hour(reference.start), _hour(reference.end), peak_w)
-    profile = store_profile(
-        claim.esdl_model.project.owner,
-        f"BDEW EFH for {asset} (peak {peak_w / 1e6:g} MW)",
-        InputProfile.Source.BDEW,
-        points,
-    )
+    outcome = outside_profile(owner, reference, to_watt, round_)
+    profile = outcome.profile
+    peak_w = reference.asset_power_w or DEFAULT_PEAK_W
+    reused = outcome.reused
+    start, end = _hour(reference.start), _hour(reference.end)
+    if profile is None:
+        generated = generated_profile(owner, asset, start, end, peak_w, round_)
+        profile, reused = generated.profile, generated.reused
+    if profile is None:
+        points = bdew_heat_profile(start, end, peak_w)
+        profile = store_profile(
+            owner,
+            f"BDEW EFH for {asset} (peak {peak_w / 1e6:g} MW)",
+            InputProfile.Source.BDEW,
+            points,
+        )
     try:
         with transaction.atomic():
-            ProfileBinding.objects.create(
+            binding = ProfileBinding.objects.create(
                 esdl_model=claim.esdl_model,
                 esdl_profile_id=reference.id,
                 asset_id=(reference.asset_id or "")[:100],
@@ -133,9 +158,11 @@ def _bind(claim: Claim, reference: ProfileReference) -> None:
                 original=f"{reference.measurement} / {reference.field}"[:400],
                 profile=profile,
             )
+            record_stand_in(binding, outcome.reason)
             claim.update(profiles_done=F("profiles_done") + 1)
     except (ClaimLost, IntegrityError) as exc:  # deleted, or bound by another binder
-        forget_profiles([profile.pk])
+        if not reused:  # a copy other models bind stays; the sweep takes it when unbound
+            forget_profiles([profile.pk])
         raise ClaimLost(f"model {claim.esdl_model.pk}") from exc
 
 

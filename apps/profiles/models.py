@@ -1,9 +1,11 @@
 """Input profiles that ESDL models reference, served from our own InfluxDB (R23).
 
 The test models (and most real ones) point at an outside InfluxDB that workers cannot reach. Each
-profile reference of an uploaded model is bound to a profile stored here: a standard BDEW
-heat-demand profile generated after the upload (:mod:`apps.profiles.binding`), or one the user
-uploads as CSV. The job's ESDL is rewritten to read the bound profile from our server.
+profile reference of an uploaded model is bound to a profile stored here, after the upload
+(:mod:`apps.profiles.binding`): a copy of the outside series when the operator lists its server
+(:mod:`apps.outside`), else a standard heat-demand profile (BDEW, or a configured generator's);
+or one the user uploads as CSV. The job's ESDL is rewritten to read the bound profile from our
+server.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ class InputProfile(models.Model):
     class Source(models.TextChoices):
         BDEW = "bdew", "Standard BDEW heat-demand profile"
         CSV = "csv", "Uploaded CSV"
+        OUTSIDE = "outside", "Copied from an outside server"
+        GENERATOR = "generator", "Made by a heat-profile generator"
 
     # Who made it; it outlives them while a model binds it (an editor's CSV in someone's model),
     # and goes with the last binding (services.forget_unbound_profiles).

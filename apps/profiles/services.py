@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.models.esdl_document import EsdlDocument, ProfileTarget
+from apps.outside.models import StandIn
 from apps.profiles.limits import ProfileLimits, years_problem
 from apps.profiles.models import InputProfile, ProfileBinding
 from apps.results.influx import influx_client
@@ -240,6 +241,7 @@ def replace_binding_with_csv(binding: ProfileBinding, user, data: bytes) -> Prof
     with transaction.atomic():
         binding.profile = profile
         binding.save(update_fields=["profile"])
+        StandIn.objects.filter(binding=binding).delete()  # the user's data now, not a stand-in
         transaction.on_commit(lambda: forget_unbound_profiles_quietly([replaced]))
     return binding
 

@@ -204,6 +204,11 @@ MATRIX: dict[str, list[Check]] = {
     "notifications:open": [Check("get", statuses(302, 404, 404, 404, 404, LOGIN), {"pk": "N"})],
     "notifications:read-all": [Check("post", everyone(302, LOGIN))],
     "notifications:preferences": [Check("post", everyone(302, LOGIN))],
+    # Fetching a model's outside profiles again changes the model: editors only (nothing to
+    # fetch in this world, so it answers at once).
+    "outside:retry": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "M"})],
+    "api-retry-outside": [Check("post", statuses(202, 403, 403, 202, 404, 401), {"pk": "M"})],
+    "api-job-inputs": [Check("get", API_SEE_MODEL, {"pk": "J"})],
 }
 
 # Third-party groups of routes, decided as a group.
