@@ -28,9 +28,45 @@ from apps.models.esdl_intake import (
     restore_edr_related,
 )
 from apps.models.pipe_catalogue import PipeSpec, catalogue_name, default_catalogue, describe_size
+from omotes.preflight import asset_label
 
 #: ESDL attribute types that hold a number a variation may change.
 NUMERIC_TYPES = frozenset({"EDouble", "EFloat", "EInt", "ELong"})
+
+#: Quantities a simulation writes (the OMOTES simulator's output columns, ours in
+#: :mod:`omotes.results` and the reference system's ``<Port>.<quantity>`` fields): a profile with
+#: one of these fields is the result of a run, not an input.
+RESULT_QUANTITIES = frozenset(
+    {
+        "mass_flow",
+        "pressure",
+        "temperature",
+        "volume_flow",
+        "heat_demand",
+        "heat_demand_set_point",
+        "heat_supplied",
+        "heat_supply_set_point",
+        "velocity",
+        "pressure_loss",
+        "pressure_loss_per_length",
+        "heat_loss",
+        "heat_power_primary",
+        "heat_power_secondary",
+        "electricity_consumption",
+    }
+)
+#: Assets that take no input profile: a profile on their ports can only be a result.
+_NO_INPUT_ASSETS = (esdl.Pipe, esdl.Joint)
+
+
+def is_result_profile(profile: Any) -> bool:
+    """Whether an ``esdl:InfluxDBProfile`` holds the result of an earlier run (an output ESDL
+    of this or another system uploaded as input) rather than input data."""
+    quantity = (profile.field or "").rsplit(".", 1)[-1].strip().lower()
+    if quantity in RESULT_QUANTITIES:
+        return True
+    asset = next((c for c in _containers(profile) if isinstance(c, esdl.Asset)), None)
+    return isinstance(asset, _NO_INPUT_ASSETS)
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -99,7 +135,10 @@ class ProfileTarget:
 
 
 def _profile_unit(profile: Any) -> str:
-    qau = profile.profileQuantityAndUnit
+    return _profile_unit_of(profile.profileQuantityAndUnit)
+
+
+def _profile_unit_of(qau: Any) -> str:
     if isinstance(qau, esdl.QuantityAndUnitReference):
         qau = qau.reference
     if qau is None:
@@ -108,6 +147,24 @@ def _profile_unit(profile: Any) -> str:
         return str(unit_to_string(qau))
     except Exception:  # unknown enum literal in an exotic unit: show what we can
         return str(getattr(qau, "unit", ""))
+
+
+def es_name(document: Any) -> str:
+    return str(document.energy_system.name or "the model")
+
+
+def _dn_of(name: str) -> str:
+    """``Steel-S1-DN-200`` -> ``DN200`` (the ESDL diameter literal)."""
+    return "DN" + name.rsplit("-", 1)[-1]
+
+
+def _fill_from_spec(pipe: Any, spec: PipeSpec) -> None:
+    pipe.innerDiameter = spec.inner_diameter_m
+    pipe.outerDiameter = spec.outer_diameter_m
+    literal = esdl.PipeDiameterEnum.from_string(f"DN{spec.dn}")
+    if literal is not None:
+        pipe.diameter = literal
+    pipe.material = spec.compound_matter()
 
 
 def _containers(obj: EObject) -> Iterator[EObject]:
@@ -161,11 +218,21 @@ class EsdlDocument:
             yield from area.asset
             stack.extend(area.area)
 
+    def result_profiles(self) -> list[Any]:
+        """The InfluxDB profiles that hold results of an earlier run (:func:`is_result_profile`):
+        never bound, never a source of the period, and left out of a job's ESDL."""
+        return [
+            obj
+            for obj in self.energy_system.eAllContents()
+            if isinstance(obj, esdl.InfluxDBProfile) and is_result_profile(obj)
+        ]
+
     def profile_references(self) -> list[ProfileReference]:
-        """All InfluxDB input profiles of the model, with their asset and port."""
+        """The InfluxDB input profiles of the model, with their asset and port (result profiles
+        of an earlier run are not inputs: :meth:`result_profiles`)."""
         refs = []
         for obj in self.energy_system.eAllContents():
-            if not isinstance(obj, esdl.InfluxDBProfile):
+            if not isinstance(obj, esdl.InfluxDBProfile) or is_result_profile(obj):
                 continue
             port = next((c for c in _containers(obj) if isinstance(c, esdl.Port)), None)
             asset = next((c for c in _containers(obj) if isinstance(c, esdl.Asset)), None)
@@ -189,8 +256,39 @@ class EsdlDocument:
             )
         return refs
 
+    def kpis(self) -> list[dict[str, Any]]:
+        """KPIs embedded in the model (an output ESDL carries those of its run): name, value,
+        unit and where they sit, to show on the model page."""
+        found = []
+        for kpi in self.energy_system.eAllContents():
+            if not isinstance(kpi, esdl.KPI):
+                continue
+            owner = next(
+                (c for c in _containers(kpi) if isinstance(c, esdl.Asset | esdl.Area)), None
+            )
+            value = getattr(kpi, "value", None)
+            found.append(
+                {
+                    "name": kpi.name or kpi.id or "",
+                    "value": value if isinstance(value, int | float | str) else None,
+                    "unit": _profile_unit_of(getattr(kpi, "quantityAndUnit", None)),
+                    "of": (owner.name or owner.id) if owner is not None else es_name(self),
+                }
+            )
+        return found[:200]
+
+    def catalogue_pipes(self) -> list[Any]:
+        """Pipes the model keeps as a catalogue (``<measures>`` or ``<templates>``), not in its
+        network: options for sizing, not assets."""
+        in_network = {id(asset) for asset in self.assets()}
+        return [
+            obj
+            for obj in self.energy_system.eAllContents()
+            if isinstance(obj, esdl.Pipe) and id(obj) not in in_network
+        ]
+
     def pipes_needing_size(self) -> list[tuple[Any, str]]:
-        """(pipe, catalogue name) of each pipe that names only a size: see
+        """(pipe, catalogue name) of each network pipe that names only a size: see
         :meth:`unresolved_pipe_sizes`."""
         pipes = []
         for asset in self.assets():
@@ -235,6 +333,20 @@ class EsdlDocument:
         profiles = self.profile_references()
         starts = [p.start for p in profiles if p.start is not None]
         ends = [p.end for p in profiles if p.end is not None]
+        results = len(self.result_profiles())
+        notes = []
+        if results:
+            notes.append(
+                f"{results} profile(s) hold results of an earlier run (an output ESDL): they "
+                "are not used as input, not bound, and left out of the ESDL a job gets."
+            )
+        catalogue = len(self.catalogue_pipes())
+        if catalogue:
+            notes.append(
+                f"{catalogue} pipe(s) form the model's pipe catalogue (measures or templates): "
+                "not counted as assets; a network pipe that names only a DN size takes its "
+                "properties from there first, then from our pipe catalogue."
+            )
         return {
             "name": es.name,
             "id": es.id,
@@ -247,6 +359,10 @@ class EsdlDocument:
                 "end": _iso(max(ends)) if ends else None,
             },
             "unresolved_pipe_sizes": self.unresolved_pipe_sizes(),
+            "result_profiles": results,
+            "catalogue_pipes": catalogue,
+            "kpis": self.kpis(),
+            "notes": notes,
             "parse_warnings": self.warnings[:50],
         }
 
@@ -270,32 +386,81 @@ class EsdlDocument:
         setattr(asset, attribute, value)
         self._changed = True
 
-    def resolve_pipe_sizes(self, catalogue: Mapping[str, PipeSpec] | None = None) -> None:
-        """Fill size-only pipes from the catalogue so the simulator never calls the EDR.
+    def _model_pipe_catalogue(self) -> dict[str, Any]:
+        """DN size (``DN200``) -> a pipe of the model's own catalogue that states its
+        ``innerDiameter``: the designer's choice comes before ours."""
+        found: dict[str, Any] = {}
+        for pipe in self.catalogue_pipes():
+            diameter = pipe.diameter
+            if pipe.innerDiameter and diameter is not None and diameter.name != "VALUE_SPECIFIED":
+                found.setdefault(diameter.name, pipe)
+        return found
 
-        Sets ``innerDiameter``, ``outerDiameter``, ``diameter`` and the layered insulation
-        (``esdl:CompoundMatter``, as in the EDR entries); their EDR ``related`` paths are gone
-        from :meth:`to_text`. ``DN200`` without a series means S1; an EDR path names the exact
-        entry. Raises EsdlRejected naming every size that the catalogue lacks, changing nothing.
+    def unresolvable_pipes(
+        self, catalogue: Mapping[str, PipeSpec] | None = None
+    ) -> list[tuple[Any, str]]:
+        """(pipe, catalogue name) of each network pipe that names only a size that neither the
+        model's own pipe catalogue nor ``catalogue`` (default: the shipped one) holds."""
+        catalogue = default_catalogue() if catalogue is None else catalogue
+        own = self._model_pipe_catalogue()
+        return [
+            (pipe, name)
+            for pipe, name in self.pipes_needing_size()
+            if name not in catalogue and _dn_of(name) not in own
+        ]
+
+    def resolve_pipe_sizes(self, catalogue: Mapping[str, PipeSpec] | None = None) -> None:
+        """Fill size-only pipes so the simulator never calls the EDR: from the model's own pipe
+        catalogue (``<measures>``/``<templates>``) where it states the size, else from
+        ``catalogue`` (default: the shipped one).
+
+        From our catalogue this sets ``innerDiameter``, ``outerDiameter``, ``diameter`` and the
+        layered insulation (``esdl:CompoundMatter``, as in the EDR entries); from the model's
+        catalogue its diameters. Their EDR ``related`` paths are gone from :meth:`to_text`.
+        ``DN200`` without a series means S1; an EDR path names the exact entry. The model's own
+        catalogue pipes that name only a size are filled where ``catalogue`` knows it. Raises
+        EsdlRejected naming every network pipe whose size is unknown, changing nothing.
         """
         catalogue = default_catalogue() if catalogue is None else catalogue
-        pipes = self.pipes_needing_size()
-        missing = sorted({name for _, name in pipes if name not in catalogue})
+        missing = self.unresolvable_pipes(catalogue)
         if missing:
-            shown = [describe_size(name) for name in missing]
+            sizes = sorted({describe_size(name) for _, name in missing})
+            pipes = ", ".join(sorted({asset_label(pipe) for pipe, _ in missing})[:10])
             raise EsdlRejected(
-                f"Unknown pipe size(s), not in the pipe catalogue: {', '.join(shown)}"
+                f"Unknown pipe size(s), not in the model's pipe catalogue nor in ours: "
+                f"{', '.join(sizes)} (pipes {pipes}); set their innerDiameter"
             )
-        for pipe, name in pipes:
-            spec = catalogue[name]
-            pipe.innerDiameter = spec.inner_diameter_m
-            pipe.outerDiameter = spec.outer_diameter_m
-            literal = esdl.PipeDiameterEnum.from_string(f"DN{spec.dn}")
-            if literal is not None:
-                pipe.diameter = literal
-            pipe.material = spec.compound_matter()
+        own = self._model_pipe_catalogue()
+        for pipe, name in self.pipes_needing_size():
+            entry = own.get(_dn_of(name))
+            if entry is not None:
+                pipe.innerDiameter = entry.innerDiameter
+                if entry.outerDiameter:
+                    pipe.outerDiameter = entry.outerDiameter
+            else:
+                _fill_from_spec(pipe, catalogue[name])
             self._edr_related.pop(pipe.id or pipe.name or "", None)
             self._changed = True
+        for pipe in self.catalogue_pipes():
+            name = catalogue_name(pipe, [])
+            if name is not None and name in catalogue:
+                _fill_from_spec(pipe, catalogue[name])
+                self._changed = True
+
+    def drop_result_profiles(self) -> int:
+        """Remove the profiles holding results of an earlier run (:meth:`result_profiles`), so
+        that a job neither reads them nor takes its period from them; returns how many."""
+        dropped = self.result_profiles()
+        for profile in dropped:
+            container = profile.eContainer()
+            feature = profile.eContainmentFeature()
+            if feature.many:
+                container.eGet(feature).remove(profile)
+            else:
+                container.eSet(feature, None)
+        if dropped:
+            self._changed = True
+        return len(dropped)
 
     def rewrite_profiles(self, replacements: Mapping[str, ProfileTarget]) -> None:
         """Point InfluxDB profiles (by profile id) at our own store, in W, with UTC-aware dates.

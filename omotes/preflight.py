@@ -1,0 +1,239 @@
+"""Can a workflow run this ESDL? The pre-flight check, asked before a job is queued.
+
+A model from the field may hold assets a workflow cannot take (electricity cables, gas networks,
+ATES where its Java component is missing), ports connected to nothing, or consumers without the
+demand profile the simulator reads. Left to the workflow, each fails after queueing and starting
+with a raw exception deep in the calculation. Here each is found up front and named: one
+:class:`AssetProblem` per asset, with what is wrong and what the designer can do.
+
+Generic for every workflow: the asset types its description declares
+(:attr:`~omotes.protocol.WorkflowDescription.supported_asset_types`) and connected ports. A
+workflow with needs of its own registers an extra check with :func:`workflow_check`. The
+frontend runs :func:`check_model` at upload (the model page says which workflows can run the
+model) and again at submit (refusing with the problems); a workflow may run it again itself.
+Pure Python on a pyesdl energy system: no Django, no network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import esdl
+
+from omotes.protocol import WorkflowDescription
+
+#: At most this many problems are listed per check (the rest are counted in the last one).
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class AssetProblem:
+    """Why a model cannot run, about one asset (``asset_id`` empty: about the whole model)."""
+
+    asset_id: str
+    asset_name: str
+    problem: str
+    hint: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "asset_id": self.asset_id,
+            "asset_name": self.asset_name,
+            "problem": self.problem,
+            "hint": self.hint,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AssetProblem:
+        return cls(
+            asset_id=str(data.get("asset_id", "")),
+            asset_name=str(data.get("asset_name", "")),
+            problem=str(data.get("problem", "")),
+            hint=str(data.get("hint", "")),
+        )
+
+    def __str__(self) -> str:
+        who = self.asset_name or self.asset_id
+        text = f"{who}: {self.problem}" if who else self.problem
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+def asset_label(asset: Any) -> str:
+    """``HeatingDemand "HD1"``, or the id where the asset has no name (ESDL allows that)."""
+    name = asset.name or f"id {asset.id}"
+    return f'{asset.eClass.name} "{name}"' if asset.name else f"{asset.eClass.name} ({name})"
+
+
+def problem_for(asset: Any, problem: str, hint: str = "") -> AssetProblem:
+    return AssetProblem(str(asset.id or ""), str(asset.name or ""), problem, hint)
+
+
+def network_assets(energy_system: Any) -> Iterator[Any]:
+    """The assets of the network: those in the instances' areas, sub-areas included.
+
+    pyesdl's ``get_all_instances_of_type`` also finds the pipes of a pipe catalogue kept in
+    ``<measures>`` or ``<templates>``; those are options, not part of the network.
+    """
+    stack = [inst.area for inst in energy_system.instance if inst.area is not None]
+    while stack:
+        area = stack.pop()
+        yield from area.asset
+        stack.extend(area.area)
+
+
+def catalogue_assets(energy_system: Any) -> list[Any]:
+    """Assets the model keeps outside its network (pipe catalogues in measures or templates)."""
+    in_network = {id(asset) for asset in network_assets(energy_system)}
+    return [
+        obj
+        for obj in energy_system.eAllContents()
+        if isinstance(obj, esdl.Asset) and id(obj) not in in_network
+    ]
+
+
+def _capped(problems: list[AssetProblem]) -> list[AssetProblem]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS
+    return [*problems[:MAX_PROBLEMS], AssetProblem("", "", f"... and {rest} more")]
+
+
+def unsupported_assets(description: WorkflowDescription, energy_system: Any) -> list[AssetProblem]:
+    """Assets of a type the workflow does not declare (none when it declares no types)."""
+    supported = set(description.supported_asset_types)
+    if not supported:
+        return []
+    shown = ", ".join(sorted(supported))
+    return [
+        problem_for(
+            asset,
+            f"{asset.eClass.name} is not supported by {description.title or description.name}",
+            f"remove it or replace it by a supported asset type ({shown})",
+        )
+        for asset in network_assets(energy_system)
+        if asset.eClass.name not in supported
+    ]
+
+
+def unconnected_ports(energy_system: Any) -> list[AssetProblem]:
+    """Ports of network assets connected to nothing (a calculation cannot close the network)."""
+    problems = []
+    for asset in network_assets(energy_system):
+        loose = [port for port in asset.port if not port.connectedTo]
+        if loose:
+            names = ", ".join(f"{p.eClass.name} {p.name or p.id}" for p in loose)
+            problems.append(
+                problem_for(asset, f"port(s) not connected: {names}", "connect or remove them")
+            )
+    return problems
+
+
+Check = Callable[[Any], list[AssetProblem]]
+_WORKFLOW_CHECKS: dict[str, Check] = {}
+
+
+def workflow_check(name: str) -> Callable[[Check], Check]:
+    """Register ``check(energy_system) -> problems`` as the extra check of workflow ``name``."""
+
+    def register(check: Check) -> Check:
+        _WORKFLOW_CHECKS[name] = check
+        return check
+
+    return register
+
+
+def check_model(description: WorkflowDescription, energy_system: Any) -> list[AssetProblem]:
+    """Every reason the workflow cannot run this model; empty when it can."""
+    problems = unsupported_assets(description, energy_system)
+    if description.supported_asset_types:  # a network workflow: the network must be closed
+        problems += unconnected_ports(energy_system)
+    extra = _WORKFLOW_CHECKS.get(description.name)
+    if extra is not None:
+        problems += extra(energy_system)
+    return _capped(problems)
+
+
+# --- the simulator (omotes-simulator-core) ------------------------------------------------------
+
+#: The ESDL types the simulator's asset mapper registry (``conversion_dict_mappers`` of
+#: ``omotes_simulator_core.adapter.transforms.esdl_asset_mapper``, matched by exact type) maps,
+#: plus joints (nodes), less ATES: its Java component (Rosim) is not available here. A test
+#: compares this with the installed simulator's registry.
+SIMULATOR_ASSET_TYPES = (
+    "Consumer",
+    "GasHeater",
+    "GenericConsumer",
+    "GenericProducer",
+    "GeothermalSource",
+    "HeatExchange",
+    "HeatProducer",
+    "HeatPump",
+    "HeatStorage",
+    "HeatingDemand",
+    "Joint",
+    "Pipe",
+    "Producer",
+    "ResidualHeatSource",
+    "SolarCollector",
+)
+_CONSUMERS = ("Consumer", "GenericConsumer", "HeatingDemand")
+_PRODUCERS = (
+    "Producer",
+    "GenericProducer",
+    "HeatProducer",
+    "GeothermalSource",
+    "ResidualHeatSource",
+    "SolarCollector",
+    "GasHeater",
+)
+
+
+def _is_optimizer_profile(profile: Any) -> bool:
+    source = getattr(profile, "dataSource", None)
+    return getattr(source, "name", None) == "Optimizer"
+
+
+@workflow_check("simulator")
+def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
+    """The inputs the simulator's controllers read: a demand profile on each consumer, the
+    ``Heat_flow`` profile of a producer set by the optimiser, a profile as a constraint's
+    maximum."""
+    problems = []
+    for asset in network_assets(energy_system):
+        kind = asset.eClass.name
+        profiles = [profile for port in asset.port for profile in port.profile]
+        if kind in _CONSUMERS and not profiles:
+            problems.append(
+                problem_for(
+                    asset,
+                    "has no demand profile on its ports; the simulator needs one per consumer",
+                    "add an input profile (InfluxDBProfile) to its InPort",
+                )
+            )
+        if kind in _PRODUCERS:
+            out_profiles = [
+                p for port in asset.port if isinstance(port, esdl.OutPort) for p in port.profile
+            ]
+            if any(map(_is_optimizer_profile, out_profiles)) and not any(
+                p.field == "Heat_flow" for p in out_profiles
+            ):
+                problems.append(
+                    problem_for(
+                        asset,
+                        "has an optimiser profile on its OutPort but none with field Heat_flow",
+                        "give the producer's OutPort profile the field Heat_flow",
+                    )
+                )
+            for constraint in asset.constraint:
+                if not isinstance(getattr(constraint, "maximum", None), esdl.InfluxDBProfile):
+                    problems.append(
+                        problem_for(
+                            asset,
+                            f"constraint {constraint.name or constraint.id} has no maximum "
+                            "profile, which the simulator's producer control reads",
+                            "give the constraint a maximum InfluxDBProfile or remove it",
+                        )
+                    )
+    return problems
