@@ -197,18 +197,47 @@ def _is_optimizer_profile(profile: Any) -> bool:
 
 @workflow_check("simulator")
 def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
-    """The inputs the simulator's controllers read: a demand profile on each consumer, the
+    """What the simulator needs besides its asset types: as many in as out ports on every
+    asset, and the inputs its controllers read: a demand profile on each consumer, the
     ``Heat_flow`` profile of a producer set by the optimiser, a profile as a constraint's
     maximum."""
     problems = []
+    kinds = {asset.eClass.name for asset in network_assets(energy_system)}
+    for role, members in (("consumer", _CONSUMERS), ("producer", _PRODUCERS)):
+        if not kinds & set(members):
+            problems.append(
+                AssetProblem(
+                    "",
+                    "",
+                    f"the network has no heat {role}; the simulator needs at least one",
+                    f"add one of {', '.join(members)}",
+                )
+            )
     for asset in network_assets(energy_system):
         kind = asset.eClass.name
-        profiles = [profile for port in asset.port for profile in port.profile]
+        profiles = [
+            profile
+            for port in asset.port
+            for profile in port.profile
+            if isinstance(profile, esdl.InfluxDBProfile)
+        ]
+        ins = sum(isinstance(port, esdl.InPort) for port in asset.port)
+        outs = len(asset.port) - ins
+        if ins != outs:
+            problems.append(
+                problem_for(
+                    asset,
+                    f"has {ins} in port(s) and {outs} out port(s); the simulator needs as many "
+                    "of each",
+                    "split it (e.g. a joint per connection pair) so each has equal in and out",
+                )
+            )
         if kind in _CONSUMERS and not profiles:
             problems.append(
                 problem_for(
                     asset,
-                    "has no demand profile on its ports; the simulator needs one per consumer",
+                    "has no demand profile (InfluxDBProfile) on its ports; the simulator needs "
+                    "one per consumer",
                     "add an input profile (InfluxDBProfile) to its InPort",
                 )
             )

@@ -28,7 +28,7 @@ from apps.models.esdl_intake import (
     restore_edr_related,
 )
 from apps.models.pipe_catalogue import PipeSpec, catalogue_name, default_catalogue, describe_size
-from omotes.preflight import asset_label
+from omotes.preflight import asset_label, network_assets
 
 #: ESDL attribute types that hold a number a variation may change.
 NUMERIC_TYPES = frozenset({"EDouble", "EFloat", "EInt", "ELong"})
@@ -211,12 +211,9 @@ class EsdlDocument:
     # --- reading ----------------------------------------------------------------------------
 
     def assets(self) -> Iterator[Any]:
-        """Assets in the instances' areas, sub-areas included (not asset templates)."""
-        stack = [inst.area for inst in self.energy_system.instance if inst.area is not None]
-        while stack:
-            area = stack.pop()
-            yield from area.asset
-            stack.extend(area.area)
+        """Assets in the instances' areas, sub-areas included (not catalogue pipes or asset
+        templates)."""
+        return network_assets(self.energy_system)
 
     def result_profiles(self) -> list[Any]:
         """The InfluxDB profiles that hold results of an earlier run (:func:`is_result_profile`):
