@@ -55,6 +55,9 @@ RESULT_QUANTITIES = frozenset(
         "electricity_consumption",
     }
 )
+#: The period of an input profile that states none, when no other input profile of the model
+#: does either: the simulator's default year (one year, hourly).
+DEFAULT_PROFILE_PERIOD = (datetime(2019, 1, 1, tzinfo=UTC), datetime(2019, 12, 31, 23, tzinfo=UTC))
 #: Assets that take no input profile: a profile on their ports can only be a result.
 _NO_INPUT_ASSETS = (esdl.Pipe, esdl.Joint)
 
@@ -215,6 +218,35 @@ class EsdlDocument:
         templates)."""
         return network_assets(self.energy_system)
 
+    def input_profiles(self) -> list[Any]:
+        """The ``esdl:InfluxDBProfile`` objects that are inputs (not results of a run)."""
+        return [
+            obj
+            for obj in self.energy_system.eAllContents()
+            if isinstance(obj, esdl.InfluxDBProfile) and not is_result_profile(obj)
+        ]
+
+    def undated_profiles(self) -> list[Any]:
+        """Input profiles without a startDate or an endDate (older models leave them out)."""
+        return [p for p in self.input_profiles() if p.startDate is None or p.endDate is None]
+
+    def assumed_period(self) -> tuple[datetime, datetime]:
+        """The period taken for an input profile that states no start or end: that of the
+        model's dated input profiles (earliest start to latest end), else
+        :data:`DEFAULT_PROFILE_PERIOD`."""
+        starts, ends = [], []
+        for profile in self.input_profiles():
+            try:
+                if profile.startDate is not None:
+                    starts.append(as_utc(profile.startDate))
+                if profile.endDate is not None:
+                    ends.append(as_utc(profile.endDate))
+            except (OverflowError, ValueError):  # year 1 and such: the model's rules say so
+                continue
+        if starts and ends and min(starts) < max(ends):
+            return min(starts), max(ends)
+        return DEFAULT_PROFILE_PERIOD
+
     def result_profiles(self) -> list[Any]:
         """The InfluxDB profiles that hold results of an earlier run (:func:`is_result_profile`):
         never bound, never a source of the period, and left out of a job's ESDL."""
@@ -228,6 +260,7 @@ class EsdlDocument:
         """The InfluxDB input profiles of the model, with their asset and port (result profiles
         of an earlier run are not inputs: :meth:`result_profiles`)."""
         refs = []
+        assumed = self.assumed_period()
         for obj in self.energy_system.eAllContents():
             if not isinstance(obj, esdl.InfluxDBProfile) or is_result_profile(obj):
                 continue
@@ -244,8 +277,8 @@ class EsdlDocument:
                     database=obj.database or "",
                     measurement=obj.measurement or "",
                     field=obj.field or "",
-                    start=as_utc(obj.startDate),
-                    end=as_utc(obj.endDate),
+                    start=as_utc(obj.startDate) or assumed[0],
+                    end=as_utc(obj.endDate) or assumed[1],
                     unit=_profile_unit(obj),
                     multiplier=float(obj.multiplier if obj.multiplier is not None else 1.0),
                     asset_power_w=float(getattr(asset, "power", 0.0) or 0.0) or None,
@@ -336,6 +369,13 @@ class EsdlDocument:
             notes.append(
                 f"{results} profile(s) hold results of an earlier run (an output ESDL): they "
                 "are not used as input, not bound, and left out of the ESDL a job gets."
+            )
+        undated = len(self.undated_profiles())
+        if undated:
+            first, last = self.assumed_period()
+            notes.append(
+                f"{undated} input profile(s) state no startDate or endDate: taken as "
+                f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC."
             )
         catalogue = len(self.catalogue_pipes())
         if catalogue:
