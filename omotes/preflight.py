@@ -203,7 +203,8 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
     maximum."""
     problems = []
     kinds = {asset.eClass.name for asset in network_assets(energy_system)}
-    for role, members in (("consumer", _CONSUMERS), ("producer", _PRODUCERS)):
+    # a heat pump with two ports is the simulator's air-to-water heat pump: a producer
+    for role, members in (("consumer", _CONSUMERS), ("producer", (*_PRODUCERS, "HeatPump"))):
         if not kinds & set(members):
             problems.append(
                 AssetProblem(
@@ -221,6 +222,22 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
             for profile in port.profile
             if isinstance(profile, esdl.InfluxDBProfile)
         ]
+        disabled = [
+            port
+            for port in asset.port
+            if port.connectedTo
+            and not any(str(other.energyasset.state) == "ENABLED" for other in port.connectedTo)
+        ]
+        if disabled:
+            names = ", ".join(f"{p.eClass.name} {p.name or p.id}" for p in disabled)
+            problems.append(
+                problem_for(
+                    asset,
+                    f"port(s) {names} connect only to assets that are not ENABLED (OPTIONAL or "
+                    "DISABLED), which the simulator leaves out",
+                    "set the connected assets' state to ENABLED",
+                )
+            )
         ins = sum(isinstance(port, esdl.InPort) for port in asset.port)
         outs = len(asset.port) - ins
         if ins != outs:
