@@ -93,11 +93,62 @@ def catalogue_assets(energy_system: Any) -> list[Any]:
     ]
 
 
+#: Quantities a simulation writes (the OMOTES simulator's output columns, ours in
+#: :mod:`omotes.results` and the reference system's ``<Port>.<quantity>`` fields): a profile with
+#: one of these fields is the result of a run, not an input.
+RESULT_QUANTITIES = frozenset(
+    {
+        "mass_flow",
+        "pressure",
+        "temperature",
+        "volume_flow",
+        "heat_demand",
+        "heat_demand_set_point",
+        "heat_supplied",
+        "heat_supply_set_point",
+        "velocity",
+        "pressure_loss",
+        "pressure_loss_per_length",
+        "heat_loss",
+        "heat_power_primary",
+        "heat_power_secondary",
+        "electricity_consumption",
+    }
+)
+
+#: Assets that take no input profile: a profile on their ports can only be a result.
+_NO_INPUT_ASSETS = (esdl.Pipe, esdl.Joint)
+
+
+def _owner_asset(obj: Any) -> Any:
+    current = obj.eContainer()
+    while current is not None and not isinstance(current, esdl.Asset):
+        current = current.eContainer()
+    return current
+
+
+def is_result_profile(profile: Any) -> bool:
+    """Whether an ``esdl:InfluxDBProfile`` holds the result of an earlier run (an output ESDL
+    of this or another system uploaded as input) rather than input data."""
+    quantity = (profile.field or "").rsplit(".", 1)[-1].strip().lower()
+    if quantity in RESULT_QUANTITIES:
+        return True
+    asset = _owner_asset(profile)
+    return isinstance(asset, _NO_INPUT_ASSETS)
+
+
 def _capped(problems: list[AssetProblem]) -> list[AssetProblem]:
     if len(problems) <= MAX_PROBLEMS:
         return problems
     rest = len(problems) - MAX_PROBLEMS
     return [*problems[:MAX_PROBLEMS], AssetProblem("", "", f"... and {rest} more")]
+
+
+#: Why a workflow leaves out an asset type that users expect it to take, by (workflow, type).
+WHY_UNSUPPORTED = {
+    ("simulator", "ATES"): "the simulator needs its Java component Rosim for ATES, which is "
+    "not available on this system",
+}
 
 
 def unsupported_assets(description: WorkflowDescription, energy_system: Any) -> list[AssetProblem]:
@@ -106,10 +157,16 @@ def unsupported_assets(description: WorkflowDescription, energy_system: Any) -> 
     if not supported:
         return []
     shown = ", ".join(sorted(supported))
+    title = description.title or description.name
+
+    def problem(kind: str) -> str:
+        why = WHY_UNSUPPORTED.get((description.name, kind))
+        return f"{kind} is not supported by {title}" + (f": {why}" if why else "")
+
     return [
         problem_for(
             asset,
-            f"{asset.eClass.name} is not supported by {description.title or description.name}",
+            problem(asset.eClass.name),
             f"remove it or replace it by a supported asset type ({shown})",
         )
         for asset in network_assets(energy_system)
@@ -220,7 +277,7 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
             profile
             for port in asset.port
             for profile in port.profile
-            if isinstance(profile, esdl.InfluxDBProfile)
+            if isinstance(profile, esdl.InfluxDBProfile) and not is_result_profile(profile)
         ]
         disabled = [
             port

@@ -28,48 +28,14 @@ from apps.models.esdl_intake import (
     restore_edr_related,
 )
 from apps.models.pipe_catalogue import PipeSpec, catalogue_name, default_catalogue, describe_size
-from omotes.preflight import asset_label, network_assets
+from omotes.preflight import asset_label, is_result_profile, network_assets
 
 #: ESDL attribute types that hold a number a variation may change.
 NUMERIC_TYPES = frozenset({"EDouble", "EFloat", "EInt", "ELong"})
 
-#: Quantities a simulation writes (the OMOTES simulator's output columns, ours in
-#: :mod:`omotes.results` and the reference system's ``<Port>.<quantity>`` fields): a profile with
-#: one of these fields is the result of a run, not an input.
-RESULT_QUANTITIES = frozenset(
-    {
-        "mass_flow",
-        "pressure",
-        "temperature",
-        "volume_flow",
-        "heat_demand",
-        "heat_demand_set_point",
-        "heat_supplied",
-        "heat_supply_set_point",
-        "velocity",
-        "pressure_loss",
-        "pressure_loss_per_length",
-        "heat_loss",
-        "heat_power_primary",
-        "heat_power_secondary",
-        "electricity_consumption",
-    }
-)
 #: The period of an input profile that states none, when no other input profile of the model
 #: does either: the simulator's default year (one year, hourly).
 DEFAULT_PROFILE_PERIOD = (datetime(2019, 1, 1, tzinfo=UTC), datetime(2019, 12, 31, 23, tzinfo=UTC))
-#: Assets that take no input profile: a profile on their ports can only be a result.
-_NO_INPUT_ASSETS = (esdl.Pipe, esdl.Joint)
-
-
-def is_result_profile(profile: Any) -> bool:
-    """Whether an ``esdl:InfluxDBProfile`` holds the result of an earlier run (an output ESDL
-    of this or another system uploaded as input) rather than input data."""
-    quantity = (profile.field or "").rsplit(".", 1)[-1].strip().lower()
-    if quantity in RESULT_QUANTITIES:
-        return True
-    asset = next((c for c in _containers(profile) if isinstance(c, esdl.Asset)), None)
-    return isinstance(asset, _NO_INPUT_ASSETS)
 
 
 def as_utc(value: datetime | None) -> datetime | None:

@@ -41,6 +41,7 @@ from omotes.preflight import (
     SIMULATOR_ASSET_TYPES,
     catalogue_assets,
     check_model,
+    is_result_profile,
     network_assets,
 )
 from omotes.protocol import AssetMessage, ParameterSpec, ParameterType, WorkflowError
@@ -82,6 +83,7 @@ def _as_utc(value: datetime) -> datetime:
 def derive_period(energy_system: esdl.EnergySystem) -> tuple[datetime, datetime]:
     """The period covered by all input profiles: latest ``startDate`` .. earliest ``endDate``.
 
+    Profiles holding results of an earlier run (an output ESDL) are not inputs.
     Both ends are time steps that are simulated (``end`` included). Profiles without dates are
     ignored; without any dated profile (or when they do not overlap) this falls back to
     :data:`DEFAULT_START` .. :data:`DEFAULT_END`.
@@ -89,7 +91,12 @@ def derive_period(energy_system: esdl.EnergySystem) -> tuple[datetime, datetime]
     starts: list[datetime] = []
     ends: list[datetime] = []
     for obj in energy_system.eAllContents():
-        if isinstance(obj, esdl.InfluxDBProfile) and obj.startDate and obj.endDate:
+        if (
+            isinstance(obj, esdl.InfluxDBProfile)
+            and obj.startDate
+            and obj.endDate
+            and not is_result_profile(obj)
+        ):
             starts.append(_as_utc(obj.startDate))
             ends.append(_as_utc(obj.endDate))
     if starts and max(starts) < min(ends):
