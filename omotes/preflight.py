@@ -36,6 +36,7 @@ class AssetProblem:
     asset_name: str
     problem: str
     hint: str = ""
+    code: str = ""  # a kind a caller may resolve itself (e.g. NO_DEMAND_PROFILE)
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -43,6 +44,7 @@ class AssetProblem:
             "asset_name": self.asset_name,
             "problem": self.problem,
             "hint": self.hint,
+            "code": self.code,
         }
 
     @classmethod
@@ -52,6 +54,7 @@ class AssetProblem:
             asset_name=str(data.get("asset_name", "")),
             problem=str(data.get("problem", "")),
             hint=str(data.get("hint", "")),
+            code=str(data.get("code", "")),
         )
 
     def __str__(self) -> str:
@@ -66,8 +69,12 @@ def asset_label(asset: Any) -> str:
     return f'{asset.eClass.name} "{name}"' if asset.name else f"{asset.eClass.name} ({name})"
 
 
-def problem_for(asset: Any, problem: str, hint: str = "") -> AssetProblem:
-    return AssetProblem(str(asset.id or ""), str(asset.name or ""), problem, hint)
+def problem_for(asset: Any, problem: str, hint: str = "", code: str = "") -> AssetProblem:
+    return AssetProblem(str(asset.id or ""), str(asset.name or ""), problem, hint, code)
+
+
+#: The code of "a consumer has no demand profile": the frontend binds a standard one instead.
+NO_DEMAND_PROFILE = "no-demand-profile"
 
 
 def network_assets(energy_system: Any) -> Iterator[Any]:
@@ -235,7 +242,7 @@ SIMULATOR_ASSET_TYPES = (
     "ResidualHeatSource",
     "SolarCollector",
 )
-_CONSUMERS = ("Consumer", "GenericConsumer", "HeatingDemand")
+CONSUMER_TYPES = ("Consumer", "GenericConsumer", "HeatingDemand")
 _PRODUCERS = (
     "Producer",
     "GenericProducer",
@@ -261,7 +268,7 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
     problems = []
     kinds = {asset.eClass.name for asset in network_assets(energy_system)}
     # a heat pump with two ports is the simulator's air-to-water heat pump: a producer
-    for role, members in (("consumer", _CONSUMERS), ("producer", (*_PRODUCERS, "HeatPump"))):
+    for role, members in (("consumer", CONSUMER_TYPES), ("producer", (*_PRODUCERS, "HeatPump"))):
         if not kinds & set(members):
             problems.append(
                 AssetProblem(
@@ -306,13 +313,14 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
                     "split it (e.g. a joint per connection pair) so each has equal in and out",
                 )
             )
-        if kind in _CONSUMERS and not profiles:
+        if kind in CONSUMER_TYPES and not profiles:
             problems.append(
                 problem_for(
                     asset,
                     "has no demand profile (InfluxDBProfile) on its ports; the simulator needs "
                     "one per consumer",
                     "add an input profile (InfluxDBProfile) to its InPort",
+                    NO_DEMAND_PROFILE,
                 )
             )
         if kind in _PRODUCERS:

@@ -18,7 +18,14 @@ from apps.models.esdl_document import EsdlDocument
 from apps.models.esdl_intake import EsdlRejected
 from apps.models.models import EsdlModel, PipeType
 from apps.models.pipe_catalogue import PipeSpec, describe_size
-from omotes.preflight import AssetProblem, check_model, problem_for, unconnected_ports
+from apps.profiles.binding import bind_standard_demands
+from omotes.preflight import (
+    NO_DEMAND_PROFILE,
+    AssetProblem,
+    check_model,
+    problem_for,
+    unconnected_ports,
+)
 from omotes.protocol import WorkflowDescription
 
 
@@ -61,8 +68,18 @@ def preflight(
     description: WorkflowDescription,
     catalogue: dict[str, PipeSpec] | None = None,
 ) -> list[AssetProblem]:
-    """Every reason ``description``'s workflow cannot run ``document``; empty when it can."""
-    return [*pipe_problems(document, catalogue), *check_model(description, document.energy_system)]
+    """Every reason ``description``'s workflow cannot run ``document``; empty when it can. A
+    consumer without a demand profile is no reason: the product binds a standard one to it
+    (:meth:`~apps.models.esdl_document.EsdlDocument.consumers_without_profile`)."""
+    served = {str(asset.id) for asset, _ in document.consumers_without_profile()}
+    return [
+        *pipe_problems(document, catalogue),
+        *(
+            problem
+            for problem in check_model(description, document.energy_system)
+            if not (problem.code == NO_DEMAND_PROFILE and problem.asset_id in served)
+        ),
+    ]
 
 
 def upload_checks(
@@ -125,7 +142,11 @@ def unavailable_reason(esdl_model: EsdlModel, description: WorkflowDescription) 
 def check_before_submit(
     esdl_model: EsdlModel, description: WorkflowDescription, document: EsdlDocument
 ) -> None:
-    """Raise :class:`ModelCannotRun` naming the assets when the workflow cannot run the model."""
+    """Raise :class:`ModelCannotRun` naming the assets when the workflow cannot run the model;
+    bind standard demand profiles to its consumers without one when the workflow needs them."""
     problems = preflight(document, description)
     if problems:
         raise ModelCannotRun(description.title or description.name, problems)
+    needed = check_model(description, document.energy_system)
+    if any(problem.code == NO_DEMAND_PROFILE for problem in needed):
+        bind_standard_demands(esdl_model, document)

@@ -28,11 +28,13 @@ from apps.models.esdl_intake import (
     restore_edr_related,
 )
 from apps.models.pipe_catalogue import PipeSpec, catalogue_name, default_catalogue, describe_size
-from omotes.preflight import asset_label, is_result_profile, network_assets
+from omotes.preflight import CONSUMER_TYPES, asset_label, is_result_profile, network_assets
 
 #: ESDL attribute types that hold a number a variation may change.
 NUMERIC_TYPES = frozenset({"EDouble", "EFloat", "EInt", "ELong"})
 
+#: Ids of the standard demand profiles a consumer without a profile gets (with its asset id).
+STANDARD_DEMAND_PREFIX = "standard-demand-"
 #: The period of an input profile that states none, when no other input profile of the model
 #: does either: the simulator's default year (one year, hourly).
 DEFAULT_PROFILE_PERIOD = (datetime(2019, 1, 1, tzinfo=UTC), datetime(2019, 12, 31, 23, tzinfo=UTC))
@@ -252,6 +254,49 @@ class EsdlDocument:
             )
         return refs
 
+    def standard_demand_references(self) -> list[ProfileReference]:
+        """A reference per consumer without an input profile (:meth:`consumers_without_profile`),
+        over the model's period (:meth:`assumed_period`): bound when a workflow that needs
+        demand profiles is submitted, not at upload (most workflows do not need them)."""
+        start, end = self.assumed_period()
+        return [
+            ProfileReference(
+                id=STANDARD_DEMAND_PREFIX + str(asset.id)[:80],
+                asset_id=asset.id,
+                asset_name=asset.name,
+                port_id=port.id,
+                host="",
+                port=0,
+                database="",
+                measurement="",
+                field="",
+                start=start,
+                end=end,
+                unit="",
+                multiplier=1.0,
+                asset_power_w=float(getattr(asset, "power", 0.0) or 0.0) or None,
+            )
+            for asset, port in self.consumers_without_profile()
+        ]
+
+    def consumers_without_profile(self) -> list[tuple[Any, Any]]:
+        """(consumer, its InPort) of each heat consumer without an input profile on its ports
+        (models made for the optimiser often have none): the product binds a standard demand
+        profile to each, as to a profile it cannot reach, and adds it to the job's ESDL."""
+        found = []
+        for asset in self.assets():
+            if asset.eClass.name not in CONSUMER_TYPES:
+                continue
+            inport = next((p for p in asset.port if isinstance(p, esdl.InPort)), None)
+            has_input = any(
+                isinstance(profile, esdl.InfluxDBProfile) and not is_result_profile(profile)
+                for port in asset.port
+                for profile in port.profile
+            )
+            if inport is not None and not has_input:
+                found.append((asset, inport))
+        return found
+
     def kpis(self) -> list[dict[str, Any]]:
         """KPIs embedded in the model (an output ESDL carries those of its run): name, value,
         unit and where they sit, to show on the model page."""
@@ -342,6 +387,13 @@ class EsdlDocument:
             notes.append(
                 f"{undated} input profile(s) state no startDate or endDate: taken as "
                 f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC."
+            )
+        bare = len(self.consumers_without_profile())
+        if bare:
+            notes.append(
+                f"{bare} consumer(s) have no demand profile: a workflow that needs one (the "
+                "simulator) gets a standard heat demand profile (BDEW) scaled to its power, "
+                "which you can then replace by your own CSV."
             )
         catalogue = len(self.catalogue_pipes())
         if catalogue:
@@ -466,7 +518,8 @@ class EsdlDocument:
         return len(dropped)
 
     def rewrite_profiles(self, replacements: Mapping[str, ProfileTarget]) -> None:
-        """Point InfluxDB profiles (by profile id) at our own store, in W, with UTC-aware dates.
+        """Point InfluxDB profiles (by profile id) at our own store, in W, with UTC-aware dates;
+        a consumer without a profile gets the one its standard demand profile is bound to.
 
         The frontend stores input profiles in W, so the unit becomes POWER in WATT and the
         multiplier 1; the simulator matches first/last points against start/end as UTC-aware
@@ -478,6 +531,14 @@ class EsdlDocument:
             for obj in self.energy_system.eAllContents()
             if isinstance(obj, esdl.InfluxDBProfile)
         }
+        for asset, port in self.consumers_without_profile():
+            profile_id = STANDARD_DEMAND_PREFIX + str(asset.id)[:80]
+            if profile_id in replacements:
+                added = esdl.InfluxDBProfile(
+                    id=profile_id, name=f"{asset.name or asset.id} standard demand"
+                )
+                port.profile.insert(0, added)  # the simulator reads a port's first profile
+                by_id[profile_id] = added
         unknown = sorted(set(replacements) - set(by_id))
         if unknown:
             raise EsdlRejected(f"No InfluxDB profile with id {', '.join(unknown)} in this ESDL")

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -43,6 +44,9 @@ Status = EsdlModel.ProfilesStatus
 
 #: Peak of a generated profile when the ESDL asset states no power (W).
 DEFAULT_PEAK_W = 1_000_000.0
+#: Standard demand profiles made within one submit request (about 50 ms each); a model with
+#: more consumers without a profile is refused, saying so.
+MAX_STANDARD_DEMANDS = 50
 
 
 class ClaimLost(Exception):
@@ -112,35 +116,66 @@ def bind_model_profiles(claim: Claim, stop: Callable[[], bool] = lambda: False) 
     logger.info("input profiles bound for model %s", esdl_model.pk)
 
 
-def _bind(claim: Claim, reference: ProfileReference) -> None:
-    """Store a standard profile for one reference; bind it with the model's progress."""
+def _standard_profile(owner, reference: ProfileReference) -> InputProfile:
+    """Store the standard profile that answers one reference (its asset's power as peak)."""
     peak_w = reference.asset_power_w or DEFAULT_PEAK_W
     asset = reference.asset_name or reference.asset_id or reference.id
     points = bdew_heat_profile(_hour(reference.start), _hour(reference.end), peak_w)
-    profile = store_profile(
-        claim.esdl_model.project.owner,
-        f"BDEW EFH for {asset} (peak {peak_w / 1e6:g} MW)",
-        InputProfile.Source.BDEW,
-        points,
+    return store_profile(
+        owner, f"BDEW EFH for {asset} (peak {peak_w / 1e6:g} MW)", InputProfile.Source.BDEW, points
     )
+
+
+def _binding(esdl_model: EsdlModel, reference: ProfileReference, profile) -> ProfileBinding:
+    return ProfileBinding.objects.create(
+        esdl_model=esdl_model,
+        esdl_profile_id=reference.id,
+        asset_id=(reference.asset_id or "")[:100],
+        asset_name=(reference.asset_name or reference.asset_id or reference.id)[:200],
+        original=(
+            f"{reference.measurement} / {reference.field}"
+            if reference.measurement
+            else "none (a consumer without a demand profile)"
+        )[:400],
+        profile=profile,
+    )
+
+
+def _bind(claim: Claim, reference: ProfileReference) -> None:
+    """Store a standard profile for one reference; bind it with the model's progress."""
+    profile = _standard_profile(claim.esdl_model.project.owner, reference)
     try:
         with transaction.atomic():
-            ProfileBinding.objects.create(
-                esdl_model=claim.esdl_model,
-                esdl_profile_id=reference.id,
-                asset_id=(reference.asset_id or "")[:100],
-                asset_name=asset[:200],
-                original=f"{reference.measurement} / {reference.field}"[:400],
-                profile=profile,
-            )
+            _binding(claim.esdl_model, reference, profile)
             claim.update(profiles_done=F("profiles_done") + 1)
     except (ClaimLost, IntegrityError) as exc:  # deleted, or bound by another binder
         forget_profiles([profile.pk])
         raise ClaimLost(f"model {claim.esdl_model.pk}") from exc
 
 
+def bind_standard_demands(esdl_model: EsdlModel, document: EsdlDocument) -> None:
+    """Bind a standard demand profile to each consumer of the model without one, now (a job
+    of a workflow that needs demand profiles is being submitted). At most
+    :data:`MAX_STANDARD_DEMANDS` are made in the request; ValidationError beyond that."""
+    bound = set(esdl_model.profile_bindings.values_list("esdl_profile_id", flat=True))
+    references = [r for r in document.standard_demand_references() if r.id not in bound]
+    if len(references) > MAX_STANDARD_DEMANDS:
+        raise ValidationError(
+            f"{len(references)} consumers of {esdl_model.name} have no demand profile; at most "
+            f"{MAX_STANDARD_DEMANDS} get a standard one when a job is submitted. Add input "
+            "profiles to them."
+        )
+    for reference in references:
+        profile = _standard_profile(esdl_model.project.owner, reference)
+        try:
+            with transaction.atomic():
+                _binding(esdl_model, reference, profile)
+        except IntegrityError:  # bound by a submit at the same time
+            forget_profiles([profile.pk])
+
+
 def _hour(moment: datetime | None) -> datetime:
-    if moment is None:  # the model's rules refuse a profile without dates
+    if moment is None:  # a reference without dates takes the model's period (assumed_period)
         raise ValueError("an input profile has no start or end date")
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)

@@ -12,7 +12,7 @@ from apps.models.models import EsdlModel
 from apps.models.services import esdl_for_job
 from omotes.workflows.simulator import workflow as simulator
 from tests.conftest import bind_profiles
-from tests.corpus import corpus_bytes
+from tests.corpus import corpus_bytes, generated_network
 from tests.jobs.worker_events import announce
 from tests.models import field_samples as samples
 from tests.models.test_upload_api import upload
@@ -116,6 +116,23 @@ def test_a_model_the_simulator_cannot_run_is_refused_at_submit_naming_assets(
     ), body
     assert body["errors"]["assets"] and body["detail"]
     assert not Job.objects.exists()
+
+
+def test_a_consumer_without_a_demand_profile_gets_a_standard_one_when_simulated(api, project):
+    model = uploaded(api, project, generated_network(6, profiles=False), bind=False)
+    assert model["profiles_status"] == "ready"  # nothing to bind at upload
+    assert any("have no demand profile" in note for note in model["summary"]["notes"])
+
+    announce("worker-a", simulator)
+    response = submit(api, model["id"])
+
+    assert response.status_code == 201, response.content
+    binding = EsdlModel.objects.get(pk=model["id"]).profile_bindings.get()
+    assert binding.asset_name == samples.DEMAND
+    assert binding.profile.start.isoformat() == "2019-01-01T00:00:00+00:00"
+    job_esdl = EsdlDocument(Job.objects.get(pk=response.json()["id"]).esdl)
+    assert [r.id for r in job_esdl.profile_references()] == [f"standard-demand-{samples.DEMAND_ID}"]
+    assert job_esdl.consumers_without_profile() == []
 
 
 def test_ports_connected_to_nothing_are_a_warning_at_upload(api, project, client, owner):
