@@ -7,9 +7,11 @@ import pytest
 from django.core.management import call_command
 
 from apps.jobs.models import Job
+from apps.jobs.preflight import unavailable_reason
 from apps.models.esdl_document import EsdlDocument
 from apps.models.models import EsdlModel
 from apps.models.services import esdl_for_job
+from omotes.workflows.base import describe
 from omotes.workflows.simulator import workflow as simulator
 from tests.conftest import bind_profiles
 from tests.corpus import corpus_bytes, generated_network
@@ -196,3 +198,16 @@ def test_a_real_ates_model_is_refused_at_submit_naming_the_ates(api, project):
 
     assert response.status_code == 422
     assert [a["asset_name"] for a in response.json()["assets"]] == ["ATES_4d6d"]
+
+
+def test_the_run_form_can_ask_why_a_workflow_cannot_run_a_model(api, project):
+    """Checked for a workflow announced after the upload, on first asking, and kept."""
+    cannot = uploaded(api, project, samples.electricity_cable(), bind=False)
+    runs = uploaded(api, project, samples.base().encode(), bind=False)
+    description = describe(simulator)
+
+    reason = unavailable_reason(EsdlModel.objects.get(pk=cannot["id"]), description)
+
+    assert reason.startswith("cannot run this model: Cable_1: ElectricityCable is not supported")
+    assert EsdlModel.objects.get(pk=cannot["id"]).summary["preflight"]["simulator"]["problems"]
+    assert unavailable_reason(EsdlModel.objects.get(pk=runs["id"]), description) is None
