@@ -261,8 +261,9 @@ def _is_optimizer_profile(profile: Any) -> bool:
 
 @workflow_check("simulator")
 def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
-    """What the simulator needs besides its asset types: as many in as out ports on every
-    asset, and the inputs its controllers read: a demand profile on each consumer, the
+    """What the simulator needs besides its asset types: a heat consumer and producer, assets
+    named apart, ports connected to enabled assets, as many in as out ports on every asset, and
+    the inputs its controllers read: a demand profile on each consumer, the
     ``Heat_flow`` profile of a producer set by the optimiser, a profile as a constraint's
     maximum."""
     problems = []
@@ -277,6 +278,22 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
                     f"the network has no heat {role}; the simulator needs at least one",
                     f"add one of {', '.join(members)}",
                 )
+            )
+    by_name: dict[str, list[Any]] = {}
+    for asset in network_assets(energy_system):
+        if asset.name:
+            by_name.setdefault(asset.name, []).append(asset)
+    for name, same in by_name.items():
+        if len(same) > 1:
+            ids = ", ".join(str(a.id) for a in same[:5])
+            problems.extend(
+                problem_for(
+                    asset,
+                    f"{len(same)} assets are named {name!r} (ids {ids}); the simulator tells "
+                    "assets apart by name",
+                    "give each asset its own name",
+                )
+                for asset in same
             )
     for asset in network_assets(energy_system):
         kind = asset.eClass.name

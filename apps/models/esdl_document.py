@@ -502,6 +502,16 @@ class EsdlDocument:
                 _fill_from_spec(pipe, catalogue[name])
                 self._changed = True
 
+    def name_unnamed_assets(self) -> int:
+        """Name each network asset without a name (ESDL allows that) ``<Type>_<id>``, as the
+        simulator and the results tell assets apart by name; returns how many."""
+        unnamed = [asset for asset in self.assets() if not asset.name]
+        for asset in unnamed:
+            asset.name = f"{asset.eClass.name}_{asset.id}"
+        if unnamed:
+            self._changed = True
+        return len(unnamed)
+
     def drop_result_profiles(self) -> int:
         """Remove the profiles holding results of an earlier run (:meth:`result_profiles`), so
         that a job neither reads them nor takes its period from them; returns how many."""

@@ -102,7 +102,8 @@ def esdl_for_job(esdl_model: EsdlModel, document: EsdlDocument | None = None) ->
     """The model's ESDL as a worker can run it, with nothing left to fetch from outside (R23).
 
     Pipes that name only a size get their properties from the model's pipe catalogue or ours,
-    profiles holding results of an earlier run are left out, and every input profile points at
+    profiles holding results of an earlier run are left out, unnamed assets are named after
+    their type and id, and every input profile points at
     the profile bound to it in our InfluxDB: ProfilesNotReady until they are. ``document``: the
     model's ESDL already parsed (it is changed).
     """
@@ -111,6 +112,7 @@ def esdl_for_job(esdl_model: EsdlModel, document: EsdlDocument | None = None) ->
     try:
         document = document or EsdlDocument(esdl_model.esdl)
         document.drop_result_profiles()
+        document.name_unnamed_assets()
         if document.unresolved_pipe_sizes() or document.catalogue_pipes():
             document.resolve_pipe_sizes(
                 {pipe.name: pipe.as_spec() for pipe in PipeType.objects.all()}

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.jobs.models import Job
-from apps.jobs.preflight import unavailable_reason
+from apps.jobs.preflight import preflight, unavailable_reason
 from apps.models.esdl_document import EsdlDocument
 from apps.models.models import EsdlModel
 from apps.models.services import esdl_for_job
@@ -42,6 +42,10 @@ def test_an_asset_without_a_name_is_bound_under_its_id(api, project):
 
     binding = EsdlModel.objects.get(pk=model["id"]).profile_bindings.get()
     assert binding.asset_name == samples.DEMAND_ID
+    job_esdl = EsdlDocument(esdl_for_job(EsdlModel.objects.get(pk=model["id"])))
+    assert {a.name for a in job_esdl.assets() if a.id == samples.DEMAND_ID} == {
+        f"HeatingDemand_{samples.DEMAND_ID}"
+    }
 
 
 def test_a_profile_without_dates_is_bound_over_the_assumed_year(api, project):
@@ -166,6 +170,16 @@ def test_an_old_esdl_version_is_refused_naming_its_version(api, project):
 
     assert response.status_code == 400
     assert "states ESDL version v1911" in response.json()["detail"]
+
+
+def test_assets_named_alike_are_named_by_the_simulator_check():
+    text = samples.base().replace("Pipe_production_return_0001", "Pipe_production_supply_0001")
+    document = EsdlDocument(text)
+
+    problems = preflight(document, describe(simulator), {})
+
+    assert {p.asset_name for p in problems} == {"Pipe_production_supply_0001"}
+    assert len(problems) == 2 and "2 assets are named" in problems[0].problem
 
 
 # --- the same on real models (skipped without the corpus; DT_ESDL_CORPUS) ----------------------
