@@ -254,6 +254,48 @@ _PRODUCERS = (
 )
 
 
+_STORAGES = ("HeatStorage",)
+
+
+def _temperature(carrier: Any) -> float | None:
+    """A heat carrier's temperature (°C): its supply temperature, else its return one."""
+    if not isinstance(carrier, esdl.HeatCommodity):
+        return None
+    for attribute in ("supplyTemperature", "returnTemperature"):
+        if carrier.eIsSet(attribute):
+            return float(getattr(carrier, attribute))
+    return None
+
+
+def _swapped_carriers(asset: Any) -> str:
+    """Why an asset's ports look to carry supply and return the wrong way round: a consumer or
+    storage takes heat in hotter than it gives it back, a producer gives it out hotter (the
+    simulator's matrix is singular otherwise); "" when they do not."""
+    kind = asset.eClass.name
+    if kind not in (*CONSUMER_TYPES, *_STORAGES, *_PRODUCERS) or len(asset.port) != 2:
+        return ""
+    inport = next((p for p in asset.port if isinstance(p, esdl.InPort)), None)
+    outport = next((p for p in asset.port if isinstance(p, esdl.OutPort)), None)
+    if inport is None or outport is None:
+        return ""
+    t_in, t_out = _temperature(inport.carrier), _temperature(outport.carrier)
+    if t_in is None or t_out is None or t_in == t_out:
+        return ""
+    producer = kind in _PRODUCERS
+    if (t_out > t_in) == producer:
+        return ""
+    rule = (
+        "a producer gives heat out hotter than it takes it in"
+        if producer
+        else "a consumer or storage takes heat in hotter than it gives it back"
+    )
+    return (
+        f"its InPort is on carrier {inport.carrier.name or inport.carrier.id} ({t_in:g} °C) and "
+        f"its OutPort on {outport.carrier.name or outport.carrier.id} ({t_out:g} °C), but "
+        f"{rule}: supply and return look swapped"
+    )
+
+
 def _is_optimizer_profile(profile: Any) -> bool:
     source = getattr(profile, "dataSource", None)
     return getattr(source, "name", None) == "Optimizer"
@@ -317,6 +359,15 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
                     f"port(s) {names} connect only to assets that are not ENABLED (OPTIONAL or "
                     "DISABLED), which the simulator leaves out",
                     "set the connected assets' state to ENABLED",
+                )
+            )
+        swapped = _swapped_carriers(asset)
+        if swapped:
+            problems.append(
+                problem_for(
+                    asset,
+                    swapped,
+                    "swap the carriers of its ports (or the ports' connections)",
                 )
             )
         ins = sum(isinstance(port, esdl.InPort) for port in asset.port)

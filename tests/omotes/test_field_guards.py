@@ -116,3 +116,19 @@ def test_a_job_still_reaches_the_products_own_influxdb():
     outcome = run("reach", url=f"{InfluxSettings().url}/ping")
 
     assert outcome.error is None, outcome.error
+
+
+def test_the_simulator_check_names_an_asset_whose_supply_and_return_look_swapped():
+    """The simulator's matrix is singular then (test_buffer's storage, from its own tests)."""
+    system = energy_system(samples.base().encode())
+    producer = next(a for a in system.eAllContents() if isinstance(a, esdl.GenericProducer))
+    inport, outport = producer.port
+    inport.carrier, outport.carrier = outport.carrier, inport.carrier
+
+    [problem] = check_model(describe(simulator), system)
+
+    assert problem.asset_name == "GenericProducer_0001"
+    assert problem.problem == (
+        "its InPort is on carrier HeatSupply (80 °C) and its OutPort on HeatReturn (40 °C), but "
+        "a producer gives heat out hotter than it takes it in: supply and return look swapped"
+    )
