@@ -24,7 +24,8 @@ per file goes to ``bench/results/corpus-files.json``::
 simulator's pre-flight (422 at submit, naming assets); ``failed_with_traceback`` jobs whose error
 shows a Python traceback, ``server_errors`` answers 5xx, ``outbound_attempts`` jobs that tried to
 connect outside the product (the worker blocks and reports it). Exit code 0 only when those
-three are 0.
+three are 0. ``bench_errors`` counts answers the script did not expect (e.g. 429 when other
+clients exhausted the login limit of the address it calls from).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from e2e import REQUEST_TIMEOUT_S, TERMINAL_STATUSES, Client
+from e2e import REQUEST_TIMEOUT_S, TERMINAL_STATUSES, Client, E2EError
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 WORKFLOW = "simulator"
@@ -82,6 +83,7 @@ class Run:
                 "failed_with_traceback",
                 "server_errors",
                 "outbound_attempts",
+                "bench_errors",
             ),
             0,
         )
@@ -152,7 +154,11 @@ class Run:
         while pending and time.monotonic() < deadline:
             time.sleep(2)
             for name, job_id in list(pending.items()):
-                job = self.client.request("GET", f"/api/jobs/{job_id}/")
+                try:
+                    job = self.client.request("GET", f"/api/jobs/{job_id}/")
+                except E2EError as exc:  # e.g. a 429: asked again at the next round
+                    self.files[name]["last_error"] = str(exc)[:300]
+                    continue
                 if job.get("status") in TERMINAL_STATUSES:
                     del pending[name]
                     self.finished(name, job)
@@ -187,7 +193,12 @@ def run(directory: Path, client: Client, days: float, timeout: float) -> dict[st
             models[path.name] = model
     jobs = {}
     for name, model in models.items():
-        job_id = corpus.submit(name, model)
+        try:
+            job_id = corpus.submit(name, model)
+        except E2EError as exc:  # the API answered something unexpected: say so, go on
+            corpus.counts["bench_errors"] += 1
+            corpus.files[name].update(outcome="bench error", error=str(exc)[:1000])
+            continue
         if job_id is not None:
             jobs[name] = job_id
     corpus.wait(jobs)
