@@ -36,6 +36,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     None (an unexpected exception) lets Django answer 500 and report it.
     """
     unprocessable = isinstance(exc, DjangoValidationError) and is_unprocessable(exc)
+    # a model refused by a workflow's pre-flight: the messages by asset, and the assets listed
+    assets = getattr(exc, "asset_problems", None)
+    asset_messages = list(getattr(exc, "messages", [])) if assets else []
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=get_error_detail(exc))
     response = drf_exception_handler(exc, context)
@@ -45,6 +48,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = invalid_input_body(response.data)
         if unprocessable:
             response.status_code = 422
+        if assets:
+            response.data["errors"] = {"assets": asset_messages}
+            response.data["assets"] = assets
     else:
         data = response.data
         detail = data.get("detail", data) if isinstance(data, dict) else data

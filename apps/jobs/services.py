@@ -10,9 +10,12 @@ from django.db import transaction
 
 from apps.jobs import lifecycle
 from apps.jobs.models import Job
+from apps.jobs.preflight import check_before_submit
 from apps.jobs.workflows import clean_params, offered_workflows, time_limit_for
+from apps.models.esdl_document import EsdlDocument
+from apps.models.esdl_intake import EsdlRejected
 from apps.models.models import EsdlModel
-from apps.models.services import esdl_for_job
+from apps.models.services import esdl_for_job, refusal
 from apps.notifications.services import choose_job_email
 from apps.outside.services import record_job_inputs
 from apps.results.services import drop_job_results
@@ -27,7 +30,9 @@ def submit_job(
     params: dict[str, Any],
     notify_email: bool | None = None,
 ) -> Job:
-    """Queue a job; raises ValidationError with a message for the user when it cannot run.
+    """Queue a job; raises ValidationError with a message for the user when it cannot run:
+    :class:`~apps.jobs.preflight.ModelCannotRun`, naming the assets, when the workflow's
+    pre-flight check refuses the model.
 
     ``notify_email``: whether its end is e-mailed to the user (None: their account's default).
     """
@@ -39,7 +44,12 @@ def submit_job(
     cleaned = clean_params(
         offered.description, params, esdl_model.summary.get("profile_period") or None
     )
-    esdl = esdl_for_job(esdl_model)
+    try:
+        document = EsdlDocument(esdl_model.esdl)
+    except EsdlRejected as exc:
+        raise refusal(exc) from exc
+    check_before_submit(esdl_model, offered.description, document)
+    esdl = esdl_for_job(esdl_model, document)
     with transaction.atomic():
         job = Job.objects.create(
             owner=user,

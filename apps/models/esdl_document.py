@@ -28,9 +28,16 @@ from apps.models.esdl_intake import (
     restore_edr_related,
 )
 from apps.models.pipe_catalogue import PipeSpec, catalogue_name, default_catalogue, describe_size
+from omotes.preflight import CONSUMER_TYPES, asset_label, is_result_profile, network_assets
 
 #: ESDL attribute types that hold a number a variation may change.
 NUMERIC_TYPES = frozenset({"EDouble", "EFloat", "EInt", "ELong"})
+
+#: Ids of the standard demand profiles a consumer without a profile gets (with its asset id).
+STANDARD_DEMAND_PREFIX = "standard-demand-"
+#: The period of an input profile that states none, when no other input profile of the model
+#: does either: the simulator's default year (one year, hourly).
+DEFAULT_PROFILE_PERIOD = (datetime(2019, 1, 1, tzinfo=UTC), datetime(2019, 12, 31, 23, tzinfo=UTC))
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -99,7 +106,10 @@ class ProfileTarget:
 
 
 def _profile_unit(profile: Any) -> str:
-    qau = profile.profileQuantityAndUnit
+    return _profile_unit_of(profile.profileQuantityAndUnit)
+
+
+def _profile_unit_of(qau: Any) -> str:
     if isinstance(qau, esdl.QuantityAndUnitReference):
         qau = qau.reference
     if qau is None:
@@ -108,6 +118,24 @@ def _profile_unit(profile: Any) -> str:
         return str(unit_to_string(qau))
     except Exception:  # unknown enum literal in an exotic unit: show what we can
         return str(getattr(qau, "unit", ""))
+
+
+def es_name(document: Any) -> str:
+    return str(document.energy_system.name or "the model")
+
+
+def _dn_of(name: str) -> str:
+    """``Steel-S1-DN-200`` -> ``DN200`` (the ESDL diameter literal)."""
+    return "DN" + name.rsplit("-", 1)[-1]
+
+
+def _fill_from_spec(pipe: Any, spec: PipeSpec) -> None:
+    pipe.innerDiameter = spec.inner_diameter_m
+    pipe.outerDiameter = spec.outer_diameter_m
+    literal = esdl.PipeDiameterEnum.from_string(f"DN{spec.dn}")
+    if literal is not None:
+        pipe.diameter = literal
+    pipe.material = spec.compound_matter()
 
 
 def _containers(obj: EObject) -> Iterator[EObject]:
@@ -154,18 +182,55 @@ class EsdlDocument:
     # --- reading ----------------------------------------------------------------------------
 
     def assets(self) -> Iterator[Any]:
-        """Assets in the instances' areas, sub-areas included (not asset templates)."""
-        stack = [inst.area for inst in self.energy_system.instance if inst.area is not None]
-        while stack:
-            area = stack.pop()
-            yield from area.asset
-            stack.extend(area.area)
+        """Assets in the instances' areas, sub-areas included (not catalogue pipes or asset
+        templates)."""
+        return network_assets(self.energy_system)
+
+    def input_profiles(self) -> list[Any]:
+        """The ``esdl:InfluxDBProfile`` objects that are inputs (not results of a run)."""
+        return [
+            obj
+            for obj in self.energy_system.eAllContents()
+            if isinstance(obj, esdl.InfluxDBProfile) and not is_result_profile(obj)
+        ]
+
+    def undated_profiles(self) -> list[Any]:
+        """Input profiles without a startDate or an endDate (older models leave them out)."""
+        return [p for p in self.input_profiles() if p.startDate is None or p.endDate is None]
+
+    def assumed_period(self) -> tuple[datetime, datetime]:
+        """The period taken for an input profile that states no start or end: that of the
+        model's dated input profiles (earliest start to latest end), else
+        :data:`DEFAULT_PROFILE_PERIOD`."""
+        starts, ends = [], []
+        for profile in self.input_profiles():
+            try:
+                if profile.startDate is not None:
+                    starts.append(as_utc(profile.startDate))
+                if profile.endDate is not None:
+                    ends.append(as_utc(profile.endDate))
+            except (OverflowError, ValueError):  # year 1 and such: the model's rules say so
+                continue
+        if starts and ends and min(starts) < max(ends):
+            return min(starts), max(ends)
+        return DEFAULT_PROFILE_PERIOD
+
+    def result_profiles(self) -> list[Any]:
+        """The InfluxDB profiles that hold results of an earlier run (:func:`is_result_profile`):
+        never bound, never a source of the period, and left out of a job's ESDL."""
+        return [
+            obj
+            for obj in self.energy_system.eAllContents()
+            if isinstance(obj, esdl.InfluxDBProfile) and is_result_profile(obj)
+        ]
 
     def profile_references(self) -> list[ProfileReference]:
-        """All InfluxDB input profiles of the model, with their asset and port."""
+        """The InfluxDB input profiles of the model, with their asset and port (result profiles
+        of an earlier run are not inputs: :meth:`result_profiles`)."""
         refs = []
+        assumed = self.assumed_period()
         for obj in self.energy_system.eAllContents():
-            if not isinstance(obj, esdl.InfluxDBProfile):
+            if not isinstance(obj, esdl.InfluxDBProfile) or is_result_profile(obj):
                 continue
             port = next((c for c in _containers(obj) if isinstance(c, esdl.Port)), None)
             asset = next((c for c in _containers(obj) if isinstance(c, esdl.Asset)), None)
@@ -180,8 +245,8 @@ class EsdlDocument:
                     database=obj.database or "",
                     measurement=obj.measurement or "",
                     field=obj.field or "",
-                    start=as_utc(obj.startDate),
-                    end=as_utc(obj.endDate),
+                    start=as_utc(obj.startDate) or assumed[0],
+                    end=as_utc(obj.endDate) or assumed[1],
                     unit=_profile_unit(obj),
                     multiplier=float(obj.multiplier if obj.multiplier is not None else 1.0),
                     asset_power_w=float(getattr(asset, "power", 0.0) or 0.0) or None,
@@ -189,8 +254,82 @@ class EsdlDocument:
             )
         return refs
 
+    def standard_demand_references(self) -> list[ProfileReference]:
+        """A reference per consumer without an input profile (:meth:`consumers_without_profile`),
+        over the model's period (:meth:`assumed_period`): bound when a workflow that needs
+        demand profiles is submitted, not at upload (most workflows do not need them)."""
+        start, end = self.assumed_period()
+        return [
+            ProfileReference(
+                id=STANDARD_DEMAND_PREFIX + str(asset.id)[:80],
+                asset_id=asset.id,
+                asset_name=asset.name,
+                port_id=port.id,
+                host="",
+                port=0,
+                database="",
+                measurement="",
+                field="",
+                start=start,
+                end=end,
+                unit="",
+                multiplier=1.0,
+                asset_power_w=float(getattr(asset, "power", 0.0) or 0.0) or None,
+            )
+            for asset, port in self.consumers_without_profile()
+        ]
+
+    def consumers_without_profile(self) -> list[tuple[Any, Any]]:
+        """(consumer, its InPort) of each heat consumer without an input profile on its ports
+        (models made for the optimiser often have none): the product binds a standard demand
+        profile to each, as to a profile it cannot reach, and adds it to the job's ESDL."""
+        found = []
+        for asset in self.assets():
+            if asset.eClass.name not in CONSUMER_TYPES:
+                continue
+            inport = next((p for p in asset.port if isinstance(p, esdl.InPort)), None)
+            has_input = any(
+                isinstance(profile, esdl.InfluxDBProfile) and not is_result_profile(profile)
+                for port in asset.port
+                for profile in port.profile
+            )
+            if inport is not None and not has_input:
+                found.append((asset, inport))
+        return found
+
+    def kpis(self) -> list[dict[str, Any]]:
+        """KPIs embedded in the model (an output ESDL carries those of its run): name, value,
+        unit and where they sit, to show on the model page."""
+        found = []
+        for kpi in self.energy_system.eAllContents():
+            if not isinstance(kpi, esdl.KPI):
+                continue
+            owner = next(
+                (c for c in _containers(kpi) if isinstance(c, esdl.Asset | esdl.Area)), None
+            )
+            value = getattr(kpi, "value", None)
+            found.append(
+                {
+                    "name": kpi.name or kpi.id or "",
+                    "value": value if isinstance(value, int | float | str) else None,
+                    "unit": _profile_unit_of(getattr(kpi, "quantityAndUnit", None)),
+                    "of": (owner.name or owner.id) if owner is not None else es_name(self),
+                }
+            )
+        return found[:200]
+
+    def catalogue_pipes(self) -> list[Any]:
+        """Pipes the model keeps as a catalogue (``<measures>`` or ``<templates>``), not in its
+        network: options for sizing, not assets."""
+        in_network = {id(asset) for asset in self.assets()}
+        return [
+            obj
+            for obj in self.energy_system.eAllContents()
+            if isinstance(obj, esdl.Pipe) and id(obj) not in in_network
+        ]
+
     def pipes_needing_size(self) -> list[tuple[Any, str]]:
-        """(pipe, catalogue name) of each pipe that names only a size: see
+        """(pipe, catalogue name) of each network pipe that names only a size: see
         :meth:`unresolved_pipe_sizes`."""
         pipes = []
         for asset in self.assets():
@@ -235,6 +374,34 @@ class EsdlDocument:
         profiles = self.profile_references()
         starts = [p.start for p in profiles if p.start is not None]
         ends = [p.end for p in profiles if p.end is not None]
+        results = len(self.result_profiles())
+        notes = []
+        if results:
+            notes.append(
+                f"{results} profile(s) hold results of an earlier run (an output ESDL): they "
+                "are not used as input, not bound, and left out of the ESDL a job gets."
+            )
+        undated = len(self.undated_profiles())
+        if undated:
+            first, last = self.assumed_period()
+            notes.append(
+                f"{undated} input profile(s) state no startDate or endDate: taken as "
+                f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC."
+            )
+        bare = len(self.consumers_without_profile())
+        if bare:
+            notes.append(
+                f"{bare} consumer(s) have no demand profile: a workflow that needs one (the "
+                "simulator) gets a standard heat demand profile (BDEW) scaled to its power, "
+                "which you can then replace by your own CSV."
+            )
+        catalogue = len(self.catalogue_pipes())
+        if catalogue:
+            notes.append(
+                f"{catalogue} pipe(s) form the model's pipe catalogue (measures or templates): "
+                "not counted as assets; a network pipe that names only a DN size takes its "
+                "properties from there first, then from our pipe catalogue."
+            )
         return {
             "name": es.name,
             "id": es.id,
@@ -247,6 +414,10 @@ class EsdlDocument:
                 "end": _iso(max(ends)) if ends else None,
             },
             "unresolved_pipe_sizes": self.unresolved_pipe_sizes(),
+            "result_profiles": results,
+            "catalogue_pipes": catalogue,
+            "kpis": self.kpis(),
+            "notes": notes,
             "parse_warnings": self.warnings[:50],
         }
 
@@ -270,35 +441,95 @@ class EsdlDocument:
         setattr(asset, attribute, value)
         self._changed = True
 
-    def resolve_pipe_sizes(self, catalogue: Mapping[str, PipeSpec] | None = None) -> None:
-        """Fill size-only pipes from the catalogue so the simulator never calls the EDR.
+    def _model_pipe_catalogue(self) -> dict[str, Any]:
+        """DN size (``DN200``) -> a pipe of the model's own catalogue that states its
+        ``innerDiameter``: the designer's choice comes before ours."""
+        found: dict[str, Any] = {}
+        for pipe in self.catalogue_pipes():
+            diameter = pipe.diameter
+            if pipe.innerDiameter and diameter is not None and diameter.name != "VALUE_SPECIFIED":
+                found.setdefault(diameter.name, pipe)
+        return found
 
-        Sets ``innerDiameter``, ``outerDiameter``, ``diameter`` and the layered insulation
-        (``esdl:CompoundMatter``, as in the EDR entries); their EDR ``related`` paths are gone
-        from :meth:`to_text`. ``DN200`` without a series means S1; an EDR path names the exact
-        entry. Raises EsdlRejected naming every size that the catalogue lacks, changing nothing.
+    def unresolvable_pipes(
+        self, catalogue: Mapping[str, PipeSpec] | None = None
+    ) -> list[tuple[Any, str]]:
+        """(pipe, catalogue name) of each network pipe that names only a size that neither the
+        model's own pipe catalogue nor ``catalogue`` (default: the shipped one) holds."""
+        catalogue = default_catalogue() if catalogue is None else catalogue
+        own = self._model_pipe_catalogue()
+        return [
+            (pipe, name)
+            for pipe, name in self.pipes_needing_size()
+            if name not in catalogue and _dn_of(name) not in own
+        ]
+
+    def resolve_pipe_sizes(self, catalogue: Mapping[str, PipeSpec] | None = None) -> None:
+        """Fill size-only pipes so the simulator never calls the EDR: from the model's own pipe
+        catalogue (``<measures>``/``<templates>``) where it states the size, else from
+        ``catalogue`` (default: the shipped one).
+
+        From our catalogue this sets ``innerDiameter``, ``outerDiameter``, ``diameter`` and the
+        layered insulation (``esdl:CompoundMatter``, as in the EDR entries); from the model's
+        catalogue its diameters. Their EDR ``related`` paths are gone from :meth:`to_text`.
+        ``DN200`` without a series means S1; an EDR path names the exact entry. The model's own
+        catalogue pipes that name only a size are filled where ``catalogue`` knows it. Raises
+        EsdlRejected naming every network pipe whose size is unknown, changing nothing.
         """
         catalogue = default_catalogue() if catalogue is None else catalogue
-        pipes = self.pipes_needing_size()
-        missing = sorted({name for _, name in pipes if name not in catalogue})
+        missing = self.unresolvable_pipes(catalogue)
         if missing:
-            shown = [describe_size(name) for name in missing]
+            sizes = sorted({describe_size(name) for _, name in missing})
+            pipes = ", ".join(sorted({asset_label(pipe) for pipe, _ in missing})[:10])
             raise EsdlRejected(
-                f"Unknown pipe size(s), not in the pipe catalogue: {', '.join(shown)}"
+                f"Unknown pipe size(s), not in the model's pipe catalogue nor in ours: "
+                f"{', '.join(sizes)} (pipes {pipes}); set their innerDiameter"
             )
-        for pipe, name in pipes:
-            spec = catalogue[name]
-            pipe.innerDiameter = spec.inner_diameter_m
-            pipe.outerDiameter = spec.outer_diameter_m
-            literal = esdl.PipeDiameterEnum.from_string(f"DN{spec.dn}")
-            if literal is not None:
-                pipe.diameter = literal
-            pipe.material = spec.compound_matter()
+        own = self._model_pipe_catalogue()
+        for pipe, name in self.pipes_needing_size():
+            entry = own.get(_dn_of(name))
+            if entry is not None:
+                pipe.innerDiameter = entry.innerDiameter
+                if entry.outerDiameter:
+                    pipe.outerDiameter = entry.outerDiameter
+            else:
+                _fill_from_spec(pipe, catalogue[name])
             self._edr_related.pop(pipe.id or pipe.name or "", None)
             self._changed = True
+        for pipe in self.catalogue_pipes():
+            name = catalogue_name(pipe, [])
+            if name is not None and name in catalogue:
+                _fill_from_spec(pipe, catalogue[name])
+                self._changed = True
+
+    def name_unnamed_assets(self) -> int:
+        """Name each network asset without a name (ESDL allows that) ``<Type>_<id>``, as the
+        simulator and the results tell assets apart by name; returns how many."""
+        unnamed = [asset for asset in self.assets() if not asset.name]
+        for asset in unnamed:
+            asset.name = f"{asset.eClass.name}_{asset.id}"
+        if unnamed:
+            self._changed = True
+        return len(unnamed)
+
+    def drop_result_profiles(self) -> int:
+        """Remove the profiles holding results of an earlier run (:meth:`result_profiles`), so
+        that a job neither reads them nor takes its period from them; returns how many."""
+        dropped = self.result_profiles()
+        for profile in dropped:
+            container = profile.eContainer()
+            feature = profile.eContainmentFeature()
+            if feature.many:
+                container.eGet(feature).remove(profile)
+            else:
+                container.eSet(feature, None)
+        if dropped:
+            self._changed = True
+        return len(dropped)
 
     def rewrite_profiles(self, replacements: Mapping[str, ProfileTarget]) -> None:
-        """Point InfluxDB profiles (by profile id) at our own store, in W, with UTC-aware dates.
+        """Point InfluxDB profiles (by profile id) at our own store, in W, with UTC-aware dates;
+        a consumer without a profile gets the one its standard demand profile is bound to.
 
         The frontend stores input profiles in W, so the unit becomes POWER in WATT and the
         multiplier 1; the simulator matches first/last points against start/end as UTC-aware
@@ -310,6 +541,14 @@ class EsdlDocument:
             for obj in self.energy_system.eAllContents()
             if isinstance(obj, esdl.InfluxDBProfile)
         }
+        for asset, port in self.consumers_without_profile():
+            profile_id = STANDARD_DEMAND_PREFIX + str(asset.id)[:80]
+            if profile_id in replacements:
+                added = esdl.InfluxDBProfile(
+                    id=profile_id, name=f"{asset.name or asset.id} standard demand"
+                )
+                port.profile.insert(0, added)  # the simulator reads a port's first profile
+                by_id[profile_id] = added
         unknown = sorted(set(replacements) - set(by_id))
         if unknown:
             raise EsdlRejected(f"No InfluxDB profile with id {', '.join(unknown)} in this ESDL")

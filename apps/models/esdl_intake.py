@@ -396,7 +396,7 @@ def load(text: str) -> tuple[EnergySystemHandler, dict[str, list[str]], list[str
         raise
     except Exception as exc:  # pyecore raises ValueError, TypeError, KeyError, AttributeError...
         logger.info("pyesdl refused an ESDL: %s: %s", type(exc).__name__, exc)
-        raise EsdlRejected(f"The ESDL could not be read: {exc}") from None
+        raise EsdlRejected(f"The ESDL could not be read: {exc}. {_version_hint(text)}") from None
     if not isinstance(energy_system, esdl.EnergySystem):
         raise EsdlRejected("The file does not contain an ESDL EnergySystem")
     for owner, proxy in _iter_proxies(energy_system):
@@ -410,6 +410,26 @@ def load(text: str) -> tuple[EnergySystemHandler, dict[str, list[str]], list[str
     for warning in warnings[:20]:
         logger.debug("pyesdl: %s", warning)
     return handler, result.edr_related, warnings
+
+
+_ESDL_VERSION = re.compile(r"""\besdlVersion\s*=\s*["']([^"']{1,40})["']""")
+
+
+def _version_hint(text: str) -> str:
+    """Name the ESDL version a file that pyesdl cannot read was written for: often an older
+    one, whose attributes or classes were renamed since."""
+    from importlib.metadata import version
+
+    match = _ESDL_VERSION.search(text[:5000])
+    stated = (
+        f"The file states ESDL version {match.group(1)}"
+        if match
+        else "The file does not state its ESDL version (files older than 2021 do not)"
+    )
+    return (
+        f"{stated}; this product reads the ESDL of pyesdl {version('pyesdl')}. Open and save "
+        "the model in a current ESDL editor (such as the ESDL MapEditor) to update it."
+    )
 
 
 def restore_edr_related(text: str, edr_related: Mapping[str, list[str]]) -> str:

@@ -100,20 +100,15 @@ def _carrier_problems(document: EsdlDocument) -> list[str]:
 
 def _profile_problems(document: EsdlDocument, limits: ProfileLimits) -> list[str]:
     """Each input profile is bound to an hourly standard profile over its period
-    (apps.profiles), so the period and its hourly points are what the model would write."""
+    (apps.profiles), so the period and its hourly points are what the model would write; a
+    profile without dates is bound over the period assumed for it."""
     problems = []
     points = []
-    for profile in document.energy_system.eAllContents():
-        if not isinstance(profile, esdl.InfluxDBProfile):
-            continue
+    assumed = document.assumed_period()
+    for profile in document.input_profiles():  # results of an earlier run are not bound
         shown = describe(profile)
-        start, end = profile.startDate, profile.endDate
-        if start is None or end is None:
-            missing = " and ".join(
-                name for name, value in (("startDate", start), ("endDate", end)) if value is None
-            )
-            problems.append(f"{shown}: no {missing}: an input profile needs a start and an end")
-            continue
+        # a profile without dates takes the model's period (EsdlDocument.assumed_period)
+        start, end = profile.startDate or assumed[0], profile.endDate or assumed[1]
         odd_years = [
             f"{shown}: {name} {problem}"
             for name, value in (("startDate", start), ("endDate", end))

@@ -72,11 +72,15 @@ def store_esdl_model(
     when the model is refused; nothing is stored then. A model with input profiles is stored
     pending: the profile binder (:mod:`apps.profiles.binding`) binds them after this returns.
     """
+    from apps.jobs.preflight import upload_checks  # jobs depend on models, not the reverse
+    from apps.jobs.workflows import known_workflows
+
     try:
         check_rules(document, ProfileLimits.from_settings())
         summary = document.summary()
     except EsdlRejected as exc:
         raise refusal(exc) from exc
+    summary.update(upload_checks(document, [described for described, _ in known_workflows()]))
     text = document.to_text()
     references = len(summary["input_profiles"])
     esdl_model = EsdlModel.objects.create(
@@ -97,17 +101,22 @@ def store_esdl_model(
     return esdl_model
 
 
-def esdl_for_job(esdl_model: EsdlModel) -> str:
+def esdl_for_job(esdl_model: EsdlModel, document: EsdlDocument | None = None) -> str:
     """The model's ESDL as a worker can run it, with nothing left to fetch from outside (R23).
 
-    Pipes that name only a size get their properties from our pipe catalogue, and every input
-    profile points at the profile bound to it in our InfluxDB: ProfilesNotReady until they are.
+    Pipes that name only a size get their properties from the model's pipe catalogue or ours,
+    profiles holding results of an earlier run are left out, unnamed assets are named after
+    their type and id, and every input profile points at
+    the profile bound to it in our InfluxDB: ProfilesNotReady until they are. ``document``: the
+    model's ESDL already parsed (it is changed).
     """
     if esdl_model.profiles_status != EsdlModel.ProfilesStatus.READY:
         raise ProfilesNotReady(esdl_model)
     try:
-        document = EsdlDocument(esdl_model.esdl)
-        if document.unresolved_pipe_sizes():
+        document = document or EsdlDocument(esdl_model.esdl)
+        document.drop_result_profiles()
+        document.name_unnamed_assets()
+        if document.unresolved_pipe_sizes() or document.catalogue_pipes():
             document.resolve_pipe_sizes(
                 {pipe.name: pipe.as_spec() for pipe in PipeType.objects.all()}
             )

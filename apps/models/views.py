@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from apps.jobs.preflight import workflow_readiness
 from apps.jobs.workflows import known_workflows
 from apps.models.forms import EsdlUploadForm, ProjectForm
 from apps.models.models import EsdlModel, Project
@@ -64,6 +65,7 @@ def model_detail(request, pk: int):
 def render_model_page(request, esdl_model: EsdlModel, status: int = 200) -> HttpResponse:
     """The model's page, for a user who may see it; also the answer to a refused form on it."""
     known = known_workflows()
+    readiness = workflow_readiness(esdl_model, [described for described, _ in known])
     return render(
         request,
         "models/model_detail.html",
@@ -75,6 +77,7 @@ def render_model_page(request, esdl_model: EsdlModel, status: int = 200) -> Http
             ),
             "stand_ins": esdl_model.profile_bindings.filter(stand_in__isnull=False).count(),
             "workflows": [offered for _, offered in known if offered],
+            "readiness": readiness,
             "unavailable_workflows": [described for described, offered in known if not offered],
             "jobs": esdl_model.jobs.select_related("owner").defer("esdl", "output_esdl")[:50],
             "csv_form": ProfileCsvForm(),

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -52,6 +53,9 @@ Status = EsdlModel.ProfilesStatus
 
 #: Peak of a generated profile when the ESDL asset states no power (W).
 DEFAULT_PEAK_W = 1_000_000.0
+#: Standard demand profiles made within one submit request (about 50 ms each); a model with
+#: more consumers without a profile is refused, saying so.
+MAX_STANDARD_DEMANDS = 50
 
 
 class ClaimLost(Exception):
@@ -124,6 +128,32 @@ def bind_model_profiles(claim: Claim, stop: Callable[[], bool] = lambda: False) 
     logger.info("input profiles bound for model %s", esdl_model.pk)
 
 
+def _standard_profile(owner, reference: ProfileReference) -> InputProfile:
+    """Store the built-in standard profile that answers one reference (its asset's power as
+    peak)."""
+    peak_w = reference.asset_power_w or DEFAULT_PEAK_W
+    asset = reference.asset_name or reference.asset_id or reference.id
+    points = bdew_heat_profile(_hour(reference.start), _hour(reference.end), peak_w)
+    return store_profile(
+        owner, f"BDEW EFH for {asset} (peak {peak_w / 1e6:g} MW)", InputProfile.Source.BDEW, points
+    )
+
+
+def _binding(esdl_model: EsdlModel, reference: ProfileReference, profile) -> ProfileBinding:
+    return ProfileBinding.objects.create(
+        esdl_model=esdl_model,
+        esdl_profile_id=reference.id,
+        asset_id=(reference.asset_id or "")[:100],
+        asset_name=(reference.asset_name or reference.asset_id or reference.id)[:200],
+        original=(
+            f"{reference.measurement} / {reference.field}"
+            if reference.measurement
+            else "none (a consumer without a demand profile)"
+        )[:400],
+        profile=profile,
+    )
+
+
 def _bind(
     claim: Claim, reference: ProfileReference, to_watt: float | str | None, round_: Round
 ) -> None:
@@ -136,28 +166,15 @@ def _bind(
     profile = outcome.profile
     peak_w = reference.asset_power_w or DEFAULT_PEAK_W
     reused = outcome.reused
-    start, end = _hour(reference.start), _hour(reference.end)
     if profile is None:
+        start, end = _hour(reference.start), _hour(reference.end)
         generated = generated_profile(owner, asset, start, end, peak_w, round_)
         profile, reused = generated.profile, generated.reused
     if profile is None:
-        points = bdew_heat_profile(start, end, peak_w)
-        profile = store_profile(
-            owner,
-            f"BDEW EFH for {asset} (peak {peak_w / 1e6:g} MW)",
-            InputProfile.Source.BDEW,
-            points,
-        )
+        profile = _standard_profile(owner, reference)
     try:
         with transaction.atomic():
-            binding = ProfileBinding.objects.create(
-                esdl_model=claim.esdl_model,
-                esdl_profile_id=reference.id,
-                asset_id=(reference.asset_id or "")[:100],
-                asset_name=asset[:200],
-                original=f"{reference.measurement} / {reference.field}"[:400],
-                profile=profile,
-            )
+            binding = _binding(claim.esdl_model, reference, profile)
             record_stand_in(binding, outcome.reason)
             claim.update(profiles_done=F("profiles_done") + 1)
     except (ClaimLost, IntegrityError) as exc:  # deleted, or bound by another binder
@@ -166,8 +183,29 @@ def _bind(
         raise ClaimLost(f"model {claim.esdl_model.pk}") from exc
 
 
+def bind_standard_demands(esdl_model: EsdlModel, document: EsdlDocument) -> None:
+    """Bind a standard demand profile to each consumer of the model without one, now (a job
+    of a workflow that needs demand profiles is being submitted). At most
+    :data:`MAX_STANDARD_DEMANDS` are made in the request; ValidationError beyond that."""
+    bound = set(esdl_model.profile_bindings.values_list("esdl_profile_id", flat=True))
+    references = [r for r in document.standard_demand_references() if r.id not in bound]
+    if len(references) > MAX_STANDARD_DEMANDS:
+        raise ValidationError(
+            f"{len(references)} consumers of {esdl_model.name} have no demand profile; at most "
+            f"{MAX_STANDARD_DEMANDS} get a standard one when a job is submitted. Add input "
+            "profiles to them."
+        )
+    for reference in references:
+        profile = _standard_profile(esdl_model.project.owner, reference)
+        try:
+            with transaction.atomic():
+                _binding(esdl_model, reference, profile)
+        except IntegrityError:  # bound by a submit at the same time
+            forget_profiles([profile.pk])
+
+
 def _hour(moment: datetime | None) -> datetime:
-    if moment is None:  # the model's rules refuse a profile without dates
+    if moment is None:  # a reference without dates takes the model's period (assumed_period)
         raise ValueError("an input profile has no start or end date")
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)

@@ -154,7 +154,12 @@ class ParameterSpec:
 
 @dataclass(frozen=True)
 class WorkflowDescription:
-    """What a worker announces about one workflow it can run."""
+    """What a worker announces about one workflow it can run.
+
+    ``supported_asset_types`` names the ESDL asset classes (``HeatingDemand``, ``Pipe`` ...) the
+    workflow can take; empty means any. The frontend refuses a model with other assets before a
+    job of the workflow is queued (:mod:`omotes.preflight`).
+    """
 
     name: str
     version: str
@@ -162,6 +167,7 @@ class WorkflowDescription:
     description: str
     parameters: tuple[ParameterSpec, ...]
     default_time_limit_s: int
+    supported_asset_types: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check(
@@ -182,6 +188,8 @@ class WorkflowDescription:
             what,
             "default_time_limit_s must be a positive whole number of seconds",
         )
+        set_field(self, "supported_asset_types", tuple(self.supported_asset_types))
+        check_items(self.supported_asset_types, str, what, "supported_asset_types")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -191,6 +199,7 @@ class WorkflowDescription:
             "description": self.description,
             "parameters": [p.to_dict() for p in self.parameters],
             "default_time_limit_s": self.default_time_limit_s,
+            "supported_asset_types": list(self.supported_asset_types),
         }
 
     @classmethod
@@ -205,4 +214,5 @@ class WorkflowDescription:
             description=fields.text("description", ""),
             parameters=tuple(ParameterSpec.from_dict(p) for p in fields.items("parameters")),
             default_time_limit_s=fields.integer("default_time_limit_s", 3600),
+            supported_asset_types=tuple(fields.items("supported_asset_types")),
         )

@@ -16,7 +16,6 @@ import multiprocessing
 import os
 import tempfile
 import time
-import traceback
 import uuid
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -25,6 +24,7 @@ from typing import Any
 
 from omotes.influx import InfluxSettings
 from omotes.protocol import WorkflowError
+from omotes.worker import netguard
 from omotes.workflows import registry
 from omotes.workflows.base import JobContext, WorkflowResult
 
@@ -78,6 +78,7 @@ def _child_main(
     logging.basicConfig(level=os.environ.get("OMOTES_LOG_LEVEL", "INFO"))
     tail = LogTail()
     logging.getLogger().addHandler(tail)
+    netguard.allow_only([influx.host])
     with tempfile.TemporaryDirectory(prefix=f"omotes-job-{job_id}-") as workdir:
         os.chdir(workdir)
         context = JobContext(
@@ -97,13 +98,32 @@ def _child_main(
             logger.info("job %s failed: %s", job_id, exc)
             outcome: tuple = ("error", str(exc))
         except Exception as exc:  # noqa: BLE001 - any failure of a model must reach the user
+            # The traceback goes to the job's log (staff see it); the user gets a sentence.
             logger.exception("job %s failed", job_id)
-            trace = "".join(traceback.format_exception(exc)[-3:])
-            outcome = ("error", f"{type(exc).__name__}: {exc}\n{trace}")
+            outcome = ("error", unexpected_failure(exc))
         else:
             outcome = ("result", result)
+        if netguard.attempts and outcome[0] == "error":
+            outcome = ("error", f"{outcome[1]} {blocked_note(netguard.attempts)}")
         conn.send((*outcome, tail.text()))
     conn.close()
+
+
+def blocked_note(attempts: list[str]) -> str:
+    """What the job's error adds when the job tried to connect outside the product."""
+    shown = ", ".join(sorted(set(attempts))[:3])
+    return f"(The job tried to connect outside the product, to {shown}; this was blocked.)"
+
+
+def unexpected_failure(exc: BaseException) -> str:
+    """What the user reads when a workflow failed in a way it did not explain: the exception's
+    message on one line, never a traceback."""
+    text = " ".join(str(exc).split())[:500]
+    return (
+        f"The calculation failed unexpectedly ({type(exc).__name__}"
+        + (f": {text}" if text else "")
+        + "). Staff can see the details in the job's log."
+    )
 
 
 def run_in_child(

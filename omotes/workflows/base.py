@@ -78,6 +78,7 @@ def describe(workflow: Workflow) -> WorkflowDescription:
         description=workflow.description,
         parameters=workflow.parameters,
         default_time_limit_s=workflow.default_time_limit_s,
+        supported_asset_types=tuple(getattr(workflow, "supported_asset_types", ())),
     )
 
 

@@ -37,9 +37,16 @@ import pandas as pd
 from esdl.esdl_handler import EnergySystemHandler
 
 from omotes.influx import InfluxClient, InfluxError
+from omotes.preflight import (
+    SIMULATOR_ASSET_TYPES,
+    catalogue_assets,
+    check_model,
+    is_result_profile,
+    network_assets,
+)
 from omotes.protocol import AssetMessage, ParameterSpec, ParameterType, WorkflowError
 from omotes.results import profile_label, profile_tags, write_results
-from omotes.workflows.base import JobContext, WorkflowResult, load_esdl
+from omotes.workflows.base import JobContext, WorkflowResult, describe, load_esdl
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +83,7 @@ def _as_utc(value: datetime) -> datetime:
 def derive_period(energy_system: esdl.EnergySystem) -> tuple[datetime, datetime]:
     """The period covered by all input profiles: latest ``startDate`` .. earliest ``endDate``.
 
+    Profiles holding results of an earlier run (an output ESDL) are not inputs.
     Both ends are time steps that are simulated (``end`` included). Profiles without dates are
     ignored; without any dated profile (or when they do not overlap) this falls back to
     :data:`DEFAULT_START` .. :data:`DEFAULT_END`.
@@ -83,7 +91,12 @@ def derive_period(energy_system: esdl.EnergySystem) -> tuple[datetime, datetime]
     starts: list[datetime] = []
     ends: list[datetime] = []
     for obj in energy_system.eAllContents():
-        if isinstance(obj, esdl.InfluxDBProfile) and obj.startDate and obj.endDate:
+        if (
+            isinstance(obj, esdl.InfluxDBProfile)
+            and obj.startDate
+            and obj.endDate
+            and not is_result_profile(obj)
+        ):
             starts.append(_as_utc(obj.startDate))
             ends.append(_as_utc(obj.endDate))
     if starts and max(starts) < min(ends):
@@ -386,18 +399,36 @@ def _describe(asset: Any) -> str:
 def check_supported(energy_system: esdl.EnergySystem) -> None:
     """Refuse models the simulator cannot run here, before anything heavy is loaded.
 
-    ATES needs Rosim (Java, through pyjnius), downloaded from the internet on first use; it is not
-    installable from PyPI, and a Java VM in a worker process that forks can hang. So ATES is
-    refused before the simulator builds its assets, which is where pyjnius would be loaded.
+    The frontend runs the same pre-flight check (:func:`omotes.preflight.check_model`) before
+    it queues a job; this is the worker's own guard for a job that comes another way. ATES needs
+    Rosim (Java, through pyjnius), downloaded from the internet on first use; it is not
+    installable from PyPI, and a Java VM in a worker process that forks can hang: it is not among
+    the supported types, so it is refused before the simulator builds its assets, which is where
+    pyjnius would be loaded.
     """
-    ates = [a for a in _assets(energy_system) if isinstance(a, esdl.ATES)]
-    if ates:
-        names = ", ".join(_describe(a) for a in ates[:5])
-        raise WorkflowError(
-            f"This model contains {len(ates)} ATES asset(s) ({names}). The simulator needs its "
-            "Java component Rosim for ATES, which is not available on this system; remove or "
-            "replace the ATES asset(s) to simulate the rest of the network."
-        )
+    problems = check_model(describe(workflow), energy_system)
+    if problems:
+        shown = "; ".join(str(problem) for problem in problems[:10])
+        more = f" and {len(problems) - 10} more" if len(problems) > 10 else ""
+        raise WorkflowError(f"The simulator cannot run this model: {shown}{more}.")
+
+
+def drop_catalogue_assets(energy_system: esdl.EnergySystem) -> int:
+    """Remove assets kept outside the network (pipe catalogues in measures or templates).
+
+    The simulator takes every ``esdl.Asset`` anywhere in the model for part of the network
+    (pyesdl's ``get_all_instances_of_type``), and would fetch a catalogue pipe that names only
+    its DN size from the Energy Data Repository. Returns how many were removed.
+    """
+    removed = catalogue_assets(energy_system)
+    for asset in removed:
+        container = asset.eContainer()
+        feature = asset.eContainmentFeature()
+        if feature.many:
+            container.eGet(feature).remove(asset)
+        else:
+            container.eSet(feature, None)
+    return len(removed)
 
 
 def _unequal_port_assets(energy_system: esdl.EnergySystem) -> list[str]:
@@ -439,6 +470,22 @@ def translate_error(exc: Exception, energy_system: esdl.EnergySystem) -> Workflo
             f"two with 'Sec' ({text})."
         )
     return None
+
+
+def explain_unexpected(exc: Exception, energy_system: esdl.EnergySystem) -> WorkflowError:
+    """The user's message for a failure nobody foresaw: what the simulator said, with each
+    asset it mentions by id named, and no traceback (that goes to the job's log for staff)."""
+    text = " ".join(str(exc).split())[:500] or type(exc).__name__
+    named = [
+        _describe(asset)
+        for asset in network_assets(energy_system)
+        if asset.id and len(asset.id) > 3 and asset.id in text
+    ]
+    where = f" It concerns {', '.join(named[:10])}." if named else ""
+    return WorkflowError(
+        f"The simulator stopped on this model ({type(exc).__name__}: {text}).{where} "
+        "Check the assets named; staff can see the details in the job's log."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -500,11 +547,15 @@ class SimulatorWorkflow:
     )
     parameters: tuple[ParameterSpec, ...] = tuple(_PARAMETERS.values())
     default_time_limit_s = 3600
+    supported_asset_types = SIMULATOR_ASSET_TYPES
 
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
         """Simulate ``esdl`` and write its output to ``context.database``."""
         context.progress(0.0, "loading ESDL")
         handler, energy_system = load_esdl(esdl)
+        dropped = drop_catalogue_assets(energy_system)
+        if dropped:
+            logger.info("%d catalogue asset(s) outside the network left out", dropped)
         check_supported(energy_system)
         settings = run_settings(params, energy_system)
         client = InfluxClient(context.influx)
@@ -570,7 +621,8 @@ class SimulatorWorkflow:
                 translated = translate_error(exc, handler.energy_system)
                 if translated is not None:
                     raise translated from exc
-                raise
+                logger.exception("the simulator failed")
+                raise explain_unexpected(exc, handler.energy_system) from exc
         if len(frame.index) != settings.steps:
             logger.warning("Simulator returned %d rows for %d steps", len(frame), settings.steps)
         return frame

@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from apps.models.esdl_document import EsdlDocument
+from apps.models.esdl_document import DEFAULT_PROFILE_PERIOD, EsdlDocument
 from apps.models.esdl_intake import EsdlInvalid
 from apps.models.esdl_rules import check_rules
 from apps.profiles.limits import ProfileLimits
@@ -135,14 +135,20 @@ PROFILE_OF_HOUSE = 'InfluxDBProfile "Demand" (id house-profile) of HeatingDemand
 
 
 @pytest.mark.parametrize("attribute", ["startDate", "endDate"])
-def test_a_profile_without_a_date_is_refused(attribute: str) -> None:
+def test_a_profile_without_a_date_takes_the_default_year_and_says_so(attribute: str) -> None:
+    """Older models leave the dates out (upload was a server error, then a refusal): the
+    profile is bound over the simulator's default year, which the summary states."""
     without = PROFILE.replace(f'{attribute}="2019-01-0', 'x="', 1)
     assert attribute not in without
+    document = EsdlDocument(network(profile=without))
 
-    [problem] = problems_of(network(profile=without))
+    check_rules(document, LIMITS)
 
+    [reference] = document.profile_references()
+    assert getattr(reference, attribute[:-4]) == DEFAULT_PROFILE_PERIOD[attribute == "endDate"]
     assert (
-        problem == f"{PROFILE_OF_HOUSE}: no {attribute}: an input profile needs a start and an end"
+        "1 input profile(s) state no startDate or endDate: taken as 2019-01-01 00:00 to "
+        "2019-12-31 23:00 UTC." in document.summary()["notes"]
     )
 
 

@@ -106,14 +106,16 @@ def test_a_resumed_model_binds_only_the_references_left(pending):
 @pytest.mark.django_db
 def test_a_model_that_cannot_be_bound_fails_with_the_reason(pending):
     EsdlModel.objects.filter(pk=pending.pk).update(
-        esdl=pending.esdl.replace('endDate="2019-12-31T23:00:00.000000+0000"', "", 1)
-    )  # stored before the model's rules refused a profile without an end
+        esdl=pending.esdl.replace(
+            'endDate="2019-12-31T23:00:00.000000+0000"', 'endDate="2018-06-01T00:00:00+0000"', 1
+        )
+    )  # stored before the model's rules refused a profile ending before it starts
 
     bind_next_model()
 
     pending.refresh_from_db()
     assert pending.profiles_status == Status.FAILED
-    assert pending.profiles_error == "an input profile has no start or end date"
+    assert pending.profiles_error == "end must not be before start"
 
 
 def post_job(api, model_id: int):

@@ -11,6 +11,10 @@ class WorkflowSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     parameters = serializers.ListField(child=serializers.DictField())
+    supported_asset_types = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="ESDL asset types the workflow can take; empty: any (its pre-flight check)",
+    )
     available = serializers.BooleanField()
     workers = serializers.IntegerField()
     slots = serializers.IntegerField()
