@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from omotes.influx import DEV_PASSWORD as DEV_INFLUX_PASSWORD
 from omotes.influx import DEV_USERNAME as DEV_INFLUX_USERNAME
+from omotes.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -308,13 +309,19 @@ JOB_DISPATCH_TIMEOUT_S = env_int("DT_JOB_DISPATCH_TIMEOUT_S", 120)
 # (R26); per workflow in admin (WorkflowSetting).
 JOB_NO_WORKER_TIMEOUT_S = env_int("DT_JOB_NO_WORKER_TIMEOUT_S", 3600)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DT_LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "pika": {"level": "WARNING"}},
-}
+# -- operations (issue 15): JSON log lines, Prometheus metrics, request ids ---------------------
+# Every process logs JSON lines to stdout with the ids in context (omotes.logs).
+LOGGING = logging_config(env_str("DT_LOG_LEVEL", "INFO"))
+LOGGING_CONFIG = "omotes.logs.apply"
+INSTALLED_APPS += ["django_prometheus", "apps.operations"]
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "apps.operations.middleware.RequestContextMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# /metrics answers a client on these networks, or one with "Authorization: Bearer <token>".
+METRICS_TOKEN = env_str("DT_METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    n for n in env_str("DT_METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n
+]

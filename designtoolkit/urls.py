@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from apps.accounts.views import admin_login
 from apps.jobs.api.views import JobViewSet, WorkflowListView
 from apps.models.api.views import EsdlModelViewSet, ProjectViewSet
+from apps.operations.metrics import metrics_view
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
@@ -46,4 +47,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("health/", health, name="health"),
+    path("metrics", metrics_view, name="metrics"),
 ]

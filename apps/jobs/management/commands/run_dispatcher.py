@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from apps.jobs.dispatch import dispatch_ready_jobs, reconcile_jobs
+from apps.operations.metrics import DISPATCHED, RECONCILED
+from omotes import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +21,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between rounds")
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            default=metrics.env_port("DT_DISPATCHER_METRICS_PORT"),
+            help="serve Prometheus metrics on this port (off when absent or 0)",
+        )
 
-    def handle(self, *args, interval: float, **options) -> None:
+    def handle(self, *args, interval: float, metrics_port: int | None, **options) -> None:
+        metrics.serve(metrics_port)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -28,8 +37,8 @@ class Command(BaseCommand):
         while not stop.is_set():
             try:
                 close_old_connections()
-                dispatch_ready_jobs()
-                reconcile_jobs()
+                DISPATCHED.inc(dispatch_ready_jobs())
+                RECONCILED.inc(reconcile_jobs())
             except Exception:  # noqa: BLE001 - the loop must survive a database or broker outage
                 logger.exception("dispatch round failed; retrying")
             stop.wait(interval)
