@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from designtoolkit.production import check as check_production
 from omotes.influx import DEV_PASSWORD as DEV_INFLUX_PASSWORD
 from omotes.influx import DEV_USERNAME as DEV_INFLUX_USERNAME
 from omotes.logs import logging_config
@@ -325,3 +326,6 @@ METRICS_TOKEN = env_str("DT_METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = [
     n for n in env_str("DT_METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n
 ]
+# Production (DT_ENV=production, compose.yaml): no default or example password or secret.
+if env_str("DT_ENV", "development") == "production":
+    check_production(globals())
