@@ -326,6 +326,14 @@ METRICS_TOKEN = env_str("DT_METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = [
     n for n in env_str("DT_METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n
 ]
+# A connection pool per process (DT_DB_POOL_MAX connections at most; scripts/run.sh and
+# compose.yaml set it). Under ASGI each concurrent request runs in a thread of its own, and with
+# persistent connections each kept one open: 100 users exhausted PostgreSQL (bench/load.py).
+if env_int("DT_DB_POOL_MAX", 0) > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {"min_size": 1, "max_size": env_int("DT_DB_POOL_MAX", 0), "timeout": 20}
+    }
 # Production (DT_ENV=production, compose.yaml): no default or example password or secret.
 if env_str("DT_ENV", "development") == "production":
     check_production(globals())
