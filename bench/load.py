@@ -47,7 +47,7 @@ class ToolkitUser(HttpUser):
         self.client.headers["X-Forwarded-For"] = address
         page = self.client.get("/accounts/login/", name="/accounts/login/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        self.client.post(
+        with self.client.post(
             "/accounts/login/",
             data={
                 "login": self.account["email"],
@@ -56,7 +56,10 @@ class ToolkitUser(HttpUser):
             },
             headers={"Referer": f"{self.host}/accounts/login/"},
             name="/accounts/login/ (POST)",
-        )
+            catch_response=True,
+        ) as answer:
+            if answer.ok and "/accounts/login/" in answer.url:
+                answer.failure("login refused (the form came back)")
         self.csrf = self.client.cookies.get("csrftoken", "")
         self.socket = gevent.spawn(self.hold_websocket)
         LOGGED_IN["count"] += 1
