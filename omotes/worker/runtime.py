@@ -124,6 +124,10 @@ class WorkerRuntime:
         )
 
     def _heartbeat_loop(self) -> None:
+        with logs.bound(worker_id=self.worker_id):
+            self._send_heartbeats()
+
+    def _send_heartbeats(self) -> None:
         announcement = self.announcement()
         while not self._stopping.wait(self.heartbeat_s):
             with self._lock:

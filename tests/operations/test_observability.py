@@ -7,14 +7,19 @@ import json
 import os
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 import requests
+from django.utils import timezone
+from prometheus_client import REGISTRY
 
 from apps.jobs.models import Job, Worker
+from omotes.influx import InfluxClient, InfluxError, InfluxSettings
 from omotes.workflows.examples import POINTS
 from tests.conftest import PASSWORD, bind_profiles, free_port, serve_web, wait_for
 from tests.corpus import generated_network
+from tests.jobs.builders import make_job
 from tests.models.test_upload_api import upload
 
 
@@ -159,3 +164,18 @@ def test_metrics_answer_only_an_allowed_network_or_the_token(client, settings, d
     assert token.status_code == 200
     assert b"# TYPE dtk_jobs gauge" in token.content
     assert client.get("/metrics", REMOTE_ADDR="10.9.3.4").status_code == 200
+
+
+def test_queue_age_and_influx_errors_are_counted(client, owner):
+    job = make_job(owner)  # queued, of a workflow no worker offers
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    text = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert sample(text, "dtk_jobs", state="queued", workflow=job.workflow) == 1
+    assert 300 <= sample(text, "dtk_queue_oldest_age_seconds", workflow=job.workflow) < 400
+
+    before = REGISTRY.get_sample_value("dtk_influx_errors_total", {"operation": "query"}) or 0
+    unreachable = InfluxClient(InfluxSettings(url=f"http://127.0.0.1:{free_port()}"))
+    with pytest.raises(InfluxError):
+        unreachable.query("SHOW DATABASES")
+    text = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert sample(text, "dtk_influx_errors_total", operation="query") == before + 1
