@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[1]
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
+# DT_PYTHON / DT_BENCH_DB_NAME: another interpreter, or a database of one's own on a machine
+# where several people run benchmarks at once.
+PYTHON = os.environ.get("DT_PYTHON", str(ROOT / ".venv" / "bin" / "python"))
 RESULTS_DIR = ROOT / "bench" / "results"
-DB_NAME = "designtoolkit_bench"
+DB_NAME = os.environ.get("DT_BENCH_DB_NAME", "designtoolkit_bench")
 PASSWORD = "bench-password-2026-long"
 
 ENV = {
@@ -42,7 +44,7 @@ ENV = {
     "OMOTES_HEARTBEAT_S": "1",
     "DT_WORKER_TIMEOUT_S": "6",
     "DT_JOB_DISPATCH_TIMEOUT_S": "30",
-    "DT_INFLUX_PROFILES_DB": "bench_profiles",
+    "DT_INFLUX_PROFILES_DB": os.environ.get("DT_BENCH_PROFILES_DB", "bench_profiles"),
     "PYTHONUNBUFFERED": "1",
 }
 

@@ -9,8 +9,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
 # Paths open to anonymous users: logging in and signing up, static files, the health check (for
-# the orchestrator's probes; it shows no user data) and the API, which answers 401/403 itself.
-PUBLIC_PREFIXES = ("/accounts/", "/static/", "/health/", "/api/", "/ws/")
+# the orchestrator's probes; it shows no user data), the API, which answers 401/403 itself, and
+# the metrics, which check their own token or network (apps.operations.metrics).
+PUBLIC_PREFIXES = ("/accounts/", "/static/", "/health/", "/api/", "/ws/", "/metrics")
 
 
 class LoginRequiredMiddleware:

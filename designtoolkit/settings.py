@@ -12,8 +12,10 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from designtoolkit.production import check as check_production
 from omotes.influx import DEV_PASSWORD as DEV_INFLUX_PASSWORD
 from omotes.influx import DEV_USERNAME as DEV_INFLUX_USERNAME
+from omotes.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -351,13 +353,30 @@ JOB_DISPATCH_TIMEOUT_S = env_int("DT_JOB_DISPATCH_TIMEOUT_S", 120)
 # (R26); per workflow in admin (WorkflowSetting).
 JOB_NO_WORKER_TIMEOUT_S = env_int("DT_JOB_NO_WORKER_TIMEOUT_S", 3600)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DT_LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "pika": {"level": "WARNING"}},
-}
+# -- operations (issue 15): JSON log lines, Prometheus metrics, request ids ---------------------
+# Every process logs JSON lines to stdout with the ids in context (omotes.logs).
+LOGGING = logging_config(env_str("DT_LOG_LEVEL", "INFO"))
+LOGGING_CONFIG = "omotes.logs.apply"
+INSTALLED_APPS += ["django_prometheus", "apps.operations"]
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "apps.operations.middleware.RequestContextMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# /metrics answers a client on these networks, or one with "Authorization: Bearer <token>".
+METRICS_TOKEN = env_str("DT_METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = [
+    n for n in env_str("DT_METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128").split(",") if n
+]
+# A connection pool per process (DT_DB_POOL_MAX connections at most; scripts/run.sh and
+# compose.yaml set it). Under ASGI each concurrent request runs in a thread of its own, and with
+# persistent connections each kept one open: 100 users exhausted PostgreSQL (bench/load.py).
+if env_int("DT_DB_POOL_MAX", 0) > 0:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {"min_size": 1, "max_size": env_int("DT_DB_POOL_MAX", 0), "timeout": 20}
+    }
+# Production (DT_ENV=production, compose.yaml): no default or example password or secret.
+if env_str("DT_ENV", "development") == "production":
+    check_production(globals())

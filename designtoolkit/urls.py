@@ -9,6 +9,7 @@ from apps.accounts.views import admin_login
 from apps.jobs.api.views import JobViewSet, WorkflowListView
 from apps.models.api.views import EsdlModelViewSet, ProjectViewSet
 from apps.outside.views import JobInputsView, RetryView
+from apps.operations.metrics import metrics_view
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
@@ -56,4 +57,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("health/", health, name="health"),
     path("health/sources/", outside_sources_health, name="health-sources"),
+    path("metrics", metrics_view, name="metrics"),
 ]

@@ -23,6 +23,7 @@ holds them too, for the application under any other ASGI server.
 from __future__ import annotations
 
 import functools
+import sys
 
 import daphne.server
 from daphne.cli import CommandLineInterface
@@ -112,6 +113,9 @@ class LimitedHTTPFactory(HTTPFactory):
 def main() -> None:
     # daphne's Server builds its HTTP factory from this module-level name and offers no option.
     daphne.server.HTTPFactory = LimitedHTTPFactory
+    # No access log of daphne's (plain text): every request gets a JSON line with its id from
+    # apps.operations.middleware. A later -v on the command line wins.
+    sys.argv[1:1] = ["--verbosity", "0"]
     CommandLineInterface.entrypoint()
 
 

@@ -12,10 +12,13 @@ import math
 import os
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+
+from omotes.metrics import INFLUX_ERRORS, INFLUX_WRITE_VALUES
 
 
 class InfluxError(RuntimeError):
@@ -158,20 +161,24 @@ class InfluxClient:
         if database:
             params["db"] = database
         method = "get" if influxql.lstrip().upper().startswith(("SELECT", "SHOW")) else "post"
-        try:
-            response = self._session.request(
-                method, f"{self.settings.url}/query", params=params, timeout=self.settings.timeout_s
-            )
-        except requests.RequestException as exc:
-            raise InfluxError(f"InfluxDB unreachable: {exc}") from exc
-        if response.status_code in (401, 403):
-            raise InfluxAuthError(_error_text(response))
-        if response.status_code >= 400:
-            raise InfluxError(_error_text(response))
-        results = response.json().get("results", [])
-        for result in results:
-            if "error" in result:
-                raise InfluxError(result["error"])
+        with _counted("query"):
+            try:
+                response = self._session.request(
+                    method,
+                    f"{self.settings.url}/query",
+                    params=params,
+                    timeout=self.settings.timeout_s,
+                )
+            except requests.RequestException as exc:
+                raise InfluxError(f"InfluxDB unreachable: {exc}") from exc
+            if response.status_code in (401, 403):
+                raise InfluxAuthError(_error_text(response))
+            if response.status_code >= 400:
+                raise InfluxError(_error_text(response))
+            results = response.json().get("results", [])
+            for result in results:
+                if "error" in result:
+                    raise InfluxError(result["error"])
         return results
 
     def create_database(self, database: str, shard_duration: str | None = None) -> None:
@@ -204,7 +211,8 @@ class InfluxClient:
         return [row[0] for s in series for row in s.get("values", [])]
 
     def write_lines(self, database: str, lines: Iterable[str], batch_size: int = 20_000) -> int:
-        """Write line protocol (second precision) in batches; return the number of lines written."""
+        """Write line protocol (second precision) in batches; return the number of lines written
+        (counted as values written: the callers write one field per line)."""
         written = 0
         batch: list[str] = []
         for line in lines:
@@ -212,10 +220,12 @@ class InfluxClient:
             if len(batch) >= batch_size:
                 self._write_batch(database, batch)
                 written += len(batch)
+                INFLUX_WRITE_VALUES.inc(len(batch))
                 batch = []
         if batch:
             self._write_batch(database, batch)
             written += len(batch)
+            INFLUX_WRITE_VALUES.inc(len(batch))
         return written
 
     def _write_batch(self, database: str, batch: list[str]) -> None:
@@ -241,15 +251,16 @@ class InfluxClient:
             body = gzip.compress(body, compresslevel=1)
             headers["Content-Encoding"] = "gzip"
         delay = backoff_s
-        for attempt in range(retries + 1):
-            try:
-                self._post_write(database, body, headers)
-                return
-            except InfluxBusy:
-                if attempt == retries:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 8.0)
+        with _counted("write"):
+            for attempt in range(retries + 1):
+                try:
+                    self._post_write(database, body, headers)
+                    return
+                except InfluxBusy:
+                    if attempt == retries:
+                        raise
+                    time.sleep(delay)
+                    delay = min(delay * 2, 8.0)
 
     def _post_write(self, database: str, body: bytes, headers: dict[str, str]) -> None:
         try:
@@ -287,6 +298,16 @@ class InfluxClient:
                 for timestamp, value in series.get("values", []):
                     if value is not None:
                         yield int(timestamp), float(value)
+
+
+@contextmanager
+def _counted(operation: str) -> Iterator[None]:
+    """Count an InfluxDB request that fails in ``dtk_influx_errors_total``."""
+    try:
+        yield
+    except InfluxError:
+        INFLUX_ERRORS.labels(operation=operation).inc()
+        raise
 
 
 def _error_text(response: requests.Response) -> str:

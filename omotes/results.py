@@ -46,6 +46,7 @@ from esdl.esdl_handler import EnergySystemHandler
 from esdl.profiles.influxdbprofilemanager import InfluxDBProfileManager
 
 from omotes.influx import InfluxClient, encode_line, escape_key, escape_measurement
+from omotes.metrics import INFLUX_WRITE_VALUES
 from omotes.protocol import SeriesDescription, WorkflowError
 
 try:  # C float formatting; installed with the web stack (autobahn). Without it: repr().
@@ -402,6 +403,7 @@ def write_outputs(
                 on_asset(done)
 
     written = write_batches(client, database, _batches(blocks(), BATCH_LINES))
+    INFLUX_WRITE_VALUES.inc(sum(s.points for s in series))
     logger.info(
         "Wrote %d lines (%d series, %d assets) to %s", written, len(series), len(outputs), database
     )

@@ -33,12 +33,18 @@ if [ -z "${DT_EMAIL_HOST:-}" ]; then
   start mailcatcher $PY -m apps.notifications.mailcatcher --smtp-port "$DT_EMAIL_PORT" \
     --http-port "${DT_MAILCATCHER_HTTP_PORT:-8025}"
 fi
-start web $PY -m designtoolkit.webserver -b 127.0.0.1 -p "$PORT" designtoolkit.asgi:application
-start dispatcher $PY manage.py run_dispatcher
-start events $PY manage.py run_events_consumer
+# -- operations (issue 15): JSON log lines; a bounded database pool per process; web server
+# processes as measured by bench/load.py (README "Operations"); Prometheus ports of each process
+# (deploy/prometheus.yml).
+export DT_DB_POOL_MAX=${DT_DB_POOL_MAX:-10}
+WEB_PROCESSES=${DT_WEB_PROCESSES:-$(nproc)}
+start web $PY -m designtoolkit.webprocesses --processes "$WEB_PROCESSES" -b 127.0.0.1 -p "$PORT" \
+  designtoolkit.asgi:application
+start dispatcher $PY manage.py run_dispatcher --metrics-port 9101
+start events $PY manage.py run_events_consumer --metrics-port 9102
 start profiles $PY manage.py run_profile_binder  # binds the input profiles of uploaded models
-start worker $PY -m omotes.worker --workflows simulator
-start worker-sequences $PY -m omotes.worker --workflows simulate_kpis,kpis
+start worker $PY -m omotes.worker --workflows simulator --metrics-port 9111
+start worker-sequences $PY -m omotes.worker --workflows simulate_kpis,kpis --metrics-port 9112
 # Safety net for InfluxDB read grants (signals keep them in step; this heals a missed one).
 start influx-grants bash -c "while :; do $PY manage.py sync_influx_grants --quiet; sleep 600; done"
 start retention $PY manage.py apply_retention --loop  # the operator's retention policy (admin)
@@ -51,6 +57,7 @@ cat <<MSG
   Log in as demo@example.com / demo-password-2026 (colleague@example.com, same password, sees the
   demo project through the team "Demo team")
   API docs: http://127.0.0.1:$PORT/api/docs/   health: http://127.0.0.1:$PORT/health/
+  metrics: http://127.0.0.1:$PORT/metrics (and ports 9101, 9102, 9111, 9112); logs: var/log/
   InfluxDB: ${OMOTES_INFLUX_URL:-http://127.0.0.1:8086} (authentication on; the product logs in as
   ${OMOTES_INFLUX_USERNAME:-designtoolkit}; read credentials for people: account page)
   Mails the toolkit sends (job ends, support tickets, confirmations): $MAIL_PAGE

@@ -152,11 +152,12 @@ if [ ! -x .venv/bin/python ]; then
   log "creating the virtual environment"
   python3 -m venv .venv
 fi
-if ! cmp -s requirements.txt .venv/.requirements.installed 2>/dev/null; then
+# Runtime (requirements.txt) and development (requirements-dev.txt: tests, checks, benchmarks).
+if ! cat requirements.txt requirements-dev.txt | cmp -s - .venv/.requirements.installed; then
   log "installing Python requirements"
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r requirements.txt
-  cp requirements.txt .venv/.requirements.installed
+  .venv/bin/pip install -q -r requirements-dev.txt
+  cat requirements.txt requirements-dev.txt >.venv/.requirements.installed
 fi
 # The open core as an installed distribution (editable: the code stays in omotes/): the workflows a
 # worker finds by name are its entry points, read from the installed metadata. Installed again

@@ -22,7 +22,9 @@ from apps.jobs import lifecycle
 from apps.jobs.models import Job, Worker
 from apps.jobs.qos import current_policy
 from apps.jobs.workflows import last_offered, no_worker_timeout_s, offered_workflows
+from apps.operations.models import request_ids
 from omotes import broker as omotes_broker
+from omotes import logs
 from omotes.protocol import JobRequest
 from omotes.scheduling import QueuedJob, RunningJob
 
@@ -84,23 +86,27 @@ def dispatch_ready_jobs(broker=None) -> int:
             free,
         )
         by_id = {str(j.id): j for j in queued}
+        origins = request_ids(by_id)
         for choice in chosen:
             job = by_id[choice.job_id]
             attempt = job.attempts + 1
-            omotes_broker.send(
-                broker,
-                omotes_broker.workflow_queue(job.workflow),
-                omotes_broker.job_actor_name(job.workflow),
-                JobRequest(
-                    job_id=job.id,
-                    workflow=job.workflow,
-                    esdl=job.esdl,
-                    params=job.params,
-                    time_limit_s=job.time_limit_s,
-                    attempt=attempt,
-                ).to_dict(),
-            )
-            lifecycle.transition(job.pk, lifecycle.DISPATCH, detail=f"attempt {attempt}")
+            request_id = origins.get(choice.job_id, "")
+            with logs.bound(job_id=job.id, request_id=request_id):
+                omotes_broker.send(
+                    broker,
+                    omotes_broker.workflow_queue(job.workflow),
+                    omotes_broker.job_actor_name(job.workflow),
+                    JobRequest(
+                        job_id=job.id,
+                        workflow=job.workflow,
+                        esdl=job.esdl,
+                        params=job.params,
+                        time_limit_s=job.time_limit_s,
+                        attempt=attempt,
+                        request_id=request_id,
+                    ).to_dict(),
+                )
+                lifecycle.transition(job.pk, lifecycle.DISPATCH, detail=f"attempt {attempt}")
     return len(chosen)
 
 

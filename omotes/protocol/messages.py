@@ -33,6 +33,8 @@ class JobRequest:
     """Sent by the dispatcher to the queue of the job's workflow.
 
     ``attempt`` counts from 1; a message delivered twice carries the same attempt.
+    ``request_id`` is the id of the web request that submitted the job (empty if none): the
+    worker puts it on its log lines, so one grep follows a job across processes.
     """
 
     job_id: uuid.UUID
@@ -41,6 +43,7 @@ class JobRequest:
     params: dict[str, Any]
     time_limit_s: int
     attempt: int = 1
+    request_id: str = ""
 
     def __post_init__(self) -> None:
         what = "job request"
@@ -62,6 +65,11 @@ class JobRequest:
             "time_limit_s must be a positive whole number of seconds",
         )
         check(is_int(self.attempt) and self.attempt >= 1, what, "attempt counts from 1")
+        check(
+            isinstance(self.request_id, str) and len(self.request_id) <= 100,
+            what,
+            "request_id must be text of at most 100 characters",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +80,7 @@ class JobRequest:
             "params": dict(self.params),
             "time_limit_s": self.time_limit_s,
             "attempt": self.attempt,
+            "request_id": self.request_id,
         }
 
     @classmethod
@@ -85,6 +94,7 @@ class JobRequest:
             params=dict(fields.mapping("params", {})),
             time_limit_s=fields.integer("time_limit_s"),
             attempt=fields.integer("attempt", 1),
+            request_id=fields.text("request_id", ""),
         )
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import threading
 
+from omotes import logs, metrics
 from omotes.worker.runtime import WorkerRuntime
 
 
@@ -20,24 +20,28 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--slots", type=int, default=int(os.environ.get("OMOTES_SLOTS", "1")))
     parser.add_argument("--worker-id", default=os.environ.get("OMOTES_WORKER_ID"))
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=os.environ.get("OMOTES_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=metrics.env_port("OMOTES_METRICS_PORT"),
+        help="serve Prometheus metrics on this port (off when absent or 0)",
     )
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    args = parser.parse_args(argv)
+    logs.configure(process="omotes.worker")
 
     runtime = WorkerRuntime(
         [name.strip() for name in args.workflows.split(",") if name.strip()],
         slots=args.slots,
         worker_id=args.worker_id,
     )
+    metrics.serve(args.metrics_port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    runtime.start()
-    stop.wait()
-    runtime.stop()
+    with logs.bound(worker_id=runtime.worker_id):
+        runtime.start()
+        stop.wait()
+        runtime.stop()
 
 
 if __name__ == "__main__":

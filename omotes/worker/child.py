@@ -4,8 +4,8 @@ The child gives each job its own memory (a year of results for 1,000 assets is l
 worker enforce the time limit and cancellation by killing it, and keeps libraries that misbehave
 after ``fork`` (the simulator's Java bridge) away from the worker: children are started with
 ``spawn``. The child talks to its parent over one pipe: ("progress", fraction, message, step) any
-number of times, then exactly one ("result", WorkflowResult, logs) or ("error", reason, logs),
-where ``logs`` is the tail of what the job logged (:class:`LogTail`).
+number of times, then ("metrics", counts) and exactly one ("result", WorkflowResult, logs) or
+("error", reason, logs), where ``logs`` is the tail of what the job logged (:class:`LogTail`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import structlog
+
+from omotes import logs, metrics
 from omotes.influx import InfluxSettings
 from omotes.protocol import WorkflowError
 from omotes.worker import netguard
@@ -74,8 +77,10 @@ def _child_main(
     params: dict[str, Any],
     influx: InfluxSettings,
     conn: Connection,
+    log_context: dict[str, str] | None = None,
 ) -> None:
-    logging.basicConfig(level=os.environ.get("OMOTES_LOG_LEVEL", "INFO"))
+    logs.configure(process="omotes.job")
+    structlog.contextvars.bind_contextvars(**{**(log_context or {}), "job_id": job_id})
     tail = LogTail()
     logging.getLogger().addHandler(tail)
     netguard.allow_only([influx.host])
@@ -105,6 +110,7 @@ def _child_main(
             outcome = ("result", result)
         if netguard.attempts and outcome[0] == "error":
             outcome = ("error", f"{outcome[1]} {blocked_note(netguard.attempts)}")
+        conn.send(("metrics", metrics.snapshot()))
         conn.send((*outcome, tail.text()))
     conn.close()
 
@@ -136,16 +142,19 @@ def run_in_child(
     on_progress,
     should_stop=lambda: False,
     poll_s: float = 0.5,
+    log_context: dict[str, str] | None = None,
 ) -> Outcome:
     """Run a workflow in a fresh child process and wait for its outcome.
 
     Kills the child when ``time_limit_s`` passes or ``should_stop()`` turns true, and reports a
-    child that dies without an answer (out of memory, segfault, kill) as an error.
+    child that dies without an answer (out of memory, segfault, kill) as an error. The child's
+    log lines carry ``log_context`` (the run's ids); its metric counts are added to this
+    process's (:mod:`omotes.metrics`).
     """
     receiver, sender = _SPAWN.Pipe(duplex=False)
     process = _SPAWN.Process(
         target=_child_main,
-        args=(reference, str(job_id), esdl, params, influx, sender),
+        args=(reference, str(job_id), esdl, params, influx, sender, log_context),
         name=f"omotes-job-{job_id}",
         daemon=True,
     )
@@ -162,6 +171,8 @@ def run_in_child(
                     return Outcome(error=_death_reason(process.exitcode))
                 if message[0] == "progress":
                     on_progress(*message[1:])
+                elif message[0] == "metrics":
+                    metrics.add(message[1])
                 elif message[0] == "result":
                     return Outcome(result=message[1], logs=message[2])
                 else:

@@ -24,6 +24,7 @@ import dramatiq
 from dramatiq import Worker
 
 from omotes import broker as omotes_broker
+from omotes import logs
 from omotes.influx import InfluxSettings
 from omotes.protocol import (
     ActiveRun,
@@ -123,6 +124,10 @@ class WorkerRuntime:
         )
 
     def _heartbeat_loop(self) -> None:
+        with logs.bound(worker_id=self.worker_id):
+            self._send_heartbeats()
+
+    def _send_heartbeats(self) -> None:
         announcement = self.announcement()
         while not self._stopping.wait(self.heartbeat_s):
             with self._lock:
@@ -153,6 +158,16 @@ class WorkerRuntime:
             logger.exception("dropping malformed job request")
             return
         run = Run(request.job_id, uuid.uuid4().hex, request.attempt)
+        log_context = {
+            "job_id": str(request.job_id),
+            "run_id": run.run_id,
+            "worker_id": self.worker_id,
+            "request_id": request.request_id,
+        }
+        with logs.bound(**log_context):
+            self._run(request, run, {k: v for k, v in log_context.items() if v})
+
+    def _run(self, request: JobRequest, run: Run, log_context: dict[str, str]) -> None:
         ids = {"run_id": run.run_id, "attempt": run.attempt}
         job = f"job {request.job_id} ({request.workflow}, run {run.run_id}, attempt {run.attempt})"
         if request.workflow not in self.workflows:
@@ -192,6 +207,7 @@ class WorkerRuntime:
                 request.time_limit_s,
                 on_progress,
                 should_stop=lambda: run.cancelled.is_set() or self._stopping.is_set(),
+                log_context=log_context,
             )
             if outcome.result is None and self._stopping.is_set():
                 # Not the job's fault: the worker is shutting down. The frontend hears "leave"

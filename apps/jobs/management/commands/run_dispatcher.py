@@ -13,6 +13,8 @@ from django.db import close_old_connections, connection
 
 from apps.jobs.dispatch import dispatch_ready_jobs, reconcile_jobs
 from apps.jobs.lifecycle import DISPATCH_CHANNEL
+from apps.operations.metrics import DISPATCHED, RECONCILED
+from omotes import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +29,15 @@ class Command(BaseCommand):
             default=1.0,
             help="seconds between reconcile rounds (a submitted job wakes the dispatcher at once)",
         )
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            default=metrics.env_port("DT_DISPATCHER_METRICS_PORT"),
+            help="serve Prometheus metrics on this port (off when absent or 0)",
+        )
 
-    def handle(self, *args, interval: float, **options) -> None:
+    def handle(self, *args, interval: float, metrics_port: int | None, **options) -> None:
+        metrics.serve(metrics_port)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -38,9 +47,9 @@ class Command(BaseCommand):
         while not stop.is_set():
             try:
                 close_old_connections()
-                dispatch_ready_jobs()
+                DISPATCHED.inc(dispatch_ready_jobs())
                 if time.monotonic() >= next_reconcile:
-                    reconcile_jobs()
+                    RECONCILED.inc(reconcile_jobs())
                     next_reconcile = time.monotonic() + interval
                 wake_ups = wake_ups if wake_ups and not wake_ups.closed else listen()
                 # Sleep until a job moves (submit, end, requeue) or the next reconcile is due.

@@ -11,8 +11,10 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, transaction
 
 from apps.jobs.events import handle_worker_event
+from apps.operations.events import event_log_context, observe_event
 from designtoolkit.broker import get_broker
 from omotes import broker as omotes_broker
+from omotes import logs, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -21,14 +23,24 @@ def consume_event(data: dict) -> None:
     """Apply one event in one transaction: a kill midway leaves nothing half done, and the
     redelivered message applies it whole."""
     close_old_connections()
-    with transaction.atomic():
+    with logs.bound(**event_log_context(data)), transaction.atomic():
         handle_worker_event(data)
+    observe_event(data)
 
 
 class Command(BaseCommand):
     help = "Consume worker events (started, progress, result, error, heartbeats) until SIGTERM."
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            default=metrics.env_port("DT_EVENTS_METRICS_PORT"),
+            help="serve Prometheus metrics on this port (off when absent or 0)",
+        )
+
+    def handle(self, *args, metrics_port: int | None, **options) -> None:
+        metrics.serve(metrics_port)
         broker = get_broker()
         dramatiq.actor(
             consume_event,
