@@ -8,8 +8,8 @@ from rest_framework.routers import DefaultRouter
 from apps.accounts.views import admin_login
 from apps.jobs.api.views import JobViewSet, WorkflowListView
 from apps.models.api.views import EsdlModelViewSet, ProjectViewSet
-from apps.outside.views import JobInputsView, RetryView
 from apps.operations.metrics import metrics_view
+from apps.outside.views import JobInputsView, RetryView
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
