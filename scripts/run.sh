@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set everything up and run the Design Toolkit: web app (ASGI), dispatcher, events consumer, profile
-# binder and two workers (simulator; simulation + KPIs), with a demo user, project and model.
+# binder and workers (simulator; simulation + KPIs; the optimiser), with a demo user, project and model.
 # Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,12 @@ start events $PY manage.py run_events_consumer
 start profiles $PY manage.py run_profile_binder  # binds the input profiles of uploaded models
 start worker $PY -m omotes.worker --workflows simulator
 start worker-sequences $PY -m omotes.worker --workflows simulate_kpis,kpis
+# The optimiser (mesido) in its own venv: it offers optimizer, optimizer_no_heat_losses and
+# optimize_simulate, whose simulation step runs in the main venv (OMOTES_PEER_PYTHON).
+if [ -x .venv-optimizer/bin/python ]; then
+  OMOTES_PEER_PYTHON=$PWD/$PY start worker-optimizer .venv-optimizer/bin/python -m omotes.worker \
+    --workflows optimizer,optimizer_no_heat_losses,optimize_simulate
+fi
 # Safety net for InfluxDB read grants (signals keep them in step; this heals a missed one).
 start influx-grants bash -c "while :; do $PY manage.py sync_influx_grants --quiet; sleep 600; done"
 start retention $PY manage.py apply_retention --loop  # the operator's retention policy (admin)

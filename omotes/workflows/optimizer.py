@@ -1,0 +1,345 @@
+"""The ``optimizer`` workflows: mesido's end-scenario sizing of a heat network (GROW).
+
+mesido sizes producers, storage and pipes (DN) for the lowest total cost of ownership while
+meeting demand, with HiGHS (built into its casadi fork, no licence). It pins numpy 1.25 /
+pandas 1.5 and needs Python < 3.12, so this module imports only in the optimiser's venv
+(``.venv-optimizer``, ``requirements-optimizer.txt``); elsewhere its import fails and a worker
+does not offer these workflows (:mod:`omotes.workflows.registry`). What the frontend needs to
+refuse a model at submit lives in :mod:`omotes.workflows.optimizer_check`, importable anywhere.
+
+What this module adds around mesido:
+
+- Input profiles come from our profile store through :class:`omotes.influx.InfluxClient` with
+  the worker's credentials (:func:`_profile_reader`): mesido's own reader would connect to each
+  profile's host without credentials. mesido still converts units and applies multipliers.
+- Progress: mesido reports when a goal priority of a stage completes; the start of each priority
+  is reported too, naming the stage and the goal, so a long priority does not look stuck.
+- Output: the sized ESDL mesido writes, its KPIs, and per producer and storage asset the heat
+  series on the input profiles' time grid, written to the job's database (:mod:`omotes.results`)
+  as ``heat_supplied`` / ``thermal_power`` -- the fields the ``kpis`` workflow and the simulator's
+  results use. mesido optimises a reduced horizon (the peak day hourly, other days in blocks);
+  each value holds until the next optimised time.
+- Failures: :class:`MesidoAssetIssueError` (infeasible designs, missing data) becomes a
+  :class:`WorkflowError` with one :class:`AssetMessage` per asset; demands the design cannot
+  meet (mesido logs them) become per-asset warnings of a successful result.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import esdl
+import numpy as np
+import pandas as pd
+from mesido.esdl.esdl_parser import ESDLStringParser
+from mesido.esdl.profile_parser import ESDLProfileReader
+from mesido.exceptions import MesidoAssetIssueError
+from mesido.workflows import (
+    EndScenarioSizingStaged,
+    run_end_scenario_sizing,
+    run_end_scenario_sizing_no_heat_losses,
+)
+
+from omotes.influx import InfluxClient, InfluxError, InfluxSettings
+from omotes.protocol import AssetMessage, Kpi, ParameterSpec, ParameterType, WorkflowError
+from omotes.results import AssetOutput, OutputColumn, profile_label, profile_tags, write_outputs
+from omotes.workflows.base import JobContext, WorkflowResult, load_esdl
+from omotes.workflows.optimizer_check import check_model
+from omotes.workflows.sequence import Sequence
+
+logger = logging.getLogger(__name__)
+
+#: Goal priorities of the end-scenario sizing, as a user reads them.
+GOALS = {1: "matching demand", 2: "minimising total cost of ownership"}
+#: Output series per mesido component type: (result variable suffix, field written).
+OUTPUT_SERIES = {
+    "heat_source": (".Heat_source", "heat_supplied"),
+    "heat_buffer": (".Heat_buffer", "thermal_power"),
+    "ates": (".Heat_ates", "thermal_power"),
+}
+_UNMET = re.compile(r"For demand (?P<name>.+?) the target is not matched by (?P<gj>\S+) GJ")
+_FIRST, _LAST = 0.05, 0.9
+#: The ESDL version from which mesido reads supply/return pipe pairs from ``related``.
+PAIRED_PIPES_VERSION = "v2110"
+
+_PARAMETERS = (
+    ParameterSpec(
+        key="horizon_years",
+        type=ParameterType.INT,
+        title="Lifetime for the total cost of ownership",
+        description="Years of operation over which investment and operating costs are "
+        "minimised together.",
+        default=30,
+        minimum=1,
+        maximum=100,
+    ),
+)
+
+
+def _profile_reader(settings: InfluxSettings) -> type[ESDLProfileReader]:
+    """mesido's ESDL profile reader, reading from our InfluxDB with our credentials."""
+    client = InfluxClient(settings)
+
+    class OurProfileReader(ESDLProfileReader):
+        def _load_profile_timeseries_from_database(self, profile: Any) -> pd.Series:
+            if not isinstance(profile, esdl.InfluxDBProfile):
+                return super()._load_profile_timeseries_from_database(profile)
+            label = profile_label(profile)
+            try:
+                points = list(
+                    client.select_series(
+                        str(profile.database),
+                        str(profile.measurement),
+                        str(profile.field),
+                        profile_tags(profile),
+                    )
+                )
+            except InfluxError as exc:
+                raise WorkflowError(f"The input {label} could not be read: {exc}") from exc
+            start = profile.startDate.timestamp() if profile.startDate else float("-inf")
+            end = profile.endDate.timestamp() if profile.endDate else float("inf")
+            points = [(t, v) for t, v in points if start <= t <= end]
+            if not points:
+                raise WorkflowError(
+                    f"The input {label} has no data in database '{profile.database}'; upload "
+                    "the profile first"
+                )
+            index = pd.DatetimeIndex([datetime.fromtimestamp(t, UTC) for t, _ in points])
+            return pd.Series([v for _, v in points], index=index)
+
+    return OurProfileReader
+
+
+class _UnmetDemands(logging.Handler):
+    """Collects mesido's "For demand X the target is not matched by N GJ" warnings."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.found: list[tuple[str, float]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = _UNMET.search(record.getMessage())
+        if match:
+            self.found.append((match["name"], float(match["gj"])))
+
+
+@dataclass(frozen=True)
+class OptimizerWorkflow:
+    """The plug-in object (see :class:`omotes.workflows.base.Workflow`)."""
+
+    name: str
+    title: str
+    description: str
+    staged: bool
+    version: str = "mesido-0.1.22"
+    parameters: tuple[ParameterSpec, ...] = _PARAMETERS
+    default_time_limit_s: int = 4 * 3600
+
+    def run(self, esdl_text: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
+        context.progress(0.0, "checking the model")
+        handler, energy_system = load_esdl(esdl_text)
+        reasons = check_model(energy_system)
+        if reasons:
+            raise WorkflowError(" ".join(reasons))
+        if not energy_system.esdlVersion:
+            # Without a version mesido pairs supply and return pipes by name ("X", "X_ret")
+            # instead of by their ``related`` attribute (ESDL v2110 and later).
+            energy_system.esdlVersion = PAIRED_PIPES_VERSION
+            esdl_text = handler.to_string()
+        years = _years(params.get("horizon_years"))
+        unmet = _UnmetDemands()
+        logging.getLogger("mesido").addHandler(unmet)
+        context.progress(_FIRST, "building the optimisation problem")
+        try:
+            solution = self._solve(esdl_text, years, context)
+        except MesidoAssetIssueError as exc:
+            raise _asset_issue(exc) from exc
+        finally:
+            logging.getLogger("mesido").removeHandler(unmet)
+        context.progress(_LAST, "writing results")
+        handler, output = load_esdl(solution.optimized_esdl_string)
+        series = _write_series(solution, output, context)
+        names = {a.name: a.id for a in output.eAllContents() if isinstance(a, esdl.Asset)}
+        messages = [
+            AssetMessage(
+                "warning",
+                f"Demand '{name}' is not met by the optimised design: {gj:g} GJ short "
+                "(producers at their maximum size or pipes at their largest diameter).",
+                names.get(name),
+            )
+            for name, gj in unmet.found
+        ]
+        kpis = _kpis(output)
+        context.progress(1.0, "done")
+        return WorkflowResult(
+            output_esdl=handler.to_string(), series=series, messages=messages, kpis=kpis
+        )
+
+    def _solve(self, esdl_text: str, years: int, context: JobContext) -> Any:
+        total = 4 if self.staged else 2
+
+        def on_completed(fraction: float, message: str) -> None:
+            context.progress(_FIRST + (_LAST - _FIRST) * float(fraction), str(message))
+
+        class Problem(EndScenarioSizingStaged):
+            """Reports each goal priority as it starts, and the chosen cost horizon."""
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self._number_of_years = float(years)
+
+            def priority_started(self, priority: int) -> None:
+                super().priority_started(priority)
+                stage = max(int(getattr(self, "_stage", 1) or 1), 1)
+                done = (stage - 1) * 2 + min(priority, 2) - 1
+                goal = GOALS.get(priority, f"goal {priority}")
+                stages = f"stage {stage}/{self._total_stages}: " if total == 4 else ""
+                context.progress(_FIRST + (_LAST - _FIRST) * done / total, f"{stages}{goal}")
+
+        kwargs = {
+            "esdl_string": base64.b64encode(esdl_text.encode("utf-8")),
+            "esdl_parser": ESDLStringParser,
+            "profile_reader": _profile_reader(context.influx),
+            "update_progress_function": on_completed,
+        }
+        if self.staged:
+            return run_end_scenario_sizing(Problem, **kwargs)
+        return run_end_scenario_sizing_no_heat_losses(Problem, **kwargs)
+
+
+def _years(value: Any) -> int:
+    spec = _PARAMETERS[0]
+    if value is None or value == "":
+        return int(spec.default)
+    try:
+        years = int(value)
+    except (TypeError, ValueError) as exc:
+        raise WorkflowError(f"Parameter 'horizon_years': {value!r} is not a number") from exc
+    if not spec.minimum <= years <= spec.maximum:  # type: ignore[operator]
+        raise WorkflowError(
+            f"Parameter 'horizon_years' must be between {spec.minimum:g} and {spec.maximum:g}"
+        )
+    return years
+
+
+def _asset_issue(exc: MesidoAssetIssueError) -> WorkflowError:
+    """The infeasibility mesido found, with its message per asset."""
+    messages = [
+        AssetMessage("error", str(text), str(asset_id))
+        for asset_id, text in (exc.message_per_asset_id or {}).items()
+    ]
+    error = WorkflowError(f"The optimiser cannot size this network: {exc.general_issue}")
+    error.messages = messages
+    return error
+
+
+def _grid(times: list[datetime]) -> tuple[datetime, int, int]:
+    """(start, step in s, steps) of the finest regular grid through mesido's times."""
+    seconds = np.diff([t.timestamp() for t in times])
+    step = int(min(seconds)) if len(seconds) else 3600
+    steps = int((times[-1] - times[0]).total_seconds() // step) + 1
+    return times[0], step, steps
+
+
+def _write_series(solution: Any, output: esdl.EnergySystem, context: JobContext) -> list:
+    """Producer and storage heat on a regular grid, each optimised value held until the next."""
+    times = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in solution.io.datetimes]
+    start, step, steps = _grid(times)
+    offsets = np.array([(t - start).total_seconds() for t in times])
+    grid = np.arange(steps) * step
+    positions = np.searchsorted(offsets, grid, side="right") - 1
+    results = solution.extract_results()
+    by_id = {a.id: a for a in output.eAllContents() if isinstance(a, esdl.Asset)}
+    by_name = {a.name: a for a in by_id.values()}
+    outputs: list[AssetOutput] = []
+    blocks: dict[int, np.ndarray] = {}
+    for component_type, (suffix, field) in OUTPUT_SERIES.items():
+        for component in sorted(solution.energy_system_components.get(component_type, [])):
+            asset = by_id.get(component) or by_name.get(component)
+            variable = f"{component}{suffix}"
+            if asset is None or not asset.port or variable not in results:
+                continue
+            values = np.asarray(results[variable], dtype=np.float64)[positions]
+            out = AssetOutput(asset, [OutputColumn(variable, asset.port[0], field, field)])
+            blocks[id(out)] = values.reshape(-1, 1)
+            outputs.append(out)
+    client = InfluxClient(context.influx)
+    try:
+        return write_outputs(
+            outputs,
+            lambda out: blocks[id(out)],
+            start,
+            step,
+            steps,
+            client,
+            context.database,
+        )
+    except InfluxError as exc:
+        raise WorkflowError(f"The results could not be written to InfluxDB: {exc}") from exc
+
+
+def _kpis(energy_system: esdl.EnergySystem) -> list[Kpi]:
+    """The KPIs mesido put in the sized ESDL (cost breakdowns, energy per producer), one
+    :class:`Kpi` per item of each distribution ("CAPEX breakdown (30.0 year period): Pipe")."""
+    kpis: list[Kpi] = []
+    seen: set[str] = set()
+    for kpi in energy_system.eAllContents():
+        if isinstance(kpi, esdl.DoubleKPI):
+            items = [(str(kpi.name or kpi.id), kpi.value)]
+        elif isinstance(kpi, esdl.DistributionKPI) and kpi.distribution is not None:
+            items = [
+                (f"{kpi.name}: {item.label}", item.value) for item in kpi.distribution.stringItem
+            ]
+        else:
+            continue
+        unit = _unit(kpi.quantityAndUnit) if kpi.quantityAndUnit is not None else ""
+        for name, value in items:
+            key = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:100] or "kpi"
+            if value is None or not np.isfinite(float(value)) or key in seen:
+                continue
+            seen.add(key)
+            kpis.append(Kpi(key, name, float(value), unit))
+    return kpis
+
+
+def _unit(unit: Any) -> str:
+    if isinstance(unit, esdl.QuantityAndUnitReference):
+        unit = unit.reference
+    multiplier = "" if unit.multiplier.name == "NONE" else unit.multiplier.name.title()
+    return f"{multiplier} {unit.unit.name.lower()}".strip()
+
+
+optimizer = OptimizerWorkflow(
+    name="optimizer",
+    title="Optimiser: size the network (GROW)",
+    description=(
+        "Sizes producers, storage and pipe diameters for the lowest total cost of ownership "
+        "while meeting demand (mesido end-scenario sizing, staged: first without heat losses, "
+        "then with them around the first stage's pipe sizes)."
+    ),
+    staged=True,
+)
+optimizer_no_heat_losses = OptimizerWorkflow(
+    name="optimizer_no_heat_losses",
+    title="Optimiser without heat losses (fast)",
+    description=(
+        "The optimiser's first stage alone: sizes producers, storage and pipes ignoring heat "
+        "losses in pipes. Faster; good for trying designs."
+    ),
+    staged=False,
+    default_time_limit_s=2 * 3600,
+)
+optimize_simulate = Sequence(
+    name="optimize_simulate",
+    title="Optimise, then simulate",
+    description=(
+        "Sizes the network with the optimiser, simulates the sized network (the optimiser's "
+        "producer profiles in its ESDL) and computes its KPIs, in one job."
+    ),
+    steps=("optimizer", "simulator", "kpis"),
+)
