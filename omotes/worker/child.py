@@ -4,8 +4,13 @@ The child gives each job its own memory (a year of results for 1,000 assets is l
 worker enforce the time limit and cancellation by killing it, and keeps libraries that misbehave
 after ``fork`` (the simulator's Java bridge) away from the worker: children are started with
 ``spawn``. The child talks to its parent over one pipe: ("progress", fraction, message, step) any
-number of times, then exactly one ("result", WorkflowResult, logs) or ("error", reason, logs),
-where ``logs`` is the tail of what the job logged (:class:`LogTail`).
+number of times, then exactly one ("result", WorkflowResult, logs) or ("error", reason, logs,
+messages), where ``logs`` is the tail of what the job logged (:class:`LogTail`) and ``messages``
+the :class:`~omotes.protocol.AssetMessage` list of a :class:`WorkflowError`.
+
+The child leads a process group of its own, and a kill (time limit, cancel) goes to the whole
+group: a workflow that starts processes of its own (a sequence step in another venv) leaves none
+behind.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import collections
 import logging
 import multiprocessing
 import os
+import signal
 import tempfile
 import time
 import traceback
@@ -24,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from omotes.influx import InfluxSettings
-from omotes.protocol import WorkflowError
+from omotes.protocol import AssetMessage, WorkflowError
 from omotes.workflows import registry
 from omotes.workflows.base import JobContext, WorkflowResult
 
@@ -41,12 +47,14 @@ LOG_LINE_CHARS = 1000
 
 @dataclass
 class Outcome:
-    """How a child run ended; exactly one of result and error is set. ``logs`` is empty when
-    the child died or was stopped before it could send them."""
+    """How a child run ended; exactly one of result and error is set (with ``messages`` per
+    ESDL object when the workflow gave them). ``logs`` is empty when the child died or was
+    stopped before it could send them."""
 
     result: WorkflowResult | None = None
     error: str | None = None
     logs: str = ""
+    messages: tuple[AssetMessage, ...] = ()
 
 
 class LogTail(logging.Handler):
@@ -75,6 +83,7 @@ def _child_main(
     influx: InfluxSettings,
     conn: Connection,
 ) -> None:
+    os.setpgrp()
     logging.basicConfig(level=os.environ.get("OMOTES_LOG_LEVEL", "INFO"))
     tail = LogTail()
     logging.getLogger().addHandler(tail)
@@ -95,14 +104,14 @@ def _child_main(
                 raise TypeError(f"run() returned {type(result).__name__}, not a WorkflowResult")
         except WorkflowError as exc:
             logger.info("job %s failed: %s", job_id, exc)
-            outcome: tuple = ("error", str(exc))
+            outcome: tuple = ("error", str(exc), exc.messages)
         except Exception as exc:  # noqa: BLE001 - any failure of a model must reach the user
             logger.exception("job %s failed", job_id)
             trace = "".join(traceback.format_exception(exc)[-3:])
-            outcome = ("error", f"{type(exc).__name__}: {exc}\n{trace}")
+            outcome = ("error", f"{type(exc).__name__}: {exc}\n{trace}", ())
         else:
-            outcome = ("result", result)
-        conn.send((*outcome, tail.text()))
+            outcome = ("result", result, ())
+        conn.send((outcome[0], outcome[1], tail.text(), outcome[2]))
     conn.close()
 
 
@@ -145,7 +154,7 @@ def run_in_child(
                 elif message[0] == "result":
                     return Outcome(result=message[1], logs=message[2])
                 else:
-                    return Outcome(error=message[1], logs=message[2])
+                    return Outcome(error=message[1], logs=message[2], messages=message[3])
             elif not process.is_alive():
                 return Outcome(error=_death_reason(process.exitcode))
             if time.monotonic() > deadline:
@@ -154,9 +163,19 @@ def run_in_child(
                 return Outcome(error="Job was cancelled.")
     finally:
         if process.is_alive():
+            _kill_group(process.pid)
             process.kill()
         process.join(10)
         receiver.close()
+
+
+def _kill_group(pid: int) -> None:
+    """Kill the child's process group (itself and any process it started)."""
+    try:
+        if os.getpgid(pid) == pid:  # the child has made its group (first thing it does)
+            os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _death_reason(exitcode: int | None) -> str:

@@ -16,9 +16,9 @@ What this module adds around mesido:
   is reported too, naming the stage and the goal, so a long priority does not look stuck.
 - Output: the sized ESDL mesido writes, its KPIs, and per producer and storage asset the heat
   series on the input profiles' time grid, written to the job's database (:mod:`omotes.results`)
-  as ``heat_supplied`` / ``thermal_power`` -- the fields the ``kpis`` workflow and the simulator's
-  results use. mesido optimises a reduced horizon (the peak day hourly, other days in blocks);
-  each value holds until the next optimised time.
+  as the producer schedules the simulator follows (:data:`OUTPUT_SERIES`). mesido optimises a
+  reduced horizon (the peak day hourly, other days in blocks); each value holds until the next
+  optimised time.
 - Failures: :class:`MesidoAssetIssueError` (infeasible designs, missing data) becomes a
   :class:`WorkflowError` with one :class:`AssetMessage` per asset; demands the design cannot
   meet (mesido logs them) become per-asset warnings of a successful result.
@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -56,12 +57,13 @@ logger = logging.getLogger(__name__)
 
 #: Goal priorities of the end-scenario sizing, as a user reads them.
 GOALS = {1: "matching demand", 2: "minimising total cost of ownership"}
-#: Output series per mesido component type: (result variable suffix, field written).
-OUTPUT_SERIES = {
-    "heat_source": (".Heat_source", "heat_supplied"),
-    "heat_buffer": (".Heat_buffer", "thermal_power"),
-    "ates": (".Heat_ates", "thermal_power"),
-}
+#: Output series per mesido component type: the result variable suffix. Each is written as
+#: field ``Heat_flow`` [W] with an ``InfluxDBProfile`` on the asset's out port whose data source
+#: is "Optimizer": the convention by which the simulator (omotes-simulator-core) runs producers
+#: to the optimiser's schedule, which is how ``optimize_simulate`` simulates the sized network.
+OUTPUT_SERIES = {"heat_source": ".Heat_source", "heat_buffer": ".Heat_buffer", "ates": ".Heat_ates"}
+SCHEDULE_FIELD = "Heat_flow"
+SCHEDULE_SOURCE = "Optimizer"
 _UNMET = re.compile(r"For demand (?P<name>.+?) the target is not matched by (?P<gj>\S+) GJ")
 _FIRST, _LAST = 0.05, 0.9
 #: The ESDL version from which mesido reads supply/return pipe pairs from ``related``.
@@ -258,19 +260,22 @@ def _write_series(solution: Any, output: esdl.EnergySystem, context: JobContext)
     by_name = {a.name: a for a in by_id.values()}
     outputs: list[AssetOutput] = []
     blocks: dict[int, np.ndarray] = {}
-    for component_type, (suffix, field) in OUTPUT_SERIES.items():
+    for component_type, suffix in OUTPUT_SERIES.items():
         for component in sorted(solution.energy_system_components.get(component_type, [])):
             asset = by_id.get(component) or by_name.get(component)
             variable = f"{component}{suffix}"
-            if asset is None or not asset.port or variable not in results:
+            ports = asset.port if asset is not None else []
+            out_port = next((p for p in ports if isinstance(p, esdl.OutPort)), None)
+            if out_port is None or variable not in results:
                 continue
             values = np.asarray(results[variable], dtype=np.float64)[positions]
-            out = AssetOutput(asset, [OutputColumn(variable, asset.port[0], field, field)])
+            column = OutputColumn(variable, out_port, "heat_supplied", SCHEDULE_FIELD)
+            out = AssetOutput(asset, [column])
             blocks[id(out)] = values.reshape(-1, 1)
             outputs.append(out)
     client = InfluxClient(context.influx)
     try:
-        return write_outputs(
+        series = write_outputs(
             outputs,
             lambda out: blocks[id(out)],
             start,
@@ -281,6 +286,11 @@ def _write_series(solution: Any, output: esdl.EnergySystem, context: JobContext)
         )
     except InfluxError as exc:
         raise WorkflowError(f"The results could not be written to InfluxDB: {exc}") from exc
+    for out in outputs:
+        for profile in out.columns[0].port.profile:
+            if isinstance(profile, esdl.InfluxDBProfile) and profile.database == context.database:
+                profile.dataSource = esdl.DataSource(id=str(uuid.uuid4()), name=SCHEDULE_SOURCE)
+    return series
 
 
 def _kpis(energy_system: esdl.EnergySystem) -> list[Kpi]:
