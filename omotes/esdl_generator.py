@@ -397,7 +397,7 @@ def generate_network(
     return b.handler
 
 
-def _cost(value: float, multiplier: str, per_unit: str) -> esdl.SingleValue:
+def cost_value(value: float, multiplier: str, per_unit: str) -> esdl.SingleValue:
     """A cost of ``value`` EUR per ``multiplier`` ``per_unit`` (e.g. EUR per MWh)."""
     unit = esdl.QuantityAndUnitType(
         id=str(uuid.uuid4()),
@@ -449,8 +449,8 @@ def producer_choice_network(
         )
         producer.costInformation = esdl.CostInformation(
             id=b.id(),
-            investmentCosts=_cost(100.0, "KILO", "WATT"),
-            variableOperationalCosts=_cost(opex_eur_per_mwh[k], "MEGA", "WATTHOUR"),
+            investmentCosts=cost_value(100.0, "KILO", "WATT"),
+            variableOperationalCosts=cost_value(opex_eur_per_mwh[k], "MEGA", "WATTHOUR"),
         )
         producer_in, producer_out = b._ports(producer, b.ret, b.supply)
         supply, ret = b.pipe_pair("Pipe_producer", where, (0.0, 0.0), PRODUCER_MARGIN * total)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from esdl.esdl_handler import EnergySystemHandler
 
 from apps.jobs import lifecycle
 from apps.jobs.models import Job
@@ -14,6 +15,7 @@ from apps.jobs.workflows import clean_params, offered_workflows, time_limit_for
 from apps.models.models import EsdlModel
 from apps.models.services import esdl_for_job
 from apps.results.services import drop_job_results
+from omotes.workflows.optimizer_check import OPTIMIZER_WORKFLOWS, check_model
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,10 @@ def submit_job(user, esdl_model: EsdlModel, workflow: str, params: dict[str, Any
         offered.description, params, esdl_model.summary.get("profile_period") or None
     )
     esdl = esdl_for_job(esdl_model)
+    if workflow in OPTIMIZER_WORKFLOWS:  # refused now, not after its queue and mesido's start
+        reasons = check_model(EnergySystemHandler().load_from_string(esdl))
+        if reasons:
+            raise ValidationError(reasons)
     with transaction.atomic():
         job = Job.objects.create(
             owner=user,

@@ -235,9 +235,7 @@ def _asset_issue(exc: MesidoAssetIssueError) -> WorkflowError:
         AssetMessage("error", str(text), str(asset_id))
         for asset_id, text in (exc.message_per_asset_id or {}).items()
     ]
-    error = WorkflowError(f"The optimiser cannot size this network: {exc.general_issue}")
-    error.messages = messages
-    return error
+    return WorkflowError(f"The optimiser cannot size this network: {exc.general_issue}", messages)
 
 
 def _grid(times: list[datetime]) -> tuple[datetime, int, int]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import esdl
 
+#: The workflows that run the optimiser on the job's model (alone or as their first step).
+OPTIMIZER_WORKFLOWS = frozenset({"optimizer", "optimizer_no_heat_losses", "optimize_simulate"})
 #: ESDL asset classes the end-scenario sizing handles in a heat network (mesido 0.1.22, its
 #: heat-network component map). Anything else in a model is refused, by name.
 SUPPORTED_ASSET_TYPES: frozenset[str] = frozenset(

@@ -1,0 +1,221 @@
+"""The optimiser (mesido) as a user drives it: through the API, run by a worker of its own venv.
+
+The worker is started from ``.venv-optimizer`` (scripts/setup.sh makes it), with the main venv as
+its peer for the simulation step of ``optimize_simulate``. The model is
+:func:`omotes.esdl_generator.producer_choice_network`: a cheap producer limited to 1 MW, a dear
+one big enough for everything, three heating demands (peaks 0.5, 0.6, 0.7 MW) with a year of
+hourly input profiles (bound by the profile binder as for any upload).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import esdl
+import pytest
+from esdl.esdl_handler import EnergySystemHandler
+
+from apps.jobs.models import Job
+from omotes.esdl_generator import generate_network, producer_choice_network
+from omotes.workflows.optimizer_check import check_model
+from tests.conftest import ROOT, Stack, bind_profiles, wait_for
+from tests.jobs.test_end_to_end import series_total, wait_until_done
+from tests.models.test_upload_api import upload
+
+OPTIMIZER_PYTHON = ROOT / ".venv-optimizer" / "bin" / "python"
+needs_optimizer = pytest.mark.skipif(
+    not OPTIMIZER_PYTHON.exists(), reason="no .venv-optimizer (scripts/setup.sh makes it)"
+)
+WORKFLOWS = "optimizer,optimizer_no_heat_losses,optimize_simulate"
+
+
+def _energy_system(text: str) -> esdl.EnergySystem:
+    return EnergySystemHandler().load_from_string(text)
+
+
+def _assets(energy_system: esdl.EnergySystem, kind: type) -> dict[str, esdl.Asset]:
+    return {a.name: a for a in energy_system.eAllContents() if isinstance(a, kind)}
+
+
+# -- refusal at submit: a pure check, no mesido needed -----------------------------------------
+
+
+def test_a_heat_network_passes_the_check():
+    assert check_model(producer_choice_network().energy_system) == []
+    assert check_model(generate_network(25).energy_system) == []
+
+
+def test_models_without_a_heat_network_or_with_other_assets_are_refused_with_reasons():
+    handler = EnergySystemHandler()
+    electricity = handler.create_empty_energy_system("power", "", "Instance", "Area")
+    area = electricity.instance[0].area
+    area.asset.extend([esdl.PVInstallation(id="pv1", name="Roof PV"), esdl.Battery(id="b1")])
+
+    reasons = check_model(electricity)
+
+    assert any("needs a heat carrier" in r and "0 demand(s)" in r for r in reasons)
+    assert any("PVInstallation assets (1: 'Roof PV')" in r for r in reasons)
+    assert any("Battery assets (1: 'b1')" in r for r in reasons)
+
+    heat = producer_choice_network()
+    heat.energy_system.instance[0].area.asset.append(esdl.WindTurbine(id="w", name="Mill"))
+    assert check_model(heat.energy_system) == [
+        "The optimiser cannot take WindTurbine assets (1: 'Mill'); remove them or use a model "
+        "of the heat network alone."
+    ]
+
+
+# -- through the product ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def optimizer_worker(stack: Stack, transactional_db) -> str:
+    """One live optimiser worker from the optimiser's venv, known to the frontend."""
+    from apps.jobs.workflows import offered_workflows
+
+    if OPTIMIZER_PYTHON.exists() and (
+        "optimizer" not in stack.processes or stack.processes["optimizer"].poll() is not None
+    ):
+        stack.start(
+            "optimizer",
+            *("-m", "omotes.worker", "--workflows", WORKFLOWS, "--worker-id", "optimizer-test"),
+            python=str(OPTIMIZER_PYTHON),
+            env={"OMOTES_PEER_PYTHON": sys.executable},
+        )
+    wait_for(lambda: "optimize_simulate" in offered_workflows(), 120, "the optimiser to announce")
+    return "optimizer"
+
+
+def _submit(api, project: int, content: bytes, workflow: str) -> str:
+    model = upload(api, project, "choice", content)
+    assert model.status_code == 201, model.content
+    bind_profiles(model.json()["id"])
+    job = api.post("/api/jobs/", {"model": model.json()["id"], "workflow": workflow}, format="json")
+    assert job.status_code == 201, job.content
+    return job.json()["id"]
+
+
+def _choice_network() -> bytes:
+    return producer_choice_network().to_string().encode()
+
+
+@needs_optimizer
+def test_optimiser_runs_the_cheap_producer_first_and_meets_demand(api, project, optimizer_worker):
+    job_id = _submit(api, project, _choice_network(), "optimizer")
+
+    state = wait_until_done(api, job_id, 600)
+
+    assert state["status"] == "succeeded", state["error"]
+    job = Job.objects.get(pk=job_id)
+    producers = _assets(_energy_system(job.output_esdl), esdl.GenericProducer)
+    cheap, dear = producers["ProducerCheap_0001"], producers["ProducerDear_0001"]
+    # Sized: the cheap one at its limit, the dear one only for what the cheap one cannot do.
+    assert cheap.power == pytest.approx(1.0e6)
+    assert 0 < dear.power < cheap.power
+    series = api.get(f"/api/jobs/{job_id}/series/").json()
+    by_name = {s["asset_name"]: s for s in series if s["field"] == "Heat_flow"}
+    assert set(by_name) == {"ProducerCheap_0001", "ProducerDear_0001"}
+    cheap_w = series_total(api, job_id, [by_name["ProducerCheap_0001"]], "Generic", "Heat_flow")
+    dear_w = series_total(api, job_id, [by_name["ProducerDear_0001"]], "Generic", "Heat_flow")
+    assert sum(cheap_w) > 3 * sum(dear_w) > 0
+    # Demand met: the producers' peak together covers the demands' peak (0.5 + 0.6 + 0.7 MW
+    # times their profiles' peak), and no demand is reported short.
+    peak = max(a + b for a, b in zip(cheap_w, dear_w, strict=True))
+    assert peak >= 0.5 * 1.8e6
+    assert not [m for m in job.messages if "is not met" in m["message"]]
+    kpis = {k["key"]: k["value"] for k in job.kpis}
+    assert kpis["capex_breakdown_30_0_year_period_genericproducer"] == pytest.approx(
+        100.0 * (cheap.power + dear.power) / 1e3, rel=1e-6
+    )
+    assert job.progress == 1.0
+
+
+@needs_optimizer
+def test_optimise_then_simulate_in_one_job(api, project, optimizer_worker):
+    job_id = _submit(api, project, _choice_network(), "optimize_simulate")
+
+    state = wait_until_done(api, job_id, 900)
+
+    assert state["status"] == "succeeded", state["error"]
+    job = Job.objects.get(pk=job_id)
+    fields = {(s["asset_class"], s["field"]) for s in job.series}
+    assert ("GenericProducer", "Heat_flow") in fields  # the optimiser's schedules
+    assert ("HeatingDemand", "heat_demand") in fields  # the simulation of the sized network
+    kpis = {k["key"]: k for k in job.kpis}
+    assert kpis["heat_delivered"]["value"] > 0  # the KPI step, on the simulation
+    assert "capex_breakdown_30_0_year_period_genericproducer" in kpis  # the optimiser's
+    producers = _assets(_energy_system(job.output_esdl), esdl.GenericProducer)
+    assert producers["ProducerDear_0001"].power < producers["ProducerCheap_0001"].power
+
+
+def _worker_job_children(worker_pid: int) -> list[int]:
+    """The worker's spawned job processes (and their own children)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat[1]) == worker_pid and b"spawn_main" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+@needs_optimizer
+def test_cancel_stops_the_optimiser_within_seconds(api, project, optimizer_worker, stack):
+    big = generate_network(100).to_string().encode()  # half a minute and more of solving
+    job_id = _submit(api, project, big, "optimizer")
+    worker_pid = stack.processes["optimizer"].pid
+    wait_for(
+        lambda: Job.objects.get(pk=job_id).progress_message.startswith("stage"),
+        300,
+        "the optimiser to start solving",
+    )
+    assert _worker_job_children(worker_pid)
+
+    started = time.monotonic()
+    response = api.post(f"/api/jobs/{job_id}/cancel/")
+    assert response.status_code in (200, 202), response.content
+    state = wait_until_done(api, job_id, 30)
+
+    assert state["status"] == "cancelled"
+    wait_for(lambda: not _worker_job_children(worker_pid), 15, "the job process to be killed")
+    assert time.monotonic() - started < 20
+
+
+@needs_optimizer
+def test_infeasible_design_fails_with_a_message_on_the_asset(api, project, optimizer_worker):
+    handler = producer_choice_network()
+    demand = _assets(handler.energy_system, esdl.HeatingDemand)["HeatingDemand_0001"]
+    demand.power = 1000.0  # 1 kW installed for a 0.5 MW peak in its profile
+    job_id = _submit(api, project, handler.to_string().encode(), "optimizer")
+
+    state = wait_until_done(api, job_id, 600)
+
+    assert state["status"] == "failed"
+    assert state["error"].startswith("The optimiser cannot size this network")
+    job = Job.objects.get(pk=job_id)
+    assert [(m["severity"], m["esdl_object_id"]) for m in job.messages] == [("error", demand.id)]
+    assert "HeatingDemand_0001" in job.messages[0]["message"]
+
+
+@needs_optimizer
+def test_a_model_the_optimiser_cannot_take_is_refused_at_submit(api, project, optimizer_worker):
+    handler = producer_choice_network()
+    handler.energy_system.instance[0].area.asset.append(esdl.WindTurbine(id="w1", name="Mill"))
+    model = upload(api, project, "with-wind", handler.to_string().encode())
+    assert model.status_code == 201, model.content
+    bind_profiles(model.json()["id"])
+
+    response = api.post(
+        "/api/jobs/", {"model": model.json()["id"], "workflow": "optimizer"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "cannot take WindTurbine assets (1: 'Mill')" in str(response.json())
+    assert not Job.objects.filter(esdl_model_id=model.json()["id"]).exists()
