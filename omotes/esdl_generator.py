@@ -476,6 +476,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="random seed (0): same seed, same file")
     parser.add_argument("--no-profiles", action="store_true", help="consumers with power only")
     parser.add_argument("--profile-database", default=InputProfile.database)
+    parser.add_argument(
+        "--producer-choice",
+        action="store_true",
+        help="instead: the optimiser's test case (2 producers of different cost, 3 demands)",
+    )
     parser.add_argument("-o", "--output", required=True, help="ESDL file to write ('-': stdout)")
     args = parser.parse_args(argv)
     try:
@@ -483,11 +488,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     profile = None if args.no_profiles else InputProfile(database=args.profile_database)
-    handler = generate_network(args.assets, args.seed, profile=profile)
+    if args.producer_choice:
+        handler = producer_choice_network(seed=args.seed, profile=profile)
+    else:
+        handler = generate_network(args.assets, args.seed, profile=profile)
     if args.output == "-":
         sys.stdout.write(handler.to_string())
     else:
         handler.save(str(Path(args.output)))
+    if args.producer_choice:
+        return 0
     plan = plan_network(args.assets)
     print(
         f"{plan.total} assets: {plan.producers} producers, {plan.demands} heating demands, "

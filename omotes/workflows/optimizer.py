@@ -161,6 +161,19 @@ class OptimizerWorkflow:
             solution = self._solve(esdl_text, years, context)
         except MesidoAssetIssueError as exc:
             raise _asset_issue(exc) from exc
+        except SystemExit as exc:
+            # mesido exits when HiGHS fails (infeasible, or its own time limit per priority).
+            raise WorkflowError(
+                "The optimiser found no solution (infeasible, or HiGHS stopped at its time "
+                "limit for a goal); the job log names the stage and goal."
+            ) from exc
+        except RuntimeError as exc:
+            if "Ill-posed" not in str(exc):
+                raise
+            raise WorkflowError(
+                "The optimisation problem is ill-posed (a variable's lower bound is above its "
+                "upper bound): check the sizes, states and profiles of the assets."
+            ) from exc
         finally:
             logging.getLogger("mesido").removeHandler(unmet)
         context.progress(_LAST, "writing results")
