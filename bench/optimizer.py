@@ -38,13 +38,14 @@ HOURS = 8760
 
 
 def write_profiles(client: InfluxClient, profile: InputProfile) -> None:
-    """Five demand shapes (peak 1): winter-heavy with a daily cycle, phase-shifted."""
+    """Five demand shapes (peak 0.98): winter-heavy with a daily cycle, phase-shifted."""
     client.create_database(profile.database)
     measurement = profile.measurement.replace(" ", "\\ ")
     lines = []
     for hour in range(HOURS):
         stamp = int((profile.start + timedelta(hours=hour)).timestamp())
-        season = 0.55 + 0.45 * math.cos(2 * math.pi * hour / HOURS)
+        # Peak 0.98, not 1: a profile a rounding error above the demand's power is refused.
+        season = 0.98 * (0.55 + 0.45 * math.cos(2 * math.pi * hour / HOURS))
         values = ",".join(
             f"{profile.field(k)}="
             f"{season * (0.75 + 0.25 * math.sin(2 * math.pi * (hour + 3 * k) / 24)):.4f}"

@@ -19,13 +19,15 @@ What this module adds around mesido:
   as the producer schedules the simulator follows (:data:`OUTPUT_SERIES`). mesido optimises a
   reduced horizon (the peak day hourly, other days in blocks); each value holds until the next
   optimised time.
-- Failures: :class:`MesidoAssetIssueError` (infeasible designs, missing data) becomes a
-  :class:`WorkflowError` with one :class:`AssetMessage` per asset; demands the design cannot
-  meet (mesido logs them) become per-asset warnings of a successful result.
+- Failures: :class:`MesidoAssetIssueError` (a model mesido refuses: demand power below its
+  profile, optional demands...) becomes a :class:`WorkflowError` with one :class:`AssetMessage`
+  per asset; so does a design that cannot meet demand (mesido logs the demands short and the
+  producers and pipes at their limits, then raises), each message on its asset.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import logging
 import re
@@ -65,6 +67,10 @@ OUTPUT_SERIES = {"heat_source": ".Heat_source", "heat_buffer": ".Heat_buffer", "
 SCHEDULE_FIELD = "Heat_flow"
 SCHEDULE_SOURCE = "Optimizer"
 _UNMET = re.compile(r"For demand (?P<name>.+?) the target is not matched by (?P<gj>\S+) GJ")
+_MAXED = re.compile(
+    r"heat production by the following heat producers is maximised: (?P<names>\[.*\])"
+)
+_FAST = re.compile(r"there are pipes with velocities above \S+ m/s: (?P<names>\[.*\])")
 _FIRST, _LAST = 0.05, 0.9
 #: The ESDL version from which mesido reads supply/return pipe pairs from ``related``.
 PAIRED_PIPES_VERSION = "v2110"
@@ -117,17 +123,51 @@ def _profile_reader(settings: InfluxSettings) -> type[ESDLProfileReader]:
     return OurProfileReader
 
 
-class _UnmetDemands(logging.Handler):
-    """Collects mesido's "For demand X the target is not matched by N GJ" warnings."""
+class _DemandGaps(logging.Handler):
+    """Collects what mesido logs when the design cannot meet demand: each demand short (and by
+    how much), the producers running at their maximum size and the pipes at their largest
+    diameter with high velocities at those times, so the user sees them on the assets."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.found: list[tuple[str, float]] = []
+        self.short: list[tuple[str, float]] = []
+        self.maxed_producers: list[str] = []
+        self.fast_pipes: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        match = _UNMET.search(record.getMessage())
-        if match:
-            self.found.append((match["name"], float(match["gj"])))
+        text = record.getMessage()
+        if match := _UNMET.search(text):
+            self.short.append((match["name"], float(match["gj"])))
+        elif match := _MAXED.search(text):
+            self.maxed_producers.extend(ast.literal_eval(match["names"]))
+        elif match := _FAST.search(text):
+            self.fast_pipes.extend(ast.literal_eval(match["names"]))
+
+    def messages(self, energy_system: esdl.EnergySystem) -> list[AssetMessage]:
+        ids = {a.name: a.id for a in energy_system.eAllContents() if isinstance(a, esdl.Asset)}
+        found = [
+            AssetMessage("error", f"Demand '{name}' cannot be met: {gj:g} GJ short.", ids.get(name))
+            for name, gj in self.short
+        ]
+        found += [
+            AssetMessage(
+                "error",
+                f"Producer '{name}' runs at its maximum size (its power) where demand is not "
+                "met: allow more installed power, or add a producer.",
+                ids.get(name),
+            )
+            for name in self.maxed_producers
+        ]
+        found += [
+            AssetMessage(
+                "error",
+                f"Pipe '{name}' is at its largest diameter with a high velocity where demand "
+                "is not met: allow a larger diameter.",
+                ids.get(name),
+            )
+            for name in self.fast_pipes
+        ]
+        return found
 
 
 @dataclass(frozen=True)
@@ -154,8 +194,8 @@ class OptimizerWorkflow:
             energy_system.esdlVersion = PAIRED_PIPES_VERSION
             esdl_text = handler.to_string()
         years = _years(params.get("horizon_years"))
-        unmet = _UnmetDemands()
-        logging.getLogger("mesido").addHandler(unmet)
+        gaps = _DemandGaps()
+        logging.getLogger("mesido").addHandler(gaps)
         context.progress(_FIRST, "building the optimisation problem")
         try:
             solution = self._solve(esdl_text, years, context)
@@ -168,6 +208,12 @@ class OptimizerWorkflow:
                 "limit for a goal); the job log names the stage and goal."
             ) from exc
         except RuntimeError as exc:
+            if "heating demand is not matched" in str(exc):
+                raise WorkflowError(
+                    "The optimiser cannot meet all heat demand with what the model allows; the "
+                    "messages name the demands short and the assets at their limits.",
+                    gaps.messages(energy_system),
+                ) from exc
             if "Ill-posed" not in str(exc):
                 raise
             raise WorkflowError(
@@ -175,25 +221,13 @@ class OptimizerWorkflow:
                 "upper bound): check the sizes, states and profiles of the assets."
             ) from exc
         finally:
-            logging.getLogger("mesido").removeHandler(unmet)
+            logging.getLogger("mesido").removeHandler(gaps)
         context.progress(_LAST, "writing results")
         handler, output = load_esdl(solution.optimized_esdl_string)
         series = _write_series(solution, output, context)
-        names = {a.name: a.id for a in output.eAllContents() if isinstance(a, esdl.Asset)}
-        messages = [
-            AssetMessage(
-                "warning",
-                f"Demand '{name}' is not met by the optimised design: {gj:g} GJ short "
-                "(producers at their maximum size or pipes at their largest diameter).",
-                names.get(name),
-            )
-            for name, gj in unmet.found
-        ]
         kpis = _kpis(output)
         context.progress(1.0, "done")
-        return WorkflowResult(
-            output_esdl=handler.to_string(), series=series, messages=messages, kpis=kpis
-        )
+        return WorkflowResult(output_esdl=handler.to_string(), series=series, kpis=kpis)
 
     def _solve(self, esdl_text: str, years: int, context: JobContext) -> Any:
         total = 4 if self.staged else 2

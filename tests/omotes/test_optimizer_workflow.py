@@ -139,7 +139,7 @@ def test_optimiser_runs_the_cheap_producer_first_and_meets_demand(api, project, 
     # times their profiles' peak), and no demand is reported short.
     peak = max(a + b for a, b in zip(cheap_w, dear_w, strict=True))
     assert peak >= 0.5 * 1.8e6
-    assert not [m for m in job.messages if "is not met" in m["message"]]
+    assert not [m for m in job.messages if m["severity"] == "error"]
     kpis = {k["key"]: k["value"] for k in job.kpis}
     assert kpis["capex_breakdown_30_0_year_period_genericproducer"] == pytest.approx(
         100.0 * (cheap.power + dear.power) / 1e3, rel=1e-6
@@ -231,6 +231,28 @@ def test_cancel_stops_the_optimiser_within_seconds(api, project, optimizer_worke
     assert state.status == "cancelled"
     wait_for(lambda: not _worker_job_children(worker_pid), 15, "the job process to be killed")
     assert time.monotonic() - started < 20
+
+
+@needs_optimizer
+def test_infeasible_design_names_the_demands_short_and_the_producers_at_their_limit(
+    api, project, optimizer_worker
+):
+    handler = producer_choice_network()
+    producers = _assets(handler.energy_system, esdl.GenericProducer)
+    for producer in producers.values():
+        producer.power = 200e3  # 0.4 MW together for 1.8 MW of peak demand
+    demands = _assets(handler.energy_system, esdl.HeatingDemand)
+    job_id = _submit(api, project, handler.to_string().encode(), "optimizer_no_heat_losses")
+
+    state = wait_until_done(job_id, 540)
+
+    assert state.status == "failed"
+    assert state.error.startswith("The optimiser cannot meet all heat demand")
+    on_asset = {m["esdl_object_id"]: m["message"] for m in state.messages}
+    assert {on_asset[d.id].split(":")[0] for d in demands.values()} == {
+        f"Demand '{name}' cannot be met" for name in demands
+    }
+    assert all("maximum size" in on_asset[p.id] for p in producers.values())
 
 
 @needs_optimizer
