@@ -6,9 +6,9 @@ producer per 250 assets, heating demands with hourly profiles for a year), makes
 optional with costs (:func:`sizing_problem`) so the optimiser has something to size,
 writes the demand shapes to a scratch InfluxDB database, and runs the workflow in a child
 process exactly as a worker does (:func:`omotes.worker.child.run_in_child`, with the time
-limit). Prints one JSON line per run (HiGHS logs to stdout too: ``grep '^{'``) and writes them
-all to ``bench/results/optimizer-<time>.json``: wall time, outcome (ok / time limit / error),
-the children's peak memory, the last progress message.
+limit). Prints one JSON line (each run also on stderr as it ends) and appends it to
+``bench/results/optimizer.jsonl``: per run the wall time, outcome (ok / time limit / error), the
+children's peak memory and the last progress message.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import sys
 import time
@@ -132,22 +133,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-sizing",
         action="store_true",
-        help="the generated network as it is (fixed pipes, producers without costs: trivial)",
+        help="the generated network as it is (producers without costs: trivial)",
     )
     args = parser.parse_args(argv)
+    # One JSON line on stdout: HiGHS (in the job's process) writes its log to stdout too.
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
     client = InfluxClient(InfluxSettings.from_env())
     write_profiles(client, InputProfile(database=DATABASE))
     runs = []
     try:
         for assets in args.assets:
             run = run_one(assets, args.workflow, args.time_limit, not args.no_sizing)
-            print(json.dumps(run), flush=True)
+            print(json.dumps(run), file=sys.stderr, flush=True)
             runs.append(run)
     finally:
         client.drop_database(DATABASE)
+    line = json.dumps({"at": datetime.now(UTC).isoformat(timespec="seconds"), "runs": runs})
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"optimizer-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    out.write_text(json.dumps(runs, indent=1))
+    with (RESULTS / "optimizer.jsonl").open("a") as results:
+        results.write(line + "\n")
+    out.write(line + "\n")
+    out.flush()
     return 0
 
 

@@ -31,6 +31,8 @@ import ast
 import base64
 import logging
 import re
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -72,6 +74,8 @@ _MAXED = re.compile(
 )
 _FAST = re.compile(r"there are pipes with velocities above \S+ m/s: (?P<names>\[.*\])")
 _FIRST, _LAST = 0.05, 0.9
+#: How often a goal that takes long says it is still being solved.
+CLOCK_S = 30.0
 #: The ESDL version from which mesido reads supply/return pipe pairs from ``related``.
 PAIRED_PIPES_VERSION = "v2110"
 
@@ -196,7 +200,6 @@ class OptimizerWorkflow:
         years = _years(params.get("horizon_years"))
         gaps = _DemandGaps()
         logging.getLogger("mesido").addHandler(gaps)
-        context.progress(_FIRST, "building the optimisation problem")
         try:
             solution = self._solve(esdl_text, years, context)
         except MesidoAssetIssueError as exc:
@@ -231,9 +234,11 @@ class OptimizerWorkflow:
 
     def _solve(self, esdl_text: str, years: int, context: JobContext) -> Any:
         total = 4 if self.staged else 2
+        clock = _GoalClock(context)
 
-        def on_completed(fraction: float, message: str) -> None:
-            context.progress(_FIRST + (_LAST - _FIRST) * float(fraction), str(message))
+        def on_completed(fraction: float, _: str) -> None:
+            done = f"{round(float(fraction) * total)} of {total} goals solved"
+            clock.report(_FIRST + (_LAST - _FIRST) * float(fraction), done)
 
         class Problem(EndScenarioSizingStaged):
             """Reports each goal priority as it starts, and the chosen cost horizon."""
@@ -248,7 +253,7 @@ class OptimizerWorkflow:
                 done = (stage - 1) * 2 + min(priority, 2) - 1
                 goal = GOALS.get(priority, f"goal {priority}")
                 stages = f"stage {stage}/{self._total_stages}: " if total == 4 else ""
-                context.progress(_FIRST + (_LAST - _FIRST) * done / total, f"{stages}{goal}")
+                clock.report(_FIRST + (_LAST - _FIRST) * done / total, f"{stages}{goal}")
 
         kwargs = {
             "esdl_string": base64.b64encode(esdl_text.encode("utf-8")),
@@ -256,9 +261,44 @@ class OptimizerWorkflow:
             "profile_reader": _profile_reader(context.influx),
             "update_progress_function": on_completed,
         }
-        if self.staged:
-            return run_end_scenario_sizing(Problem, **kwargs)
-        return run_end_scenario_sizing_no_heat_losses(Problem, **kwargs)
+        with clock:
+            clock.report(_FIRST, "building the optimisation problem")
+            if self.staged:
+                return run_end_scenario_sizing(Problem, **kwargs)
+            return run_end_scenario_sizing_no_heat_losses(Problem, **kwargs)
+
+
+class _GoalClock:
+    """Progress while a goal is being solved: HiGHS says nothing for minutes on a large network,
+    so the last message is repeated every :data:`CLOCK_S` seconds with the time spent on it
+    ("stage 1/2: matching demand, 4 min"). One lock: reports come from the solver's thread too.
+    """
+
+    def __init__(self, context: JobContext) -> None:
+        self.context = context
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.last = (0.0, "", time.monotonic())
+
+    def report(self, fraction: float, message: str) -> None:
+        with self.lock:
+            self.last = (fraction, message, time.monotonic())
+            self.context.progress(fraction, message)
+
+    def _tick(self) -> None:
+        while not self.stop.wait(CLOCK_S):
+            with self.lock:
+                fraction, message, since = self.last
+                minutes = (time.monotonic() - since) / 60
+                if message:
+                    self.context.progress(fraction, f"{message}, {minutes:.0f} min")
+
+    def __enter__(self) -> _GoalClock:
+        threading.Thread(target=self._tick, name="goal-clock", daemon=True).start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
 
 
 def _years(value: Any) -> int:
