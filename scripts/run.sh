@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set everything up and run the Design Toolkit: web app (ASGI), dispatcher, events consumer, profile
-# binder and workers (simulator; simulation + KPIs; the optimiser), with a demo user, project and model.
+# binder and two workers (simulator; simulation + KPIs), with a demo user, project and model.
 # Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
