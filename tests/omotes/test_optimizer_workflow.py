@@ -9,6 +9,9 @@ hourly input profiles (bound by the profile binder as for any upload).
 
 from __future__ import annotations
 
+import ast
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +23,7 @@ from esdl.esdl_handler import EnergySystemHandler
 from apps.jobs.models import Job
 from omotes.esdl_generator import generate_network, producer_choice_network
 from omotes.workflows.optimizer_check import check_model
+from omotes.workflows.peer import PEER_PYTHON_ENV
 from tests.conftest import ROOT, Stack, bind_profiles, wait_for
 from tests.jobs.test_end_to_end import series_total
 from tests.models.test_upload_api import upload
@@ -65,6 +69,35 @@ def test_models_without_a_heat_network_or_with_other_assets_are_refused_with_rea
         "The optimiser cannot take WindTurbine assets (1: 'Mill'); remove them or use a model "
         "of the heat network alone."
     ]
+
+
+# -- a worker offers what imports in its venv -------------------------------------------------
+
+
+def _available(python: str) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k != PEER_PYTHON_ENV}
+    done = subprocess.run(
+        [python, "-c", "from omotes.workflows import registry; print(registry.available())"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return ast.literal_eval(done.stdout.strip().splitlines()[-1])
+
+
+@needs_optimizer
+def test_each_venv_offers_the_workflows_that_import_in_it():
+    main = _available(sys.executable)
+    optimiser = _available(str(OPTIMIZER_PYTHON))
+
+    assert {"simulator", "simulate_kpis", "kpis"} <= set(main)
+    assert not {"optimizer", "optimize_simulate"} & set(main)
+    assert {"optimizer", "optimizer_no_heat_losses", "kpis"} <= set(optimiser)
+    # Without a peer venv, a sequence with a simulation step is not offered by the optimiser's.
+    assert not {"simulator", "simulate_kpis", "optimize_simulate"} & set(optimiser)
 
 
 # -- through the product ---------------------------------------------------------------------
