@@ -337,6 +337,14 @@ def _write_series(solution: Any, output: esdl.EnergySystem, context: JobContext)
     """Producer and storage heat on a regular grid, each optimised value held until the next."""
     times = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in solution.io.datetimes]
     start, step, steps = _grid(times)
+    # mesido's last time closes its last block, one step past the input profiles: stop at them.
+    ends = [
+        p.endDate if p.endDate.tzinfo else p.endDate.replace(tzinfo=UTC)
+        for p in output.eAllContents()
+        if isinstance(p, esdl.InfluxDBProfile) and p.endDate
+    ]
+    if ends and min(ends) >= start:
+        steps = min(steps, int((min(ends) - start).total_seconds() // step) + 1)
     offsets = np.array([(t - start).total_seconds() for t in times])
     grid = np.arange(steps) * step
     positions = np.searchsorted(offsets, grid, side="right") - 1
