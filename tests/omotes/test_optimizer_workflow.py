@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import esdl
@@ -22,6 +23,7 @@ from esdl.esdl_handler import EnergySystemHandler
 
 from apps.jobs.models import Job
 from omotes.esdl_generator import generate_network, producer_choice_network
+from omotes.influx import InfluxClient
 from omotes.workflows.optimizer_check import check_model
 from omotes.workflows.peer import PEER_PYTHON_ENV
 from tests.conftest import ROOT, Stack, bind_profiles, wait_for
@@ -104,7 +106,7 @@ def test_each_venv_offers_the_workflows_that_import_in_it():
 
 
 @pytest.fixture
-def optimizer_worker(stack: Stack, transactional_db) -> str:
+def optimizer_worker(stack: Stack, transactional_db) -> Iterator[str]:
     """One live optimiser worker from the optimiser's venv, known to the frontend."""
     from apps.jobs.workflows import offered_workflows
 
@@ -118,7 +120,11 @@ def optimizer_worker(stack: Stack, transactional_db) -> str:
             env={"OMOTES_PEER_PYTHON": sys.executable},
         )
     wait_for(lambda: "optimize_simulate" in offered_workflows(), 120, "the optimiser to announce")
-    return "optimizer"
+    yield "optimizer"
+    # The InfluxDB databases of the test's jobs go with them (before the rows are flushed).
+    client = InfluxClient()
+    for job in Job.objects.only("id"):
+        client.drop_database(job.database)
 
 
 def _submit(api, project: int, content: bytes, workflow: str, params: dict | None = None) -> str:
