@@ -397,6 +397,70 @@ def generate_network(
     return b.handler
 
 
+def cost_value(value: float, multiplier: str, per_unit: str) -> esdl.SingleValue:
+    """A cost of ``value`` EUR per ``multiplier`` ``per_unit`` (e.g. EUR per MWh)."""
+    unit = esdl.QuantityAndUnitType(
+        id=str(uuid.uuid4()),
+        physicalQuantity=esdl.PhysicalQuantityEnum.COST,
+        unit=esdl.UnitEnum.EURO,
+        perMultiplier=getattr(esdl.MultiplierEnum, multiplier),
+        perUnit=getattr(esdl.UnitEnum, per_unit),
+    )
+    return esdl.SingleValue(id=str(uuid.uuid4()), value=value, profileQuantityAndUnit=unit)
+
+
+def producer_choice_network(
+    cheap_capacity_w: float = 1.0e6,
+    peaks_w: Sequence[float] = (500e3, 600e3, 700e3),
+    opex_eur_per_mwh: tuple[float, float] = (10.0, 80.0),
+    seed: int = 0,
+    profile: InputProfile | None = InputProfile(),
+) -> EnergySystemHandler:
+    """A small network with a choice to make, for the optimiser: a cheap producer (limited to
+    ``cheap_capacity_w``) and a dear one (enough for all), both optional (to be sized), each on
+    a pipe pair to one pair of joints, and a heating demand per peak in ``peaks_w`` on its own
+    pipe pair. Both producers
+    cost 100 EUR/kW to build and ``opex_eur_per_mwh`` to run; the demands have input profiles
+    as in :func:`generate_network`."""
+    b = _Builder(seed, profile, "Two producers, three demands")
+    total = sum(peaks_w)
+    supply_joint = b.node(esdl.Joint, "Joint_supply", (0.0, 0.0))
+    return_joint = b.node(esdl.Joint, "Joint_return", (2.0, 2.0))
+    (supply_in, supply_out) = b._ports(supply_joint, b.supply, b.supply)
+    (return_in, return_out) = b._ports(return_joint, b.ret, b.ret)
+    for k, peak_w in enumerate(peaks_w):
+        where = (200.0 * math.cos(k), 200.0 * math.sin(k))
+        demand_in, demand_out = _ports_of(b.demand(where, peak_w, k))
+        supply, ret = b.pipe_pair("Pipe_demand", (0.0, 0.0), where, peak_w)
+        _connect(supply_out, _ports_of(supply)[0])
+        _connect(_ports_of(supply)[1], demand_in)
+        _connect(demand_out, _ports_of(ret)[0])
+        _connect(_ports_of(ret)[1], return_in)
+    for k, (name, capacity_w) in enumerate(
+        (("Cheap", cheap_capacity_w), ("Dear", PRODUCER_MARGIN * total))
+    ):
+        where = (-300.0, 150.0 - 300.0 * k)
+        producer = b.node(
+            esdl.GenericProducer,
+            f"Producer{name}",
+            where,
+            power=capacity_w,
+            state=esdl.AssetStateEnum.OPTIONAL,  # the optimiser sizes it (0 .. power)
+        )
+        producer.costInformation = esdl.CostInformation(
+            id=b.id(),
+            investmentCosts=cost_value(100.0, "KILO", "WATT"),
+            variableOperationalCosts=cost_value(opex_eur_per_mwh[k], "MEGA", "WATTHOUR"),
+        )
+        producer_in, producer_out = b._ports(producer, b.ret, b.supply)
+        supply, ret = b.pipe_pair("Pipe_producer", where, (0.0, 0.0), PRODUCER_MARGIN * total)
+        _connect(producer_out, _ports_of(supply)[0])
+        _connect(_ports_of(supply)[1], supply_in)
+        _connect(return_out, _ports_of(ret)[0])
+        _connect(_ports_of(ret)[1], producer_in)
+    return b.handler
+
+
 def network_text(assets: int = 1000, seed: int = 0, **kwargs) -> str:
     """The ESDL text of :func:`generate_network` (what ``-o`` writes)."""
     return generate_network(assets, seed, **kwargs).to_string()
@@ -412,6 +476,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="random seed (0): same seed, same file")
     parser.add_argument("--no-profiles", action="store_true", help="consumers with power only")
     parser.add_argument("--profile-database", default=InputProfile.database)
+    parser.add_argument(
+        "--producer-choice",
+        action="store_true",
+        help="instead: the optimiser's test case (2 producers of different cost, 3 demands)",
+    )
     parser.add_argument("-o", "--output", required=True, help="ESDL file to write ('-': stdout)")
     args = parser.parse_args(argv)
     try:
@@ -419,11 +488,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     profile = None if args.no_profiles else InputProfile(database=args.profile_database)
-    handler = generate_network(args.assets, args.seed, profile=profile)
+    if args.producer_choice:
+        handler = producer_choice_network(seed=args.seed, profile=profile)
+    else:
+        handler = generate_network(args.assets, args.seed, profile=profile)
     if args.output == "-":
         sys.stdout.write(handler.to_string())
     else:
         handler.save(str(Path(args.output)))
+    if args.producer_choice:
+        return 0
     plan = plan_network(args.assets)
     print(
         f"{plan.total} assets: {plan.producers} producers, {plan.demands} heating demands, "

@@ -23,6 +23,7 @@ from typing import Any
 import esdl
 
 from omotes.protocol import WorkflowDescription
+from omotes.workflows import optimizer_check
 
 #: At most this many problems are listed per check (the rest are counted in the last one).
 MAX_PROBLEMS = 50
@@ -416,3 +417,16 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
                         )
                     )
     return problems
+
+
+# --- the optimiser (mesido) ----------------------------------------------------------------------
+
+
+def optimizer_inputs(energy_system: Any) -> list[AssetProblem]:
+    """The optimiser's own check (:mod:`omotes.workflows.optimizer_check`, which its worker runs
+    too), as problems about the model as a whole: its reasons name the assets."""
+    return [AssetProblem("", "", reason) for reason in optimizer_check.check_model(energy_system)]
+
+
+for _workflow in optimizer_check.OPTIMIZER_WORKFLOWS:
+    workflow_check(_workflow)(optimizer_inputs)

@@ -45,6 +45,12 @@ start events $PY manage.py run_events_consumer --metrics-port 9102
 start profiles $PY manage.py run_profile_binder  # binds the input profiles of uploaded models
 start worker $PY -m omotes.worker --workflows simulator --metrics-port 9111
 start worker-sequences $PY -m omotes.worker --workflows simulate_kpis,kpis --metrics-port 9112
+# The optimiser (mesido) in its own venv: it offers optimizer, optimizer_no_heat_losses and
+# optimize_simulate, whose simulation step runs in the main venv (OMOTES_PEER_PYTHON).
+if [ -x .venv-optimizer/bin/python ]; then
+  OMOTES_PEER_PYTHON=$PWD/$PY start worker-optimizer .venv-optimizer/bin/python -m omotes.worker \
+    --workflows optimizer,optimizer_no_heat_losses,optimize_simulate --metrics-port 9113
+fi
 # Safety net for InfluxDB read grants (signals keep them in step; this heals a missed one).
 start influx-grants bash -c "while :; do $PY manage.py sync_influx_grants --quiet; sleep 600; done"
 start retention $PY manage.py apply_retention --loop  # the operator's retention policy (admin)

@@ -168,6 +168,29 @@ if ! cmp -s omotes/pyproject.toml .venv/.omotes-pyproject.installed 2>/dev/null;
   cp omotes/pyproject.toml .venv/.omotes-pyproject.installed
 fi
 
+# The optimiser's worker runs from a venv of its own (mesido pins numpy 1.25 / pandas 1.5 and
+# needs Python < 3.12): python3.11, requirements-optimizer.txt, and the same open core. Skipped
+# (with a note) where no python3.11 is found; scripts/run.sh then starts no optimiser worker.
+OPT_PYTHON=${DT_OPTIMIZER_PYTHON:-$(command -v python3.11 || true)}
+if [ -n "$OPT_PYTHON" ]; then
+  if [ ! -x .venv-optimizer/bin/python ]; then
+    log "creating the optimiser's virtual environment (.venv-optimizer)"
+    "$OPT_PYTHON" -m venv .venv-optimizer
+  fi
+  if ! cmp -s requirements-optimizer.txt .venv-optimizer/.requirements.installed 2>/dev/null; then
+    log "installing the optimiser's requirements (mesido; about a minute)"
+    .venv-optimizer/bin/pip install -q --upgrade pip
+    .venv-optimizer/bin/pip install -q -r requirements-optimizer.txt
+    cp requirements-optimizer.txt .venv-optimizer/.requirements.installed
+  fi
+  if ! cmp -s omotes/pyproject.toml .venv-optimizer/.omotes-pyproject.installed 2>/dev/null; then
+    .venv-optimizer/bin/pip install -q --no-deps -e ./omotes
+    cp omotes/pyproject.toml .venv-optimizer/.omotes-pyproject.installed
+  fi
+else
+  log "no python3.11: the optimiser (mesido) is not installed; set DT_OPTIMIZER_PYTHON"
+fi
+
 DB_NAME=${DT_DB_NAME:-designtoolkit}
 if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'" | grep -q 1; then
   log "creating database $DB_NAME"

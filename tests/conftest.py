@@ -45,10 +45,17 @@ class Stack:
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen] = {}
 
-    def start(self, name: str, *args: str) -> subprocess.Popen:
+    def start(
+        self, name: str, *args: str, python: str = sys.executable, env: dict | None = None
+    ) -> subprocess.Popen:
+        """Start ``python *args`` (another venv's Python for a worker of its own venv)."""
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
-            [sys.executable, *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [python, *args],
+            cwd=ROOT,
+            env={**self.env, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.processes[name] = process
         return process

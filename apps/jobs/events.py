@@ -78,7 +78,13 @@ def _read_result(payload: JobResult) -> Report:
 
 def _read_error(payload: JobError) -> Report:
     return Report(
-        payload.run_id, payload.reason, {"error": payload.reason, "log_tail": payload.logs}
+        payload.run_id,
+        payload.reason,
+        {
+            "error": payload.reason,
+            "messages": [m.to_dict() for m in payload.messages],
+            "log_tail": payload.logs,
+        },
     )
 
 

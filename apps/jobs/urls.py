@@ -10,4 +10,5 @@ urlpatterns = [
     path("<uuid:pk>/cancel/", views.cancel, name="cancel"),
     path("<uuid:pk>/delete/", views.delete, name="delete"),
     path("submit/<int:model_pk>/", views.submit, name="submit"),
+    path("<uuid:pk>/save-variation/", views.save_variation, name="save-variation"),
 ]

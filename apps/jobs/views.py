@@ -10,7 +10,9 @@ from apps.jobs.live import job_state
 from apps.jobs.models import Job
 from apps.jobs.services import cancel_job, delete_job, submit_job
 from apps.models.models import EsdlModel
+from apps.models.variations import save_job_output_as_variation
 from apps.sharing.access import open_for_support, require_edit, require_owner, visible_to
+from omotes.workflows.optimizer_check import OPTIMIZER_WORKFLOWS
 
 PARAM_PREFIX = "param__"
 
@@ -55,7 +57,12 @@ def job_detail(request, pk):
     return render(
         request,
         "jobs/job_detail.html",
-        {"job": job, "state": job_state(job), "events": job.events.all()},
+        {
+            "job": job,
+            "state": job_state(job),
+            "events": job.events.all(),
+            "optimised": job.workflow in OPTIMIZER_WORKFLOWS and job.status == "succeeded",
+        },
     )
 
 
@@ -88,3 +95,20 @@ def delete(request, pk):
     delete_job(job)
     messages.success(request, "Job and its results deleted.")
     return redirect(esdl_model)
+
+
+@require_POST
+def save_variation(request, pk):
+    """Save a job's output ESDL (an optimised network) as a variation of the job's model."""
+    job = get_object_or_404(
+        visible_to(request.user, Job).select_related("esdl_model__project"), pk=pk
+    )
+    require_edit(request.user, job.esdl_model)
+    name = (request.POST.get("name") or "").strip()[:200] or f"{job.esdl_model.name} (optimised)"
+    try:
+        variation = save_job_output_as_variation(job, name)
+    except ValidationError as exc:
+        messages.error(request, "Not saved: " + " ".join(exc.messages))
+        return redirect(job)
+    messages.success(request, f"Saved as {variation.name}, a variation of {job.esdl_model.name}.")
+    return redirect(variation)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import esdl
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from esdl.esdl_handler import EnergySystemHandler
 
 from apps.models.esdl_document import EsdlDocument, numeric_attributes
 from apps.models.esdl_intake import EsdlRejected
@@ -127,3 +129,27 @@ def upload_variation(base: EsdlModel, name: str, data: bytes) -> EsdlModel:
         mark_variation(variation, base)
     logger.info("model %s stored as a variation of %s", variation.pk, base.pk)
     return variation
+
+
+def save_job_output_as_variation(job, name: str) -> EsdlModel:
+    """Store a job's output ESDL (the optimiser's sized network) as a variation of its model.
+
+    The output's own profiles (series in the job's database: the optimiser's producer
+    schedules, a simulation's results) are left out: the variation is a design to run, and the
+    job's data goes when the job is deleted. Checked like any upload.
+    """
+    if not job.output_esdl:
+        raise ValidationError("This job has no output ESDL to save.")
+    handler = EnergySystemHandler()
+    try:
+        energy_system = handler.load_from_string(job.output_esdl)
+    except Exception as exc:  # noqa: BLE001 - pyesdl raises many kinds for a bad document
+        raise ValidationError(f"The job's output ESDL cannot be read: {exc}") from exc
+    own = [
+        profile
+        for profile in energy_system.eAllContents()
+        if isinstance(profile, esdl.InfluxDBProfile) and profile.database == job.database
+    ]
+    for profile in own:
+        profile.delete()
+    return upload_variation(job.esdl_model, name, handler.to_string().encode("utf-8"))

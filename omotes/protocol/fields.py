@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-#: Sent with every message. 1.1 added ``logs`` to results and errors (read as empty from 1.0).
-PROTOCOL_VERSION = "1.1"
+#: Sent with every message. 1.1 added ``logs`` to results and errors (read as empty from 1.0);
+#: 1.2 added ``messages`` to errors (per-asset reasons of a failure; read as none from 1.0/1.1).
+PROTOCOL_VERSION = "1.2"
 
 
 class ProtocolError(ValueError):

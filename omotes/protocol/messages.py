@@ -281,26 +281,40 @@ class JobResult(JobPayload):
 
 @dataclass(frozen=True, kw_only=True)
 class JobError(JobPayload):
-    """A run that failed: ``reason`` is shown to the user; ``logs`` is the tail of the run's log
-    (empty when its process died or was killed)."""
+    """A run that failed: ``reason`` is shown to the user; ``messages`` say what is wrong per
+    ESDL object where the workflow knows (an infeasible design: which demands, which assets);
+    ``logs`` is the tail of the run's log (empty when its process died or was killed)."""
 
     kind: ClassVar[EventKind] = EventKind.ERROR
 
     reason: str
+    messages: tuple[AssetMessage, ...] = ()
     logs: str = ""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_text(self.reason, "error payload", "reason", allow_empty=False)
+        set_field(self, "messages", tuple(self.messages))
+        check_items(self.messages, AssetMessage, "error payload", "messages")
         check_text(self.logs, "error payload", "logs")
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "reason": self.reason, "logs": self.logs}
+        return {
+            **super().to_dict(),
+            "reason": self.reason,
+            "messages": [m.to_dict() for m in self.messages],
+            "logs": self.logs,
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> JobError:
         fields = Fields(data, "error payload")
-        return cls(**cls._run(fields), reason=fields.text("reason"), logs=fields.text("logs", ""))
+        return cls(
+            **cls._run(fields),
+            reason=fields.text("reason"),
+            messages=tuple(AssetMessage.from_dict(m) for m in fields.items("messages")),
+            logs=fields.text("logs", ""),
+        )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 import math
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +26,13 @@ class WorkflowError(Exception):
     """A job failed for a reason the user can act on; the message is shown to them as is.
 
     Raised by workflows (and the result writer they call); the worker sends its text as the
-    ``reason`` of the job's error event.
+    ``reason`` of the job's error event, and ``messages`` (per ESDL object: which assets make a
+    design infeasible) with it.
     """
+
+    def __init__(self, reason: str, messages: Iterable[AssetMessage] = ()) -> None:
+        super().__init__(reason)
+        self.messages: tuple[AssetMessage, ...] = tuple(messages)
 
 
 def job_database(job_id: uuid.UUID | str) -> str:

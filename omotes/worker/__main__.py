@@ -1,4 +1,5 @@
-"""``python -m omotes.worker --workflows simulator [--slots 1]``: start a worker."""
+"""``python -m omotes.worker [--workflows simulator] [--slots 1]``: start a worker; without
+``--workflows`` it offers every installed workflow that loads in its venv."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import threading
 
 from omotes import logs, metrics
 from omotes.worker.runtime import WorkerRuntime
+from omotes.workflows import registry
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m omotes.worker")
     parser.add_argument(
         "--workflows",
-        required=True,
-        help="comma-separated workflow names or module:attribute references",
+        default="",
+        help="comma-separated workflow names or module:attribute references (default: every "
+        "installed workflow that loads here)",
     )
     parser.add_argument("--slots", type=int, default=int(os.environ.get("OMOTES_SLOTS", "1")))
     parser.add_argument("--worker-id", default=os.environ.get("OMOTES_WORKER_ID"))
@@ -29,8 +32,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logs.configure(process="omotes.worker")
 
+    names = [name.strip() for name in args.workflows.split(",") if name.strip()]
     runtime = WorkerRuntime(
-        [name.strip() for name in args.workflows.split(",") if name.strip()],
+        names or registry.available(),
         slots=args.slots,
         worker_id=args.worker_id,
     )

@@ -5,7 +5,13 @@ worker enforce the time limit and cancellation by killing it, and keeps librarie
 after ``fork`` (the simulator's Java bridge) away from the worker: children are started with
 ``spawn``. The child talks to its parent over one pipe: ("progress", fraction, message, step) any
 number of times, then ("metrics", counts) and exactly one ("result", WorkflowResult, logs) or
-("error", reason, logs), where ``logs`` is the tail of what the job logged (:class:`LogTail`).
+("error", reason, logs, messages), where ``logs`` is the tail of what the job logged
+(:class:`LogTail`) and ``messages`` the :class:`~omotes.protocol.AssetMessage` list of a
+:class:`WorkflowError`.
+
+The child leads a process group of its own, and a kill (time limit, cancel) goes to the whole
+group: a workflow that starts processes of its own (a sequence step in another venv) leaves none
+behind.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import collections
 import logging
 import multiprocessing
 import os
+import signal
 import tempfile
 import time
 import uuid
@@ -26,7 +33,7 @@ import structlog
 
 from omotes import logs, metrics
 from omotes.influx import InfluxSettings
-from omotes.protocol import WorkflowError
+from omotes.protocol import AssetMessage, WorkflowError
 from omotes.worker import netguard
 from omotes.workflows import registry
 from omotes.workflows.base import JobContext, WorkflowResult
@@ -44,12 +51,14 @@ LOG_LINE_CHARS = 1000
 
 @dataclass
 class Outcome:
-    """How a child run ended; exactly one of result and error is set. ``logs`` is empty when
-    the child died or was stopped before it could send them."""
+    """How a child run ended; exactly one of result and error is set (with ``messages`` per
+    ESDL object when the workflow gave them). ``logs`` is empty when the child died or was
+    stopped before it could send them."""
 
     result: WorkflowResult | None = None
     error: str | None = None
     logs: str = ""
+    messages: tuple[AssetMessage, ...] = ()
 
 
 class LogTail(logging.Handler):
@@ -79,6 +88,7 @@ def _child_main(
     conn: Connection,
     log_context: dict[str, str] | None = None,
 ) -> None:
+    os.setpgrp()
     logs.configure(process="omotes.job")
     structlog.contextvars.bind_contextvars(**{**(log_context or {}), "job_id": job_id})
     tail = LogTail()
@@ -101,17 +111,17 @@ def _child_main(
                 raise TypeError(f"run() returned {type(result).__name__}, not a WorkflowResult")
         except WorkflowError as exc:
             logger.info("job %s failed: %s", job_id, exc)
-            outcome: tuple = ("error", str(exc))
+            outcome: tuple = ("error", str(exc), exc.messages)
         except Exception as exc:  # noqa: BLE001 - any failure of a model must reach the user
             # The traceback goes to the job's log (staff see it); the user gets a sentence.
             logger.exception("job %s failed", job_id)
-            outcome = ("error", unexpected_failure(exc))
+            outcome = ("error", unexpected_failure(exc), ())
         else:
-            outcome = ("result", result)
+            outcome = ("result", result, ())
         if netguard.attempts and outcome[0] == "error":
-            outcome = ("error", f"{outcome[1]} {blocked_note(netguard.attempts)}")
+            outcome = ("error", f"{outcome[1]} {blocked_note(netguard.attempts)}", outcome[2])
         conn.send(("metrics", metrics.snapshot()))
-        conn.send((*outcome, tail.text()))
+        conn.send((outcome[0], outcome[1], tail.text(), outcome[2]))
     conn.close()
 
 
@@ -176,7 +186,7 @@ def run_in_child(
                 elif message[0] == "result":
                     return Outcome(result=message[1], logs=message[2])
                 else:
-                    return Outcome(error=message[1], logs=message[2])
+                    return Outcome(error=message[1], logs=message[2], messages=message[3])
             elif not process.is_alive():
                 return Outcome(error=_death_reason(process.exitcode))
             if time.monotonic() > deadline:
@@ -185,9 +195,19 @@ def run_in_child(
                 return Outcome(error="Job was cancelled.")
     finally:
         if process.is_alive():
+            _kill_group(process.pid)
             process.kill()
         process.join(10)
         receiver.close()
+
+
+def _kill_group(pid: int) -> None:
+    """Kill the child's process group (itself and any process it started)."""
+    try:
+        if os.getpgid(pid) == pid:  # the child has made its group (first thing it does)
+            os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _death_reason(exitcode: int | None) -> str:

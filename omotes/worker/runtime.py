@@ -274,7 +274,9 @@ def _report(outcome: Outcome, run_id: str, attempt: int) -> JobResult | JobError
     returned a NaN KPI, a message with an unknown severity) fails the job with the reason."""
     if outcome.result is None:
         reason = outcome.error or "The run ended without a result."
-        return JobError(run_id, attempt, reason=reason, logs=outcome.logs)
+        return JobError(
+            run_id, attempt, reason=reason, messages=outcome.messages, logs=outcome.logs
+        )
     result = outcome.result
     try:
         return JobResult(

@@ -6,6 +6,10 @@ plug-in package declares its own), or directly as ``module:attribute``, which is
 under development, or the example in the tests, is started. Entry points are read from the
 installed distributions' metadata, so a name is found only once its package is installed
 (``pip install -e ./omotes`` for the built-in ones).
+
+A worker started without names offers :func:`available`: every installed workflow that loads in
+its venv. A workflow's module imports its model library at the top, so the optimiser is offered
+by a worker of the optimiser's venv and the simulator by one of the simulator's, with no list.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import importlib
 from importlib.metadata import entry_points
 
-from omotes.workflows.base import Workflow
+from omotes.workflows.base import Workflow, describe
 
 ENTRY_POINT_GROUP = "omotes.workflows"
 
@@ -41,3 +45,15 @@ def load(reference: str) -> Workflow:
         return getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
         raise UnknownWorkflow(f"cannot load workflow {reference!r}: {exc}") from exc
+
+
+def available() -> list[str]:
+    """The installed workflow names that load here (and can describe themselves), sorted."""
+    names = []
+    for name in sorted({entry.name for entry in entry_points(group=ENTRY_POINT_GROUP)}):
+        try:
+            describe(load(name))
+        except UnknownWorkflow:
+            continue
+        names.append(name)
+    return names

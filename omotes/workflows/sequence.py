@@ -2,17 +2,20 @@
 
 A sequence runs its steps one after the other in the same child process and job database, so a
 KPI step finds the series the simulation step wrote. Progress is spread over the steps, and each
-progress report names the step that runs, which the job page shows.
+progress report names the step that runs, which the job page shows. A step whose workflow does
+not import in this venv (the simulator in the optimiser's) runs in the peer venv named by
+``OMOTES_PEER_PYTHON`` (:mod:`omotes.workflows.peer`), still within the same job.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from omotes.protocol import ParameterSpec
 from omotes.workflows import registry
 from omotes.workflows.base import JobContext, Workflow, WorkflowResult
+from omotes.workflows.peer import PeerWorkflow, peer_python
 
 
 @dataclass
@@ -22,9 +25,12 @@ class Sequence:
     description: str
     steps: tuple[str, ...]  # workflow names or module:attribute references
     version: str = "1.0"
+    _loaded: list[Workflow] | None = field(default=None, init=False, repr=False, compare=False)
 
     def _workflows(self) -> list[Workflow]:
-        return [registry.load(step) for step in self.steps]
+        if self._loaded is None:
+            self._loaded = [_load_step(step) for step in self.steps]
+        return self._loaded
 
     @property
     def parameters(self) -> tuple[ParameterSpec, ...]:
@@ -61,6 +67,17 @@ class Sequence:
             combined.messages.extend(result.messages)
             combined.kpis.extend(result.kpis)
         return combined
+
+
+def _load_step(step: str) -> Workflow:
+    """The step's workflow here, or in the peer venv when it does not import here."""
+    try:
+        return registry.load(step)
+    except registry.UnknownWorkflow:
+        python = peer_python()
+        if python is None:
+            raise
+        return PeerWorkflow(step, python)
 
 
 simulate_and_kpis = Sequence(

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import esdl
+import omotes_simulator_core  # noqa: F401 - no simulator, no workflow: a worker does not offer it
 import pandas as pd
 from esdl.esdl_handler import EnergySystemHandler
 

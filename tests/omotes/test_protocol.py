@@ -103,7 +103,13 @@ def test_an_event_of_version_1_0_is_read_with_defaults_filled_in() -> None:
 
     event = WorkerEvent.from_dict(data)
 
-    assert event.payload == {"run_id": "r", "attempt": 1, "reason": "boom", "logs": ""}
+    assert event.payload == {
+        "run_id": "r",
+        "attempt": 1,
+        "reason": "boom",
+        "messages": [],
+        "logs": "",
+    }
 
 
 @pytest.mark.parametrize(
