@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from apps.jobs.workflows import known_workflows
+from apps.jobs.run_form import RunForm, build_run_form, rerun_job
 from apps.models.forms import EsdlUploadForm, ProjectForm
 from apps.models.models import EsdlModel, Project
 from apps.models.services import upload_esdl_model
@@ -54,12 +54,17 @@ def model_detail(request, pk: int):
     esdl_model = get_object_or_404(
         visible_to(request.user, EsdlModel).select_related("project"), pk=pk
     )
-    return render_model_page(request, esdl_model)
+    rerun = None
+    if request.GET.get("rerun"):  # "Run again" on a job page: the form starts from its values
+        rerun = rerun_job(request.user, esdl_model, request.GET["rerun"])
+    return render_model_page(request, esdl_model, run_form=build_run_form(esdl_model, rerun=rerun))
 
 
-def render_model_page(request, esdl_model: EsdlModel, status: int = 200) -> HttpResponse:
-    """The model's page, for a user who may see it; also the answer to a refused form on it."""
-    known = known_workflows()
+def render_model_page(
+    request, esdl_model: EsdlModel, status: int = 200, run_form: RunForm | None = None
+) -> HttpResponse:
+    """The model's page, for a user who may see it; also the answer to a refused form on it
+    (``run_form``: the run form as it comes back from a refused submit)."""
     return render(
         request,
         "models/model_detail.html",
@@ -67,9 +72,10 @@ def render_model_page(request, esdl_model: EsdlModel, status: int = 200) -> Http
             "model": esdl_model,
             "summary": esdl_model.summary,
             "bindings": esdl_model.profile_bindings.select_related("profile"),
-            "workflows": [offered for _, offered in known if offered],
-            "unavailable_workflows": [described for described, offered in known if not offered],
-            "jobs": esdl_model.jobs.select_related("owner").defer("esdl", "output_esdl")[:50],
+            "run_form": run_form or build_run_form(esdl_model),
+            "jobs": esdl_model.jobs.select_related("owner", "record").defer("esdl", "output_esdl")[
+                :50
+            ],
             "csv_form": ProfileCsvForm(),
         },
         status=status,

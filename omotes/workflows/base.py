@@ -66,6 +66,8 @@ class Workflow(Protocol):
     description: str
     parameters: tuple[ParameterSpec, ...]
     default_time_limit_s: int
+    # Optional: {"overhead_s": ..., "per_asset_step_s": ...}, see WorkflowDescription.
+    runtime_prior: dict[str, float]
 
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult: ...
 
@@ -78,6 +80,7 @@ def describe(workflow: Workflow) -> WorkflowDescription:
         description=workflow.description,
         parameters=workflow.parameters,
         default_time_limit_s=workflow.default_time_limit_s,
+        runtime_prior=getattr(workflow, "runtime_prior", {}),
     )
 
 

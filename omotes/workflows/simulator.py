@@ -456,6 +456,7 @@ _PARAMETERS = {
             default=3600,
             minimum=60,
             maximum=86400,
+            derive="profile_timestep",
         ),
         ParameterSpec(
             key="start",
@@ -463,6 +464,7 @@ _PARAMETERS = {
             title="Start",
             description="First simulated time step (UTC). Empty: the start of the input profiles.",
             default=None,
+            derive="profile_start",
         ),
         ParameterSpec(
             key="end",
@@ -471,6 +473,7 @@ _PARAMETERS = {
             description="Last simulated time step (UTC, included). Empty: the end of the input "
             "profiles.",
             default=None,
+            derive="profile_end",
         ),
     )
 }
@@ -500,6 +503,9 @@ class SimulatorWorkflow:
     )
     parameters: tuple[ParameterSpec, ...] = tuple(_PARAMETERS.values())
     default_time_limit_s = 3600
+    # A rough guess until the frontend has runs to learn from: process start and ESDL loading,
+    # then a share of a millisecond per asset and time step.
+    runtime_prior = {"overhead_s": 8.0, "per_asset_step_s": 2e-4}
 
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
         """Simulate ``esdl`` and write its output to ``context.database``."""

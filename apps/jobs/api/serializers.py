@@ -55,6 +55,20 @@ class JobCreateSerializer(serializers.Serializer):
     params = serializers.DictField(required=False, default=dict)
 
 
+class EstimateSerializer(serializers.Serializer):
+    estimate = serializers.DictField(
+        help_text="seconds, low_s and high_s (the likely range), runs learned from, basis"
+    )
+    queue = serializers.DictField(
+        help_text="ahead (jobs that start first), starts_in_s (null: no live worker), slots"
+    )
+    text = serializers.CharField(help_text="The estimate for a person to read")
+    params = serializers.DictField(help_text="The parameters the job would use")
+    sources = serializers.DictField(help_text="Where each parameter's value comes from")
+    asset_total = serializers.IntegerField()
+    steps = serializers.IntegerField(help_text="Time steps of the period")
+
+
 class SeriesSerializer(serializers.Serializer):
     asset_id = serializers.CharField()
     asset_name = serializers.CharField()
