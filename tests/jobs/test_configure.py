@@ -69,7 +69,8 @@ def test_carrier_temperatures_and_unknown_derivations():
     assert derive(supply, facts).value == 80.0
     assert "highest supply temperature" in derive(supply, facts).source
     assert derive(back, facts).value == 40.0
-    assert (derive(newer, facts).value, derive(newer, facts).source) == (5, "the workflow's default")
+    fallback = derive(newer, facts)
+    assert (fallback.value, fallback.source) == (5, "the workflow's default")
     assert derive(start, facts).value is None  # no profiles: the workflow decides
 
 
@@ -176,9 +177,7 @@ def test_the_estimate_learns_from_finished_jobs(api, owner, model):
     assert abs(learned["seconds"] - first["seconds"]) > 5
 
 
-def test_the_queue_position_counts_the_jobs_that_start_first(
-    client, api, owner, make_user, model
-):
+def test_the_queue_position_counts_the_jobs_that_start_first(client, api, owner, make_user, model):
     other = make_user()
     for _ in range(2):
         submit_job(other, model, "simulator", {**WEEK})
