@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.jobs.models import Job
+from apps.jobs.models import Job, JobRecord
 
 
 class WorkflowSerializer(serializers.Serializer):
@@ -19,6 +19,11 @@ class WorkflowSerializer(serializers.Serializer):
 class JobSerializer(serializers.ModelSerializer):
     series_count = serializers.SerializerMethodField()
     value_count = serializers.IntegerField(read_only=True)
+    history = serializers.SerializerMethodField(
+        help_text="Where each parameter's value came from (param_sources), the run time "
+        "estimated at submit (estimate), and when and by whom the results were deleted "
+        "(results_deleted_at, results_deleted_by; null while they exist)"
+    )
 
     class Meta:
         model = Job
@@ -42,11 +47,28 @@ class JobSerializer(serializers.ModelSerializer):
             "value_count",
             "messages",
             "kpis",
+            "worker_id",
+            "history",
         ]
         read_only_fields = fields
 
     def get_series_count(self, job: Job) -> int:
         return len(job.series)
+
+    def get_history(self, job: Job) -> dict:
+        try:
+            record = job.record  # selected with the job by the view
+        except JobRecord.DoesNotExist:
+            record = None
+        if record is None:
+            return {"param_sources": {}, "estimate": {}, "results_deleted_at": None}
+        deleted = record.results_deleted_at
+        return {
+            "param_sources": record.param_sources,
+            "estimate": record.estimate,
+            "results_deleted_at": deleted.isoformat() if deleted else None,
+            "results_deleted_by": record.results_deleted_by_name if deleted else None,
+        }
 
 
 class JobCreateSerializer(serializers.Serializer):
