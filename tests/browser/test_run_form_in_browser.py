@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
-from omotes.workflows.kpis import workflow as kpis
-from omotes.workflows.sequence import simulate_and_kpis
-from omotes.workflows.simulator import workflow as simulator
-from tests.conftest import PASSWORD, bind_profiles, wait_for
+import signal
+
+import pytest
+
+from tests.conftest import PASSWORD, bind_profiles, serve_web, wait_for
 from tests.corpus import generated_network
-from tests.jobs.worker_events import announce
 from tests.models.test_upload_api import upload
 
 
-def test_the_estimate_updates_as_the_user_changes_period_step_and_workflow(
-    owner, api, project, web_server, browser
-):
-    announce("worker-a", kpis, simulator, simulate_and_kpis)
+@pytest.fixture
+def live_url(stack, transactional_db) -> str:
+    yield serve_web(stack)
+    stack.kill("web")
+
+
+@pytest.fixture
+def model_id(stack, api, project, live_url) -> int:
+    """A 40-asset network with bound profiles, and a live worker offering the heat workflows
+    (made before the browser starts: the database is not used from its event loop's thread)."""
+    from apps.jobs.workflows import offered_workflows
+
+    stack.start_worker("heat-worker", "simulator,simulate_kpis,kpis")
+    wait_for(lambda: {"simulator", "simulate_kpis"} <= set(offered_workflows()), 60, "the worker")
     model_id = upload(api, project, "network", generated_network(assets=40)).json()["id"]
     bind_profiles(model_id)
+    yield model_id
+    stack.kill("heat-worker", signal.SIGTERM)
+
+
+def test_the_estimate_updates_as_the_user_changes_period_step_and_workflow(
+    owner, model_id, live_url, browser
+):
     page = browser.new_context().new_page()
-    page.goto(f"{web_server}/models/{model_id}/")
+    page.goto(f"{live_url}/models/{model_id}/")
     page.fill("input[name=login]", owner.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
