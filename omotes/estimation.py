@@ -1,12 +1,14 @@
 """How long a job will run, learned from the runs before it (R18), as pure functions.
 
-A run's time is modelled as ``overhead + rate x work``, where work is the number of assets times
-the number of time steps (what a time-stepping simulator does per step, for each asset). The two
-numbers are fitted to a workflow's past runs by least squares on the *relative* error (weights
-1/t^2), so a one-hour run does not drown the minute-long ones; before there is a history, the
-workflow's announced prior (``WorkflowDescription.runtime_prior``) answers, and one past run
-scales it. The spread of past runs around the fit (their 10th and 90th percentile ratio) is the
-honest uncertainty; with few runs it is wide by construction.
+A run's time is modelled as ``overhead + per_asset x assets + per_asset_step x assets x steps``:
+a fixed start, building the network (grows with the assets) and time stepping (each step, for
+each asset). The three numbers are fitted to a workflow's past runs by least squares on the
+*relative* error (weights 1/t^2), so a one-hour run does not drown the minute-long ones, keeping
+the best fit among the terms whose numbers come out non-negative. Before there is a history the
+workflow's announced prior (``WorkflowDescription.runtime_prior``) answers, and runs that cannot
+tell the terms apart (one run, or all of one size) scale it. The spread of past runs around the
+fit (their 10th and 90th percentile ratio) is the honest uncertainty; with few runs it is wide
+by construction.
 
 The frontend passes plain numbers in and gets an :class:`Estimate` back; nothing here knows of
 jobs, users or databases.
@@ -14,6 +16,7 @@ jobs, users or databases.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,17 +25,24 @@ from dataclasses import dataclass
 FEW_RUNS = 5
 WIDE_RANGE = (0.5, 2.0)
 #: A prior for a workflow that announced none: a minute, whatever its size.
-FALLBACK_PRIOR = {"overhead_s": 60.0, "per_asset_step_s": 0.0}
+FALLBACK_PRIOR = {"overhead_s": 60.0}
+#: The terms of the model, as ``runtime_prior`` names their seconds.
+TERMS = ("overhead_s", "per_asset_s", "per_asset_step_s")
 #: Never estimate less than this (process start, messages, writing a result).
 MINIMUM_S = 1.0
 
 
 @dataclass(frozen=True)
 class PastRun:
-    """One finished run: its work (assets x time steps) and the seconds it took."""
+    """One finished run: its size (assets, time steps) and the seconds it took."""
 
-    work: float
+    assets: float
+    steps: float
     seconds: float
+
+    @property
+    def features(self) -> tuple[float, float, float]:
+        return (1.0, self.assets, self.assets * self.steps)
 
 
 @dataclass(frozen=True)
@@ -62,50 +72,58 @@ class Estimate:
 
 @dataclass(frozen=True)
 class RuntimeModel:
-    overhead_s: float
-    per_work_s: float
+    """Seconds per term: (overhead, per asset, per asset and time step)."""
 
-    def predict(self, work: float) -> float:
-        return max(MINIMUM_S, self.overhead_s + self.per_work_s * max(work, 0.0))
+    coefficients: tuple[float, float, float]
+
+    def predict(self, assets: float, steps: float) -> float:
+        features = (1.0, max(assets, 0.0), max(assets, 0.0) * max(steps, 0.0))
+        return max(MINIMUM_S, sum(c * x for c, x in zip(self.coefficients, features, strict=True)))
+
+    def scaled(self, factor: float) -> RuntimeModel:
+        return RuntimeModel(tuple(c * factor for c in self.coefficients))
 
 
 def prior_model(prior: Mapping[str, float] | None) -> RuntimeModel:
     prior = prior or FALLBACK_PRIOR
-    return RuntimeModel(
-        float(prior.get("overhead_s", FALLBACK_PRIOR["overhead_s"])),
-        float(prior.get("per_asset_step_s", 0.0)),
-    )
+    return RuntimeModel(tuple(float(prior.get(term, 0.0)) for term in TERMS))
 
 
 def fit(runs: Sequence[PastRun], prior: Mapping[str, float] | None = None) -> RuntimeModel:
     """The runtime model of these runs; the prior when there are none, the prior scaled to
-    the runs when their work is all the same (nothing to tell overhead from rate)."""
-    runs = [r for r in runs if r.seconds > 0 and r.work >= 0]
+    them when their sizes cannot tell the terms apart."""
+    runs = [r for r in runs if r.seconds > 0]
     base = prior_model(prior)
     if not runs:
         return base
-    works = [r.work for r in runs]
-    if len(runs) == 1 or max(works) - min(works) <= 1e-9 * max(1.0, max(works)):
-        scale = _geometric_mean([r.seconds / base.predict(r.work) for r in runs])
-        return RuntimeModel(base.overhead_s * scale, base.per_work_s * scale)
-    fitted = _weighted_least_squares(runs)
-    if fitted is not None:
-        return fitted
-    # A negative coefficient: the better of the two one-parameter models.
-    only_rate = RuntimeModel(0.0, _ratio_fit(runs, lambda r: r.work))
-    only_overhead = RuntimeModel(_ratio_fit(runs, lambda r: 1.0), 0.0)
-    return min((only_rate, only_overhead), key=lambda m: _relative_error(m, runs))
+    best: tuple[float, RuntimeModel] | None = None
+    distinct = len({(r.assets, r.steps) for r in runs})
+    for size in range(1, len(TERMS) + 1):
+        if size > distinct:
+            break
+        for terms in itertools.combinations(range(len(TERMS)), size):
+            model = _least_squares(runs, terms)
+            if model is not None:
+                error = _relative_error(model, runs)
+                if best is None or error < best[0] - 1e-12:
+                    best = (error, model)
+    scaled = base.scaled(
+        _geometric_mean([r.seconds / base.predict(r.assets, r.steps) for r in runs])
+    )
+    if best is None or (distinct < 2 and _relative_error(scaled, runs) <= best[0] + 1e-9):
+        return scaled
+    return best[1]
 
 
 def estimate(
-    work: float, runs: Sequence[PastRun], prior: Mapping[str, float] | None = None
+    assets: float, steps: float, runs: Sequence[PastRun], prior: Mapping[str, float] | None = None
 ) -> Estimate:
-    """The expected seconds of a run of ``work`` (assets x time steps), from ``runs``."""
+    """The expected seconds of a run of ``assets`` and ``steps`` time steps, from ``runs``."""
     model = fit(runs, prior)
-    seconds = model.predict(work)
+    seconds = model.predict(assets, steps)
     low, high = WIDE_RANGE
     if runs:
-        ratios = sorted(r.seconds / model.predict(r.work) for r in runs if r.seconds > 0)
+        ratios = sorted(r.seconds / model.predict(r.assets, r.steps) for r in runs if r.seconds > 0)
         low = min(_quantile(ratios, 0.1), 1.0)
         high = max(_quantile(ratios, 0.9), 1.0)
         if len(ratios) < FEW_RUNS:
@@ -113,35 +131,49 @@ def estimate(
     return Estimate(seconds, seconds * low, seconds * high, len(runs))
 
 
-def _weighted_least_squares(runs: Sequence[PastRun]) -> RuntimeModel | None:
-    """Minimise sum(((a + b w - t) / t)^2); None when a or b comes out negative."""
-    s11 = s12 = s22 = y1 = y2 = 0.0
+def _least_squares(runs: Sequence[PastRun], terms: tuple[int, ...]) -> RuntimeModel | None:
+    """Minimise sum(((model - t) / t)^2) over the chosen terms; None when singular or a
+    coefficient comes out negative."""
+    n = len(terms)
+    matrix = [[0.0] * (n + 1) for _ in range(n)]
     for run in runs:
         weight = 1.0 / run.seconds**2
-        s11 += weight
-        s12 += weight * run.work
-        s22 += weight * run.work**2
-        y1 += weight * run.seconds
-        y2 += weight * run.work * run.seconds
-    determinant = s11 * s22 - s12 * s12
-    if determinant <= 0:
+        x = [run.features[t] for t in terms]
+        for i in range(n):
+            for j in range(n):
+                matrix[i][j] += weight * x[i] * x[j]
+            matrix[i][n] += weight * x[i] * run.seconds
+    solution = _solve(matrix)
+    if solution is None or any(c < 0 for c in solution):
         return None
-    overhead = (y1 * s22 - y2 * s12) / determinant
-    rate = (s11 * y2 - s12 * y1) / determinant
-    if overhead < 0 or rate < 0:
-        return None
-    return RuntimeModel(overhead, rate)
+    coefficients = [0.0, 0.0, 0.0]
+    for term, value in zip(terms, solution, strict=True):
+        coefficients[term] = value
+    return RuntimeModel(tuple(coefficients))
 
 
-def _ratio_fit(runs: Sequence[PastRun], x) -> float:
-    """The c minimising sum(((c x - t) / t)^2)."""
-    numerator = sum(x(r) / r.seconds for r in runs)
-    denominator = sum((x(r) / r.seconds) ** 2 for r in runs)
-    return numerator / denominator if denominator > 0 else 0.0
+def _solve(augmented: list[list[float]]) -> list[float] | None:
+    """Gaussian elimination with partial pivoting; None for a (near) singular system."""
+    n = len(augmented)
+    m = [row[:] for row in augmented]
+    scale = max((abs(v) for row in m for v in row[:n]), default=0.0) or 1.0
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        if abs(m[pivot][col]) <= 1e-12 * scale:
+            return None
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(col + 1, n):
+            factor = m[r][col] / m[col][col]
+            for c in range(col, n + 1):
+                m[r][c] -= factor * m[col][c]
+    solution = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        solution[r] = (m[r][n] - sum(m[r][c] * solution[c] for c in range(r + 1, n))) / m[r][r]
+    return solution
 
 
 def _relative_error(model: RuntimeModel, runs: Sequence[PastRun]) -> float:
-    return sum(((model.predict(r.work) - r.seconds) / r.seconds) ** 2 for r in runs)
+    return sum(((model.predict(r.assets, r.steps) - r.seconds) / r.seconds) ** 2 for r in runs)
 
 
 def _geometric_mean(values: Sequence[float]) -> float:

@@ -58,15 +58,16 @@ def past_runs(workflow: str, version: str) -> list[PastRun]:
         .order_by("-job__finished_at")
         .values_list("version", "asset_total", "steps", "took")[:HISTORY]
     )
-    rows = [(v, assets * steps, took.total_seconds()) for v, assets, steps, took in records]
-    same = [row for row in rows if row[0] == version]
-    chosen = same if len(same) >= SAME_VERSION else rows
-    return [PastRun(work, seconds) for _, work, seconds in chosen if seconds > 0]
+    rows = [(v, PastRun(assets, steps, took.total_seconds())) for v, assets, steps, took in records]
+    same = [run for v, run in rows if v == version]
+    chosen = same if len(same) >= SAME_VERSION else [run for _, run in rows]
+    return [run for run in chosen if run.seconds > 0]
 
 
 def estimate_run(description: WorkflowDescription, asset_total: int, steps: int) -> Estimate:
     return estimate(
-        asset_total * steps,
+        asset_total,
+        steps,
         past_runs(description.name, description.version),
         description.runtime_prior,
     )

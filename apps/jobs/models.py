@@ -254,8 +254,3 @@ class JobRecord(models.Model):
 
     def __str__(self) -> str:
         return f"record of {self.job_id}"
-
-    @property
-    def work(self) -> int:
-        """Assets x time steps: the size the runtime estimate scales with."""
-        return self.asset_total * self.steps

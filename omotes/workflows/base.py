@@ -66,7 +66,7 @@ class Workflow(Protocol):
     description: str
     parameters: tuple[ParameterSpec, ...]
     default_time_limit_s: int
-    # Optional: {"overhead_s": ..., "per_asset_step_s": ...}, see WorkflowDescription.
+    # Optional: {"overhead_s", "per_asset_s", "per_asset_step_s"}, see WorkflowDescription.
     runtime_prior: dict[str, float]
 
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult: ...

@@ -503,9 +503,9 @@ class SimulatorWorkflow:
     )
     parameters: tuple[ParameterSpec, ...] = tuple(_PARAMETERS.values())
     default_time_limit_s = 3600
-    # A rough guess until the frontend has runs to learn from: process start and ESDL loading,
-    # then a share of a millisecond per asset and time step.
-    runtime_prior = {"overhead_s": 8.0, "per_asset_step_s": 2e-4}
+    # A rough guess until the frontend has runs to learn from (a busy 2-core machine): process
+    # start, building the network (per asset), then about a millisecond per asset and time step.
+    runtime_prior = {"overhead_s": 5.0, "per_asset_s": 0.02, "per_asset_step_s": 1e-3}
 
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
         """Simulate ``esdl`` and write its output to ``context.database``."""

@@ -10,7 +10,15 @@ class WorkflowSerializer(serializers.Serializer):
     version = serializers.CharField()
     title = serializers.CharField()
     description = serializers.CharField()
-    parameters = serializers.ListField(child=serializers.DictField())
+    parameters = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="key, type, title, description, default, minimum, maximum, options, and "
+        "derive: how the value follows from the model (omotes.protocol.DERIVATIONS)",
+    )
+    runtime_prior = serializers.DictField(
+        help_text="The workflow's own runtime guess before there is history: overhead_s, "
+        "per_asset_step_s"
+    )
     available = serializers.BooleanField()
     workers = serializers.IntegerField()
     slots = serializers.IntegerField()
