@@ -13,7 +13,7 @@ Usage (the instance's web server, events consumer, dispatcher, profile binder an
 worker running; see bench/e2e.py for the credentials)::
 
     DT_USER=me@example.org DT_PASSWORD=secret python bench/estimate.py [--jobs 20] [--seed 0]
-        [--url http://127.0.0.1:8000] [--max-work 3000000] [--timeout 1800]
+        [--url http://127.0.0.1:8000] [--max-work 3000000] [--timeout 1800] [--assets 10,25,...]
 
 Output: one JSON line on stdout, also appended to ``bench/results/estimate.jsonl``::
 
@@ -54,12 +54,14 @@ WORKFLOWS = ("simulator", "simulate_kpis")
 PROFILE_YEAR = datetime(2019, 1, 1, tzinfo=UTC)  # the generator's profiles run through 2019
 
 
-def plan(jobs: int, seed: int, max_work: float) -> list[dict[str, Any]]:
+def plan(
+    jobs: int, seed: int, max_work: float, sizes: tuple[int, ...] = ASSETS
+) -> list[dict[str, Any]]:
     """``jobs`` varied (workflow, assets, period, step) combinations within ``max_work``."""
     rng = random.Random(seed)
     chosen: list[dict[str, Any]] = []
     while len(chosen) < jobs:
-        assets, days, step_s = rng.choice(ASSETS), rng.choice(DAYS), rng.choice(STEPS_S)
+        assets, days, step_s = rng.choice(sizes), rng.choice(DAYS), rng.choice(STEPS_S)
         days = min(days, 364)
         steps = days * 86400 // step_s + 1
         if assets * steps > max_work or steps < 2:
@@ -150,10 +152,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-work", type=float, default=3e6, help="assets x time steps cap")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per job")
+    parser.add_argument(
+        "--assets",
+        default=",".join(map(str, ASSETS)),
+        help="network sizes to draw from (a busy machine takes minutes per 600-asset job)",
+    )
     args = parser.parse_args(argv)
     began = time.monotonic()
     client = Client(args.url, args.user or "", args.password or "")
-    items = plan(args.jobs, args.seed, args.max_work)
+    sizes = tuple(int(n) for n in args.assets.split(","))
+    items = plan(args.jobs, args.seed, args.max_work, sizes)
     runs: list[dict[str, Any]] = []
     result: dict[str, Any] = {"jobs": 0, "mape": None}
     try:
@@ -164,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{number}/{len(items)} {json.dumps(run)}", file=sys.stderr, flush=True)
     except E2EError as exc:
         result["error"] = str(exc)
+    except KeyboardInterrupt:  # Ctrl-C: the figure of the jobs done so far
+        result["error"] = f"interrupted after {len(runs)} of {len(items)} jobs"
     done = [r for r in runs if r["measured_s"]]
     half = len(done) // 2
     result.update(

@@ -47,6 +47,9 @@ def job_list(request):
         .defer("esdl", "output_esdl", "log_tail", "series", "messages")
     )
     page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    models = list(
+        EsdlModel.objects.filter(pk__in=visible.values("esdl_model_id")).select_related("project")
+    )
     return render(
         request,
         "jobs/job_list.html",
@@ -57,9 +60,8 @@ def job_list(request):
             "filter_query": chosen.query_string(),
             "statuses": Job.Status.values,
             "workflows": sorted(set(visible.values_list("workflow", flat=True).order_by())),
-            "models": EsdlModel.objects.filter(
-                pk__in=visible.values("esdl_model_id")
-            ).select_related("project"),
+            "models": models,
+            "projects": sorted({m.project for m in models}, key=lambda p: p.name),
         },
     )
 

@@ -31,9 +31,10 @@ WEEK = {"start": "2019-01-01T00:00", "end": "2019-01-07T23:00"}
 @pytest.fixture
 def model(api, project) -> EsdlModel:
     """A generated network of 10 assets with hourly input profiles through 2019, bound."""
-    announce("worker-a", kpis, simulator, simulate_and_kpis)
     response = upload(api, project, "network", generated_network())
     bind_profiles(response.json()["id"])
+    # Announced last: heartbeats are short in tests, and binding may take seconds on a busy host.
+    announce("worker-a", kpis, simulator, simulate_and_kpis)
     return EsdlModel.objects.get(pk=response.json()["id"])
 
 
@@ -235,6 +236,9 @@ def test_the_jobs_list_filters_and_pages_in_the_page_and_the_api(client, api, ow
     page = client.get("/jobs/?workflow=simulator&status=queued").content.decode()
     assert all(str(j.pk)[:8] in page for j in mine)
     assert str(kpi_job.pk)[:8] not in page and str(theirs.pk)[:8] not in page
+
+    by_project = client.get(f"/jobs/?project={mine[0].esdl_model.project_id}").content.decode()
+    assert str(mine[0].pk)[:8] in by_project and str(mine[1].pk)[:8] not in by_project
 
     listed = api.get("/api/jobs/", {"status": "failed"}).json()
     assert [j["id"] for j in listed] == [str(kpi_job.pk)]
