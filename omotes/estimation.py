@@ -4,9 +4,9 @@ A run's time is modelled as ``overhead + per_asset x assets + per_asset_step x a
 a fixed start, building the network (grows with the assets) and time stepping (each step, for
 each asset). The three numbers are fitted to a workflow's past runs by least squares on the
 *relative* error (weights 1/t^2), so a one-hour run does not drown the minute-long ones, keeping
-the best fit among the terms whose numbers come out non-negative. Before there is a history the
-workflow's announced prior (``WorkflowDescription.runtime_prior``) answers, and runs that cannot
-tell the terms apart (one run, or all of one size) scale it. The spread of past runs around the
+the fit of the terms whose numbers come out non-negative with the best Akaike score. Before there
+is a history the workflow's announced prior (``WorkflowDescription.runtime_prior``) answers, and
+while the runs cannot tell the terms apart they scale it. The spread of past runs around the
 fit (their 10th and 90th percentile ratio) is the honest uncertainty; with few runs it is wide
 by construction.
 
@@ -90,29 +90,31 @@ def prior_model(prior: Mapping[str, float] | None) -> RuntimeModel:
 
 
 def fit(runs: Sequence[PastRun], prior: Mapping[str, float] | None = None) -> RuntimeModel:
-    """The runtime model of these runs; the prior when there are none, the prior scaled to
-    them when their sizes cannot tell the terms apart."""
+    """The runtime model of these runs: the prior when there are none; else, of the prior
+    scaled to the runs and the least-squares fits of every set of terms, the one with the best
+    Akaike score (error against the number of numbers fitted), so that a few runs that cannot
+    yet tell the terms apart scale the prior instead of fitting a line through two points."""
     runs = [r for r in runs if r.seconds > 0]
     base = prior_model(prior)
     if not runs:
         return base
-    best: tuple[float, RuntimeModel] | None = None
+    ratios = [r.seconds / base.predict(r.assets, r.steps) for r in runs]
+    candidates = [(1, base.scaled(_geometric_mean(ratios)))]
     distinct = len({(r.assets, r.steps) for r in runs})
     for size in range(1, len(TERMS) + 1):
-        if size > distinct:
+        if size >= distinct:  # at least one run more than numbers fitted
             break
         for terms in itertools.combinations(range(len(TERMS)), size):
             model = _least_squares(runs, terms)
             if model is not None:
-                error = _relative_error(model, runs)
-                if best is None or error < best[0] - 1e-12:
-                    best = (error, model)
-    scaled = base.scaled(
-        _geometric_mean([r.seconds / base.predict(r.assets, r.steps) for r in runs])
-    )
-    if best is None or (distinct < 2 and _relative_error(scaled, runs) <= best[0] + 1e-9):
-        return scaled
-    return best[1]
+                candidates.append((size, model))
+    return min(candidates, key=lambda c: _akaike(c[1], runs, c[0]))[1]
+
+
+def _akaike(model: RuntimeModel, runs: Sequence[PastRun], numbers: int) -> float:
+    """Akaike's score of a fit on the relative errors: lower is better."""
+    n = len(runs)
+    return n * math.log(_relative_error(model, runs) / n + 1e-6) + 2 * numbers
 
 
 def estimate(
