@@ -8,7 +8,8 @@ the fit of the terms whose numbers come out non-negative with the best Akaike sc
 is a history the workflow's announced prior (``WorkflowDescription.runtime_prior``) answers, and
 while the runs cannot tell the terms apart they scale it. The spread of past runs around the
 fit (their 10th and 90th percentile ratio) is the honest uncertainty; with few runs it is wide
-by construction.
+by construction. Each run counts with its ``weight``: the frontend counts recent runs more, as
+the speed of a shared machine drifts.
 
 The frontend passes plain numbers in and gets an :class:`Estimate` back; nothing here knows of
 jobs, users or databases.
@@ -39,6 +40,7 @@ class PastRun:
     assets: float
     steps: float
     seconds: float
+    weight: float = 1.0  # how much it counts: recent runs more (the machine's speed drifts)
 
     @property
     def features(self) -> tuple[float, float, float]:
@@ -99,7 +101,7 @@ def fit(runs: Sequence[PastRun], prior: Mapping[str, float] | None = None) -> Ru
     if not runs:
         return base
     ratios = [r.seconds / base.predict(r.assets, r.steps) for r in runs]
-    candidates = [(1, base.scaled(_geometric_mean(ratios)))]
+    candidates = [(1, base.scaled(_geometric_mean(ratios, [r.weight for r in runs])))]
     distinct = len({(r.assets, r.steps) for r in runs})
     for size in range(1, len(TERMS) + 1):
         if size >= distinct:  # at least one run more than numbers fitted
@@ -113,7 +115,7 @@ def fit(runs: Sequence[PastRun], prior: Mapping[str, float] | None = None) -> Ru
 
 def _akaike(model: RuntimeModel, runs: Sequence[PastRun], numbers: int) -> float:
     """Akaike's score of a fit on the relative errors: lower is better."""
-    n = len(runs)
+    n = sum(r.weight for r in runs)
     return n * math.log(_relative_error(model, runs) / n + 1e-6) + 2 * numbers
 
 
@@ -139,7 +141,7 @@ def _least_squares(runs: Sequence[PastRun], terms: tuple[int, ...]) -> RuntimeMo
     n = len(terms)
     matrix = [[0.0] * (n + 1) for _ in range(n)]
     for run in runs:
-        weight = 1.0 / run.seconds**2
+        weight = run.weight / run.seconds**2
         x = [run.features[t] for t in terms]
         for i in range(n):
             for j in range(n):
@@ -175,11 +177,14 @@ def _solve(augmented: list[list[float]]) -> list[float] | None:
 
 
 def _relative_error(model: RuntimeModel, runs: Sequence[PastRun]) -> float:
-    return sum(((model.predict(r.assets, r.steps) - r.seconds) / r.seconds) ** 2 for r in runs)
+    return sum(
+        r.weight * ((model.predict(r.assets, r.steps) - r.seconds) / r.seconds) ** 2 for r in runs
+    )
 
 
-def _geometric_mean(values: Sequence[float]) -> float:
-    return math.exp(sum(math.log(v) for v in values) / len(values))
+def _geometric_mean(values: Sequence[float], weights: Sequence[float]) -> float:
+    total = sum(weights)
+    return math.exp(sum(w * math.log(v) for v, w in zip(values, weights, strict=True)) / total)
 
 
 def _quantile(ordered: Sequence[float], q: float) -> float:

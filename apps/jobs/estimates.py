@@ -24,6 +24,8 @@ from omotes.scheduling import QueuedJob, RunningJob
 
 #: The most recent finished runs an estimate learns from.
 HISTORY = 200
+#: Runs after which a finished run counts half as much as the newest.
+RECENT_HALF_LIFE = 5
 #: Runs of the same version it takes before older versions no longer count.
 SAME_VERSION = 3
 #: A pseudo fairness key for the job a user is still configuring.
@@ -58,10 +60,15 @@ def past_runs(workflow: str, version: str) -> list[PastRun]:
         .order_by("-job__finished_at")
         .values_list("version", "asset_total", "steps", "took")[:HISTORY]
     )
-    rows = [(v, PastRun(assets, steps, took.total_seconds())) for v, assets, steps, took in records]
-    same = [run for v, run in rows if v == version]
-    chosen = same if len(same) >= SAME_VERSION else [run for _, run in rows]
-    return [run for run in chosen if run.seconds > 0]
+    rows = [(v, assets, steps, took.total_seconds()) for v, assets, steps, took in records]
+    same = [row for row in rows if row[0] == version]
+    chosen = [row for row in (same if len(same) >= SAME_VERSION else rows) if row[3] > 0]
+    # Newest first; a run counts half as much RECENT_HALF_LIFE runs later (the host's speed
+    # drifts with its load, and so do the workers).
+    return [
+        PastRun(assets, steps, seconds, 0.5 ** (index / RECENT_HALF_LIFE))
+        for index, (_, assets, steps, seconds) in enumerate(chosen)
+    ]
 
 
 def estimate_run(description: WorkflowDescription, asset_total: int, steps: int) -> Estimate:

@@ -72,3 +72,12 @@ def test_a_job_waits_for_the_earliest_free_slot():
     assert queue_start_s([30, 100], [50, 50], slots=2) == 100
     assert queue_start_s([30], [], slots=2) == 0
     assert queue_start_s([], [], slots=0) == math.inf
+
+
+def test_recent_runs_count_more_when_the_machine_got_faster():
+    sizes = [(10, 48), (400, 24), (50, 8760), (100, 720), (600, 168), (25, 2000)]
+    # Older runs (small weight) on a machine twice as slow; the newest ones at full speed.
+    runs = [PastRun(a, s, 2 * truth(a, s), weight=0.05) for a, s in sizes]
+    runs += [PastRun(a, s, truth(a, s), weight=1.0) for a, s in sizes[:4]]
+
+    assert estimate(300, 500, runs, PRIOR).seconds == pytest.approx(truth(300, 500), rel=0.15)
