@@ -102,7 +102,8 @@ def drop_influx_user(username: str) -> None:
 
 def readable_databases(user) -> set[str]:
     """The job databases the user may read: exactly those of the jobs they may see."""
-    return {job_database(pk) for pk in visible_to(user, Job).values_list("pk", flat=True)}
+    jobs = visible_to(user, Job).exclude(record__results_deleted_at__isnull=False)
+    return {job_database(pk) for pk in jobs.values_list("pk", flat=True)}
 
 
 def influx_grants(username: str) -> dict[str, str]:

@@ -13,7 +13,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from apps.jobs.models import Job
+from apps.jobs.estimates import outlook_text, queue_outlook
+from apps.jobs.models import Job, JobRecord
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +28,53 @@ def viewer_group(user_id: int) -> str:
     return f"viewer-{user_id}"
 
 
+#: The newest history entries a job's state carries (the page shows them live).
+HISTORY_SHOWN = 100
+
+
 def job_state(job: Job) -> dict[str, Any]:
-    """What the job page and the API show of a job's progress."""
+    """What the job page and the API show of a job's progress: its state, the estimate it was
+    submitted with, its place in the queue while queued (R18), and its history (R24)."""
+    record = JobRecord.objects.filter(job_id=job.pk).first()
+    queue = None
+    if job.status == Job.Status.QUEUED:
+        queue = queue_outlook(job.workflow, job.owner_id, job)
+    events = list(job.events.order_by("-at", "-pk")[:HISTORY_SHOWN])[::-1]
+    return {
+        **_progress(job),
+        "created_at": _iso(job.created_at),
+        "started_at": _iso(job.started_at),
+        "finished_at": _iso(job.finished_at),
+        "estimate": record.estimate if record else {},
+        "queue": queue.to_dict() if queue else None,
+        "outlook": outlook_text(record.estimate, queue) if record and record.estimate else "",
+        "results_deleted": results_deleted_text(record),
+        "history": [
+            {
+                "at": _iso(e.at),
+                "kind": e.kind,
+                "worker_id": e.worker_id,
+                "detail": e.detail[:200],
+            }
+            for e in events
+        ],
+    }
+
+
+def results_deleted_text(record: JobRecord | None) -> str:
+    if record is None or record.results_deleted_at is None:
+        return ""
+    return (
+        f"Results deleted by {record.results_deleted_by_name} on "
+        f"{record.results_deleted_at:%Y-%m-%d %H:%M} UTC."
+    )
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _progress(job: Job) -> dict[str, Any]:
     return {
         "id": str(job.id),
         "status": job.status,

@@ -225,3 +225,32 @@ class WorkflowSetting(models.Model):
 
     def __str__(self) -> str:
         return self.workflow
+
+
+class JobRecord(models.Model):
+    """What the toolkit knows of a job beyond its run (R18, R19, R24).
+
+    Where each parameter's value came from (the model, the user, the workflow's default), the
+    size the job was submitted with and the run time estimated for it (what the estimate
+    learns from), and when its results were deleted: deleting results drops the job's data but
+    keeps the job and its history. A table of its own, one row per job, written at submit.
+    """
+
+    job = models.OneToOneField(
+        Job, on_delete=models.CASCADE, primary_key=True, related_name="record"
+    )
+    param_sources = models.JSONField(
+        default=dict, help_text="Parameter key -> where its value came from"
+    )
+    asset_total = models.PositiveIntegerField(default=0)
+    steps = models.PositiveIntegerField(default=1, help_text="Time steps of the job's period")
+    estimate = models.JSONField(default=dict, help_text="The run time estimated at submit")
+    results_deleted_at = models.DateTimeField(null=True, blank=True)
+    results_deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept when that account is deleted: the history says who, not "someone".
+    results_deleted_by_name = models.CharField(max_length=254, blank=True)
+
+    def __str__(self) -> str:
+        return f"record of {self.job_id}"

@@ -5,7 +5,7 @@ declares, connected ports, a workflow's own needs); added here is what only the 
 whether every pipe that names only a DN size can be resolved from the model's pipe catalogue or
 ours (:class:`apps.models.models.PipeType`), because a job must never fetch one from outside. A
 refusal at submit is :class:`ModelCannotRun` (422 in the API, listing the assets); the model
-page and the run form read :func:`workflow_readiness` and :func:`unavailable_reason`.
+page and the run form read :func:`workflow_readiness` and :func:`unavailable_reasons`.
 """
 
 from __future__ import annotations
@@ -127,16 +127,19 @@ def workflow_readiness(
     ]
 
 
-def unavailable_reason(esdl_model: EsdlModel, description: WorkflowDescription) -> str | None:
-    """Why the run form should not offer ``description``'s workflow for this model (one line,
-    naming the first assets), or None when its pre-flight check passes."""
-    (readiness,) = workflow_readiness(esdl_model, [description])
-    problems = [AssetProblem.from_dict(p) for p in readiness["problems"]]
-    if not problems:
-        return None
-    shown = "; ".join(str(p) for p in problems[:3])
-    more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
-    return f"cannot run this model: {shown}{more}"
+def unavailable_reasons(
+    esdl_model: EsdlModel, descriptions: list[WorkflowDescription]
+) -> dict[str, str]:
+    """Why the run form should not offer each of these workflows for this model (one line,
+    naming the first assets), by workflow name; absent where the pre-flight check passes."""
+    reasons = {}
+    for readiness in workflow_readiness(esdl_model, descriptions):
+        problems = [AssetProblem.from_dict(p) for p in readiness["problems"]]
+        if problems:
+            shown = "; ".join(str(p) for p in problems[:3])
+            more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+            reasons[readiness["name"]] = f"{shown}{more}"
+    return reasons
 
 
 def check_before_submit(

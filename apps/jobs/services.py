@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from apps.jobs import lifecycle
-from apps.jobs.models import Job
+from apps.jobs.defaults import FROM_USER, ModelFacts, derived_values
+from apps.jobs.estimates import estimate_run, steps_of
+from apps.jobs.live import publish_job_state
+from apps.jobs.models import Job, JobRecord
 from apps.jobs.preflight import check_before_submit
 from apps.jobs.workflows import clean_params, offered_workflows, time_limit_for
 from apps.models.esdl_document import EsdlDocument
@@ -19,8 +24,50 @@ from apps.models.services import esdl_for_job, refusal
 from apps.notifications.services import choose_job_email
 from apps.outside.services import record_job_inputs
 from apps.results.services import drop_job_results
+from omotes.estimation import Estimate
+from omotes.protocol import WorkflowDescription
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A job as it would be submitted: checked parameters, where each came from, its size."""
+
+    description: WorkflowDescription
+    params: dict[str, Any]
+    sources: dict[str, str]
+    asset_total: int
+    steps: int
+
+    def estimate(self) -> Estimate:
+        return estimate_run(self.description, self.asset_total, self.steps)
+
+
+def prepare_submission(esdl_model: EsdlModel, workflow: str, params: dict[str, Any]) -> Submission:
+    """Check a job before it is submitted (or estimated); raises ValidationError, keyed by
+    parameter, with a message for the user when it cannot run."""
+    offered = offered_workflows().get(workflow)
+    if offered is None:
+        raise ValidationError(
+            f"Workflow {workflow!r} is not offered by any running worker right now."
+        )
+    description = offered.description
+    derived = derived_values(description, ModelFacts.of(esdl_model))
+    cleaned = clean_params(
+        description,
+        params,
+        esdl_model.summary.get("profile_period") or None,
+        {key: d.value for key, d in derived.items()},
+    )
+    given = {key for key, value in params.items() if value not in (None, "")}
+    return Submission(
+        description,
+        cleaned,
+        {key: FROM_USER if key in given else derived[key].source for key in cleaned},
+        int(esdl_model.summary.get("asset_total") or 0),
+        steps_of(cleaned),
+    )
 
 
 def submit_job(
@@ -36,29 +83,31 @@ def submit_job(
 
     ``notify_email``: whether its end is e-mailed to the user (None: their account's default).
     """
-    offered = offered_workflows().get(workflow)
-    if offered is None:
-        raise ValidationError(
-            f"Workflow {workflow!r} is not offered by any running worker right now."
-        )
-    cleaned = clean_params(
-        offered.description, params, esdl_model.summary.get("profile_period") or None
-    )
+    submission = prepare_submission(esdl_model, workflow, params)
+    description = submission.description
     try:
         document = EsdlDocument(esdl_model.esdl)
     except EsdlRejected as exc:
         raise refusal(exc) from exc
-    check_before_submit(esdl_model, offered.description, document)
+    check_before_submit(esdl_model, description, document)
+    expected = submission.estimate()
     esdl = esdl_for_job(esdl_model, document)
     with transaction.atomic():
         job = Job.objects.create(
             owner=user,
             esdl_model=esdl_model,
             workflow=workflow,
-            workflow_version=offered.description.version,
-            params=cleaned,
+            workflow_version=description.version,
+            params=submission.params,
             esdl=esdl,
-            time_limit_s=time_limit_for(offered.description),
+            time_limit_s=time_limit_for(description),
+        )
+        JobRecord.objects.create(
+            job=job,
+            param_sources=submission.sources,
+            asset_total=submission.asset_total,
+            steps=submission.steps,
+            estimate=expected.to_dict(),
         )
         record_job_inputs(job)  # where its input profiles and pipes came from (apps.outside)
         lifecycle.transition(job.pk, lifecycle.SUBMIT, detail=f"by {user}")
@@ -74,8 +123,25 @@ def cancel_job(job: Job, by=None) -> bool:
     return lifecycle.transition(job.pk, lifecycle.CANCEL, detail=f"by {by}" if by else "")
 
 
-def delete_job(job: Job) -> None:
-    """Remove a job and its results (its InfluxDB database); a running job is cancelled first."""
-    cancel_job(job)
+def delete_job(job: Job, by=None) -> None:
+    """Delete a job's results, keep its history (R24): a running job is cancelled first, its
+    InfluxDB database dropped (which takes every read grant on it along) and its outputs
+    cleared; the job row, its parameters and events stay, marked "results deleted by X on
+    date". Deleting the job's model or project removes the job itself.
+    """
+    cancel_job(job, by=by)
     drop_job_results(job)
-    job.delete()
+    now = timezone.now()
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(
+            series=[], messages=[], kpis=[], output_esdl="", log_tail="", esdl=""
+        )
+        JobRecord.objects.update_or_create(
+            job_id=job.pk,
+            defaults={
+                "results_deleted_at": now,
+                "results_deleted_by": by,
+                "results_deleted_by_name": str(by) if by else "the retention policy",
+            },
+        )
+        publish_job_state(job.pk)

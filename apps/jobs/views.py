@@ -2,19 +2,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.jobs.filters import JobFilter
 from apps.jobs.live import job_state
-from apps.jobs.models import Job
+from apps.jobs.models import Job, JobRecord
+from apps.jobs.run_form import build_run_form, posted_params
 from apps.jobs.services import cancel_job, delete_job, submit_job
 from apps.models.models import EsdlModel
 from apps.models.variations import save_job_output_as_variation
+from apps.models.views import render_model_page
 from apps.sharing.access import open_for_support, require_edit, require_owner, visible_to
 from omotes.workflows.optimizer_check import OPTIMIZER_WORKFLOWS
-
-PARAM_PREFIX = "param__"
 
 
 @require_POST
@@ -22,38 +24,60 @@ def submit(request, model_pk: int):
     esdl_model = get_object_or_404(visible_to(request.user, EsdlModel), pk=model_pk)
     require_edit(request.user, esdl_model)
     workflow = request.POST.get("workflow", "")
-    prefix = f"{PARAM_PREFIX}{workflow}__"
-    params = {
-        key.removeprefix(prefix): value
-        for key, value in request.POST.items()
-        if key.startswith(prefix) and value != ""
-    }
+    posted = posted_params(request.POST, workflow)
+    params = {key: value for key, value in posted.items() if value != ""}
     try:
         notify_email = {"yes": True, "no": False}.get(request.POST.get("notify_email", ""))
         job = submit_job(request.user, esdl_model, workflow, params, notify_email)
     except ValidationError as exc:
+        # The form comes back with the user's values and each error next to its field.
         messages.error(request, "Job not submitted: " + " ".join(exc.messages))
-        return redirect(esdl_model)
+        form = build_run_form(esdl_model, workflow=workflow, posted=posted, error=exc)
+        return render_model_page(request, esdl_model, status=400, run_form=form)
     return redirect(job)
 
 
+JOBS_PER_PAGE = 50
+
+
 def job_list(request):
+    """The jobs the user may see, filtered (project, model, workflow, state, owner), in pages."""
+    chosen = JobFilter.from_query(request.GET)
+    visible = visible_to(request.user, Job)
     jobs = (
-        visible_to(request.user, Job)
-        .select_related("esdl_model", "owner")
-        .defer("esdl", "output_esdl", "log_tail")[:200]
+        chosen.apply(visible, request.user)
+        .select_related("esdl_model", "owner", "record")
+        .defer("esdl", "output_esdl", "log_tail", "series", "messages")
     )
-    return render(request, "jobs/job_list.html", {"jobs": jobs})
+    page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    models = list(
+        EsdlModel.objects.filter(pk__in=visible.values("esdl_model_id")).select_related("project")
+    )
+    return render(
+        request,
+        "jobs/job_list.html",
+        {
+            "jobs": page.object_list,
+            "page": page,
+            "filters": chosen.values,
+            "filter_query": chosen.query_string(),
+            "statuses": Job.Status.values,
+            "workflows": sorted(set(visible.values_list("workflow", flat=True).order_by())),
+            "models": models,
+            "projects": sorted({m.project for m in models}, key=lambda p: p.name),
+        },
+    )
 
 
 def job_detail(request, pk):
-    jobs = Job.objects.select_related("esdl_model").defer("esdl")
+    jobs = Job.objects.select_related("esdl_model", "owner").defer("esdl")
     # Staff answering a ticket about this job may open it with ?ticket=<its number> (recorded).
     job = visible_to(request.user, jobs).filter(pk=pk).first() or open_for_support(
         request.user, jobs, pk, request.GET.get("ticket")
     )
     if job is None:
         raise Http404("No such job.")
+    record = JobRecord.objects.filter(job=job).first()
     return render(
         request,
         "jobs/job_detail.html",
@@ -62,6 +86,10 @@ def job_detail(request, pk):
             "state": job_state(job),
             "events": job.events.all(),
             "optimised": job.workflow in OPTIMIZER_WORKFLOWS and job.status == "succeeded",
+            "params_used": [
+                (key, value, (record.param_sources if record else {}).get(key, ""))
+                for key, value in job.params.items()
+            ],
         },
     )
 
@@ -91,10 +119,9 @@ def cancel(request, pk):
 def delete(request, pk):
     job = get_object_or_404(visible_to(request.user, Job).select_related("esdl_model"), pk=pk)
     require_owner(request.user, job)
-    esdl_model = job.esdl_model
-    delete_job(job)
-    messages.success(request, "Job and its results deleted.")
-    return redirect(esdl_model)
+    delete_job(job, by=request.user)
+    messages.success(request, "The job's results were deleted; its history stays.")
+    return redirect(job)
 
 
 @require_POST

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Max
 from django.utils.dateparse import parse_datetime
 
@@ -87,35 +88,42 @@ def clean_params(
     description: WorkflowDescription,
     raw: dict[str, Any],
     profile_period: dict[str, str] | None = None,
+    derived: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Check the user's parameters against the workflow's schema; fill in defaults.
+    """Check the user's parameters against the workflow's schema; fill in the rest.
 
-    Raises ValidationError naming each bad parameter, an end before the start, a period (start
-    to end, in steps) past the bounds on what one job may write (:mod:`apps.profiles.limits`),
-    and a start or end outside ``profile_period`` (the model's input profiles, ISO text): there
-    the workflow would have no input data. Checked here, at submit, so that a job never waits
-    in the queue only to fail on its parameters. A date and time without a time zone is UTC, as
-    the form says. Returns JSON-serialisable values (datetimes as ISO text), in the form the
-    worker receives them.
+    A parameter the user left empty takes its value in ``derived`` (what the model implies,
+    :mod:`apps.jobs.defaults`), else the workflow's default. Raises ValidationError keyed by
+    parameter (messages not about one parameter under ``NON_FIELD_ERRORS``): each bad
+    parameter, an end before the start, a period (start to end, in steps) past the bounds on
+    what one job may write (:mod:`apps.profiles.limits`), and a start or end outside
+    ``profile_period`` (the model's input profiles, ISO text): there the workflow would have no
+    input data. Checked here, at submit, so that a job never waits in the queue only to fail on
+    its parameters. A date and time without a time zone is UTC, as the form says. Returns
+    JSON-serialisable values (datetimes as ISO text), in the form the worker receives them.
     """
     if not isinstance(raw, dict):
         raise ValidationError("params must be an object")
     known = {spec.key: spec for spec in description.parameters}
     unknown = sorted(set(raw) - set(known))
-    errors = [f"Unknown parameter {key!r}." for key in unknown]
+    errors: dict[str, list[str]] = {}
+    if unknown:
+        errors[NON_FIELD_ERRORS] = [f"Unknown parameter {key!r}." for key in unknown]
     cleaned: dict[str, Any] = {}
     for key, spec in known.items():
         value = raw.get(key)
         if value in (None, ""):
-            cleaned[key] = spec.default
+            cleaned[key] = derived[key] if derived and key in derived else spec.default
             continue
         try:
             cleaned[key] = _convert(spec, value)
         except (TypeError, ValueError) as exc:
-            errors.append(f"{spec.title}: {exc}")
+            errors[key] = [f"{spec.title}: {exc}"]
     if not errors:
         titles = {spec.key: spec.title for spec in description.parameters}
-        errors = ProfileLimits.from_settings().job_problems(titles, cleaned)
+        problems = ProfileLimits.from_settings().job_problems(titles, cleaned)
+        if problems:
+            errors[_period_key(known)] = problems
     if not errors and profile_period:
         errors = _outside_profiles(description, cleaned, profile_period)
     if errors:
@@ -123,23 +131,28 @@ def clean_params(
     return cleaned
 
 
+def _period_key(known: Mapping[str, ParameterSpec]) -> str:
+    """Where a problem of the whole period shows: next to its end, else not at a field."""
+    return "end" if "end" in known else NON_FIELD_ERRORS
+
+
 def _outside_profiles(
     description: WorkflowDescription, cleaned: dict[str, Any], profile_period: dict[str, str]
-) -> list[str]:
+) -> dict[str, list[str]]:
     """A start or end (by the workflows' convention) outside the input profiles' period."""
     if not (profile_period.get("start") and profile_period.get("end")):
-        return []  # a model without input profiles: the workflow's own defaults decide
+        return {}  # a model without input profiles: the workflow's own defaults decide
     first = datetime.fromisoformat(profile_period["start"])
     last = datetime.fromisoformat(profile_period["end"])
     shown = f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC"
-    problems = []
+    problems = {}
     for spec in description.parameters:
         value = cleaned.get(spec.key) if spec.key in ("start", "end") else None
         if isinstance(value, str) and not first <= datetime.fromisoformat(value) <= last:
-            problems.append(
+            problems[spec.key] = [
                 f"{spec.title}: {value} is outside the model's input profiles ({shown}); "
                 "there would be no demand data to simulate."
-            )
+            ]
     return problems
 
 
@@ -177,7 +190,7 @@ def _convert(spec: ParameterSpec, value: Any) -> Any:
             raise ValueError("must be a date and time (ISO 8601)")
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
-        return parsed.isoformat()
+        return parsed.astimezone(UTC).isoformat()  # one form: the job page shows UTC
     text = str(value)
     if spec.options and text not in spec.options:
         raise ValueError(f"must be one of {', '.join(spec.options)}")

@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from apps.jobs.preflight import workflow_readiness
+from apps.jobs.run_form import RunForm, build_run_form, rerun_job
 from apps.jobs.workflows import known_workflows
 from apps.models.forms import EsdlUploadForm, ProjectForm
 from apps.models.models import EsdlModel, Project
@@ -59,13 +60,18 @@ def model_detail(request, pk: int):
     )
     if esdl_model is None:
         raise Http404("No such model.")
-    return render_model_page(request, esdl_model)
+    rerun = None
+    if request.GET.get("rerun"):  # "Run again" on a job page: the form starts from its values
+        rerun = rerun_job(request.user, esdl_model, request.GET["rerun"])
+    return render_model_page(request, esdl_model, run_form=build_run_form(esdl_model, rerun=rerun))
 
 
-def render_model_page(request, esdl_model: EsdlModel, status: int = 200) -> HttpResponse:
-    """The model's page, for a user who may see it; also the answer to a refused form on it."""
-    known = known_workflows()
-    readiness = workflow_readiness(esdl_model, [described for described, _ in known])
+def render_model_page(
+    request, esdl_model: EsdlModel, status: int = 200, run_form: RunForm | None = None
+) -> HttpResponse:
+    """The model's page, for a user who may see it; also the answer to a refused form on it
+    (``run_form``: the run form as it comes back from a refused submit)."""
+    readiness = workflow_readiness(esdl_model, [described for described, _ in known_workflows()])
     return render(
         request,
         "models/model_detail.html",
@@ -76,10 +82,11 @@ def render_model_page(request, esdl_model: EsdlModel, status: int = 200) -> Http
                 "profile", "profile__fetched", "stand_in"
             ),
             "stand_ins": esdl_model.profile_bindings.filter(stand_in__isnull=False).count(),
-            "workflows": [offered for _, offered in known if offered],
             "readiness": readiness,
-            "unavailable_workflows": [described for described, offered in known if not offered],
-            "jobs": esdl_model.jobs.select_related("owner").defer("esdl", "output_esdl")[:50],
+            "run_form": run_form or build_run_form(esdl_model),
+            "jobs": esdl_model.jobs.select_related("owner", "record").defer("esdl", "output_esdl")[
+                :50
+            ],
             "csv_form": ProfileCsvForm(),
         },
         status=status,

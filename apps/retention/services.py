@@ -47,6 +47,8 @@ def expired_jobs(policy: RetentionPolicy, now: datetime) -> QuerySet[Job]:
     if policy.max_job_age_days is not None:
         cutoff = now - timedelta(days=policy.max_job_age_days)
         expired = expired | Job.objects.filter(created_at__lt=cutoff)
+    # A job whose results are gone keeps its history (R24): nothing is left to remove.
+    expired = expired.exclude(record__results_deleted_at__isnull=False)
     return expired.filter(status__in=Job.TERMINAL).distinct()
 
 

@@ -64,9 +64,15 @@ from omotes.protocol.outputs import (
     WorkflowError,
     job_database,
 )
-from omotes.protocol.schema import ParameterSpec, ParameterType, WorkflowDescription
+from omotes.protocol.schema import (
+    DERIVATIONS,
+    ParameterSpec,
+    ParameterType,
+    WorkflowDescription,
+)
 
 __all__ = [
+    "DERIVATIONS",
     "JOB_EVENTS",
     "PAYLOAD_TYPES",
     "PROTOCOL_VERSION",

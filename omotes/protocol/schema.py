@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,8 @@ from omotes.protocol.fields import (
 WORKFLOW_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 #: Parameter keys are keys of a job's ``params`` and names of form fields.
 PARAMETER_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+#: What a workflow's ``runtime_prior`` may say.
+RUNTIME_PRIOR_KEYS = ("overhead_s", "per_asset_s", "per_asset_step_s")
 
 
 class ParameterType(enum.StrEnum):
@@ -38,6 +40,18 @@ class ParameterType(enum.StrEnum):
 
 NUMERIC_TYPES = frozenset({ParameterType.INT, ParameterType.FLOAT, ParameterType.DURATION})
 
+#: How a frontend can derive a parameter's value from the job's model (``ParameterSpec.derive``),
+#: so that a user sees what the model implies before submitting, and the job stores the value
+#: it really used. A frontend that does not know a name falls back to ``default``, so a worker
+#: may announce a newer name without breaking an older frontend.
+DERIVATIONS: dict[str, str] = {
+    "profile_start": "the first time of the model's input profiles",
+    "profile_end": "the last time of the model's input profiles",
+    "profile_timestep": "the time between two points of the model's input profiles (the finest)",
+    "supply_temperature": "the supply temperature of the model's heat carriers (the highest)",
+    "return_temperature": "the return temperature of the model's heat carriers (the lowest)",
+}
+
 
 @dataclass(frozen=True)
 class ParameterSpec:
@@ -46,7 +60,8 @@ class ParameterSpec:
     ``minimum`` and ``maximum`` apply to int, float and duration, ``options`` to string. A
     ``default`` of None means the workflow decides (e.g. derives the value from the ESDL). A
     datetime default is kept as ISO 8601 text, the form it travels in and the frontend fills into
-    a job's parameters.
+    a job's parameters. ``derive`` names how the value follows from the model (a key of
+    :data:`DERIVATIONS`; empty: it does not); ``default`` is the fallback when it cannot.
     """
 
     key: str
@@ -57,6 +72,7 @@ class ParameterSpec:
     minimum: float | None = None
     maximum: float | None = None
     options: tuple[str, ...] = ()
+    derive: str = ""
 
     def __post_init__(self) -> None:
         check(
@@ -70,6 +86,12 @@ class ParameterSpec:
         check_text(self.description, what, "description")
         set_field(self, "options", tuple(self.options))
         check_items(self.options, str, what, "options")
+        check(
+            self.derive == ""
+            or (isinstance(self.derive, str) and PARAMETER_KEY.fullmatch(self.derive)),
+            what,
+            f"derive {short(self.derive)} must be a name such as 'profile_start'",
+        )
         check(
             not self.options or self.type == ParameterType.STRING,
             what,
@@ -125,6 +147,7 @@ class ParameterSpec:
             "minimum": self.minimum,
             "maximum": self.maximum,
             "options": list(self.options),
+            "derive": self.derive,
         }
 
     @classmethod
@@ -149,6 +172,7 @@ class ParameterSpec:
             minimum=fields.number("minimum", None),
             maximum=fields.number("maximum", None),
             options=tuple(fields.items("options")),
+            derive=fields.text("derive", ""),
         )
 
 
@@ -159,6 +183,10 @@ class WorkflowDescription:
     ``supported_asset_types`` names the ESDL asset classes (``HeatingDemand``, ``Pipe`` ...) the
     workflow can take; empty means any. The frontend refuses a model with other assets before a
     job of the workflow is queued (:mod:`omotes.preflight`).
+    ``runtime_prior`` is the workflow's own guess of its run time before the frontend has a
+    history to learn from: ``{"overhead_s": fixed seconds, "per_asset_s": seconds per asset,
+    "per_asset_step_s": seconds per asset and time step}`` (any may be left out), measured by
+    the workflow's authors or by a calibration run of the worker; empty when it has none.
     """
 
     name: str
@@ -168,6 +196,7 @@ class WorkflowDescription:
     parameters: tuple[ParameterSpec, ...]
     default_time_limit_s: int
     supported_asset_types: tuple[str, ...] = ()
+    runtime_prior: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check(
@@ -190,6 +219,14 @@ class WorkflowDescription:
         )
         set_field(self, "supported_asset_types", tuple(self.supported_asset_types))
         check_items(self.supported_asset_types, str, what, "supported_asset_types")
+        set_field(self, "runtime_prior", dict(self.runtime_prior))
+        for key, value in self.runtime_prior.items():
+            check(
+                key in RUNTIME_PRIOR_KEYS and is_number(value) and value >= 0,
+                what,
+                f"runtime_prior {key!r}: {short(value)} (keys {', '.join(RUNTIME_PRIOR_KEYS)}, "
+                "numbers >= 0)",
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -200,6 +237,7 @@ class WorkflowDescription:
             "parameters": [p.to_dict() for p in self.parameters],
             "default_time_limit_s": self.default_time_limit_s,
             "supported_asset_types": list(self.supported_asset_types),
+            "runtime_prior": dict(self.runtime_prior),
         }
 
     @classmethod
@@ -215,4 +253,5 @@ class WorkflowDescription:
             parameters=tuple(ParameterSpec.from_dict(p) for p in fields.items("parameters")),
             default_time_limit_s=fields.integer("default_time_limit_s", 3600),
             supported_asset_types=tuple(fields.items("supported_asset_types")),
+            runtime_prior=dict(fields.mapping("runtime_prior", {})),
         )

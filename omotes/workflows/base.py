@@ -66,6 +66,8 @@ class Workflow(Protocol):
     description: str
     parameters: tuple[ParameterSpec, ...]
     default_time_limit_s: int
+    # Optional: {"overhead_s", "per_asset_s", "per_asset_step_s"}, see WorkflowDescription.
+    runtime_prior: dict[str, float]
 
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult: ...
 
@@ -79,6 +81,7 @@ def describe(workflow: Workflow) -> WorkflowDescription:
         parameters=workflow.parameters,
         default_time_limit_s=workflow.default_time_limit_s,
         supported_asset_types=tuple(getattr(workflow, "supported_asset_types", ())),
+        runtime_prior=getattr(workflow, "runtime_prior", {}),
     )
 
 

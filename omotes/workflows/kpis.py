@@ -107,6 +107,7 @@ class KpiWorkflow:
     )
     parameters = ()
     default_time_limit_s = 600
+    runtime_prior = {"overhead_s": 3.0, "per_asset_s": 0.01}
 
     def run(self, esdl_text: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
         context.progress(0.0, "reading results")

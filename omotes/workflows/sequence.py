@@ -42,6 +42,15 @@ class Sequence:
         return tuple(seen.values())
 
     @property
+    def runtime_prior(self) -> dict[str, float]:
+        """The steps' priors added up (a step without one adds nothing)."""
+        total: dict[str, float] = {}
+        for workflow in self._workflows():
+            for key, value in getattr(workflow, "runtime_prior", {}).items():
+                total[key] = total.get(key, 0.0) + value
+        return total
+
+    @property
     def default_time_limit_s(self) -> int:
         return sum(workflow.default_time_limit_s for workflow in self._workflows())
 

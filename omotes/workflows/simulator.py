@@ -504,6 +504,7 @@ _PARAMETERS = {
             default=3600,
             minimum=60,
             maximum=86400,
+            derive="profile_timestep",
         ),
         ParameterSpec(
             key="start",
@@ -511,6 +512,7 @@ _PARAMETERS = {
             title="Start",
             description="First simulated time step (UTC). Empty: the start of the input profiles.",
             default=None,
+            derive="profile_start",
         ),
         ParameterSpec(
             key="end",
@@ -519,6 +521,7 @@ _PARAMETERS = {
             description="Last simulated time step (UTC, included). Empty: the end of the input "
             "profiles.",
             default=None,
+            derive="profile_end",
         ),
     )
 }
@@ -549,6 +552,9 @@ class SimulatorWorkflow:
     parameters: tuple[ParameterSpec, ...] = tuple(_PARAMETERS.values())
     default_time_limit_s = 3600
     supported_asset_types = SIMULATOR_ASSET_TYPES
+    # A rough guess until the frontend has runs to learn from (a busy 2-core machine): process
+    # start, building the network (per asset), then about a millisecond per asset and time step.
+    runtime_prior = {"overhead_s": 5.0, "per_asset_s": 0.02, "per_asset_step_s": 1e-3}
 
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
         """Simulate ``esdl`` and write its output to ``context.database``."""

@@ -25,11 +25,84 @@
     const active = ["queued", "dispatched", "running"].includes(state.status);
     const cancelForm = document.getElementById("cancel-form");
     if (cancelForm) cancelForm.hidden = !active;
+    showTiming(state);
+    if (state.history) showHistory(state.history);
+    if (state.results_deleted !== undefined) {
+      const deleted = document.getElementById("job-results-deleted");
+      deleted.textContent = state.results_deleted;
+      deleted.hidden = !state.results_deleted;
+      if (state.results_deleted) {
+        document.getElementById("results").hidden = true;
+        const deleteForm = document.getElementById("delete-form");
+        if (deleteForm) deleteForm.hidden = true;
+        return;
+      }
+    }
     if (state.status === "succeeded" && !chartLoaded) {
       chartLoaded = true;
       document.getElementById("results").hidden = false;
       loadSeries();
     }
+  }
+
+  // Elapsed time (in the queue, then running), ticking between updates; the queue position.
+  const timing = document.getElementById("job-timing");
+  function showTiming(state) {
+    if (state.created_at !== undefined) {
+      timing.dataset.created = state.created_at || "";
+      timing.dataset.started = state.started_at || "";
+      timing.dataset.finished = state.finished_at || "";
+    }
+    const queue = document.getElementById("job-queue");
+    if (state.queue !== undefined) {
+      queue.hidden = !state.queue;
+      if (state.queue) {
+        const ahead = state.queue.ahead;
+        const starts = state.queue.starts_in_s === null ? "no live worker offers this workflow yet"
+          : `starts in ~${span(state.queue.starts_in_s)}`;
+        queue.textContent = `· ${ahead} job${ahead === 1 ? "" : "s"} ahead in the queue; ${starts}`;
+      }
+    }
+    tick();
+  }
+
+  function span(seconds) {
+    seconds = Math.max(0, Math.round(seconds));
+    if (seconds < 90) return `${seconds} s`;
+    if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+    return `${(seconds / 3600).toFixed(1)} h`;
+  }
+
+  function tick() {
+    const created = Date.parse(timing.dataset.created);
+    const started = Date.parse(timing.dataset.started);
+    const finished = Date.parse(timing.dataset.finished);
+    const now = Date.now();
+    const elapsed = document.getElementById("job-elapsed");
+    if (isNaN(created)) return;
+    if (!isNaN(started)) {
+      elapsed.textContent = `Ran ${span(((isNaN(finished) ? now : finished) - started) / 1000)}`
+        + (isNaN(finished) ? " so far" : "");
+    } else if (isNaN(finished)) {
+      elapsed.textContent = `Waiting ${span((now - created) / 1000)} so far`;
+    } else {
+      elapsed.textContent = "Never started";
+    }
+  }
+  setInterval(tick, 1000);
+
+  function showHistory(history) {
+    const body = document.querySelector("#job-history tbody");
+    body.innerHTML = "";
+    history.forEach((e) => {
+      const row = body.insertRow();
+      const when = new Date(e.at);
+      [when.toISOString().slice(0, 19).replace("T", " "), e.kind, e.worker_id, e.detail].forEach((text, i) => {
+        const cell = row.insertCell();
+        cell.textContent = text;
+        if (i === 2) cell.className = "muted";
+      });
+    });
   }
 
   function connect(delay) {

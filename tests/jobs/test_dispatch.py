@@ -92,6 +92,6 @@ def test_the_model_page_says_which_workflows_no_worker_offers_now(client, owner,
 
     page = client.get(f"/models/{model.pk}/").content.decode()
 
-    assert 'id="submit-form"' in page and '<option value="kpis">' in page
-    assert '<option value="sleeper">' not in page
-    assert "No live worker offers Sleeper (test load) (sleeper) right now" in page
+    assert 'id="submit-form"' in page and '<option value="kpis" selected' in page
+    assert '<option value="sleeper"  disabled' in page
+    assert "Sleeper (test load) (sleeper) cannot run: no live worker offers it right now" in page

@@ -204,7 +204,7 @@ def test_cancel_a_running_job_stops_it_within_seconds(api, model_id, sleeper_wor
     assert status(running) == "cancelled"
 
 
-def test_delete_removes_the_job_and_its_results(api, model_id, sleeper_worker):
+def test_delete_removes_the_results_and_keeps_the_history(api, model_id, sleeper_worker):
     sleeper_worker("sleeper-a")
     job_id = submit(api, model_id, duration_s=0)
     job = wait_status(job_id, TERMINAL)
@@ -212,7 +212,9 @@ def test_delete_removes_the_job_and_its_results(api, model_id, sleeper_worker):
 
     assert api.delete(f"/api/jobs/{job_id}/").status_code == 204
 
-    assert not Job.objects.filter(pk=job_id).exists()
+    kept = Job.objects.get(pk=job_id)
+    assert kept.status == "succeeded" and kept.series == [] and kept.output_esdl == ""
+    assert kept.record.results_deleted_at is not None
     assert job.database not in influx_client().list_databases()
 
 

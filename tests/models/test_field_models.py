@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.jobs.models import Job
-from apps.jobs.preflight import preflight, unavailable_reason
+from apps.jobs.preflight import preflight, unavailable_reasons
 from apps.models.esdl_document import EsdlDocument
 from apps.models.models import EsdlModel
 from apps.models.services import esdl_for_job
@@ -220,8 +220,8 @@ def test_the_run_form_can_ask_why_a_workflow_cannot_run_a_model(api, project):
     runs = uploaded(api, project, samples.base().encode(), bind=False)
     description = describe(simulator)
 
-    reason = unavailable_reason(EsdlModel.objects.get(pk=cannot["id"]), description)
+    reasons = unavailable_reasons(EsdlModel.objects.get(pk=cannot["id"]), [description])
 
-    assert reason.startswith("cannot run this model: Cable_1: ElectricityCable is not supported")
+    assert reasons["simulator"].startswith("Cable_1: ElectricityCable is not supported")
     assert EsdlModel.objects.get(pk=cannot["id"]).summary["preflight"]["simulator"]["problems"]
-    assert unavailable_reason(EsdlModel.objects.get(pk=runs["id"]), description) is None
+    assert unavailable_reasons(EsdlModel.objects.get(pk=runs["id"]), [description]) == {}

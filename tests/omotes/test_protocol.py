@@ -228,3 +228,20 @@ def test_event_time_is_kept_to_the_microsecond() -> None:
 
     assert WorkerEvent.from_dict(over_the_wire(event.to_dict())).sent_at == sent_at
     assert event.to_dict()["version"] == PROTOCOL_VERSION
+
+
+def test_derivations_and_runtime_priors_travel_and_older_announcements_still_read():
+    spec = ParameterSpec("start", ParameterType.DATETIME, "Start", derive="profile_start")
+    described = WorkflowDescription(
+        "w", "1", "W", "", (spec,), 60, runtime_prior={"overhead_s": 2.0, "per_asset_step_s": 1e-4}
+    )
+
+    assert WorkflowDescription.from_dict(described.to_dict()) == described
+    older = described.to_dict()
+    del older["runtime_prior"], older["parameters"][0]["derive"]
+    read = WorkflowDescription.from_dict(older)
+    assert read.runtime_prior == {} and read.parameters[0].derive == ""
+    with pytest.raises(ProtocolError, match="derive"):
+        ParameterSpec("x", ParameterType.INT, "X", derive="no spaces allowed")
+    with pytest.raises(ProtocolError, match="runtime_prior"):
+        WorkflowDescription("w", "1", "W", "", (), 60, runtime_prior={"overhead_s": -1})

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.jobs.models import Job
+from apps.jobs.models import Job, JobRecord
 from apps.results.influx import influx_client
 from apps.retention.models import Deactivation, RetentionPolicy
 from apps.retention.services import apply_retention
@@ -37,6 +37,11 @@ def policy():
     return RetentionPolicy.current()
 
 
+def results_deleted(job: Job) -> bool:
+    """The retention took the job's results; the job and its history stay (R24)."""
+    return JobRecord.objects.filter(job=job, results_deleted_at__isnull=False).exists()
+
+
 def test_by_default_nothing_is_deleted(owner):
     old = finished_job(owner, days_old=3650)
     owner.is_active = False
@@ -59,8 +64,10 @@ def test_jobs_older_than_the_limit_go_with_their_database(owner, policy):
     report = apply_retention()
 
     assert report.deleted_jobs == [str(old.pk)]
-    assert not Job.objects.filter(pk=old.pk).exists()
+    # The results go, the history stays (R24), and a second run has nothing left to do.
+    assert Job.objects.get(pk=old.pk).record.results_deleted_at is not None
     assert not has_database(old)
+    assert apply_retention().deleted_jobs == []
     assert has_database(recent) and Job.objects.filter(pk=running.pk).exists()
     for job in (recent, running):
         influx_client().drop_database(job.database)
@@ -156,7 +163,7 @@ def test_the_command_applies_the_policy_once(owner, policy, capsys):
     call_command("apply_retention")
 
     assert "1 jobs deleted" in capsys.readouterr().out
-    assert not Job.objects.filter(pk=job.pk).exists()
+    assert results_deleted(job)
 
 
 def test_there_is_one_policy_row(policy):
@@ -192,9 +199,9 @@ def test_the_loop_keeps_applying_and_stops_on_sigterm(owner, tmp_path):
     try:
         job = finished_job(owner, days_old=5)  # appears while the loop runs
         deadline = time.monotonic() + 60
-        while Job.objects.filter(pk=job.pk).exists() and time.monotonic() < deadline:
+        while not results_deleted(job) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not Job.objects.filter(pk=job.pk).exists()
+        assert results_deleted(job)
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0

@@ -100,7 +100,8 @@ MATRIX: dict[str, list[Check]] = {
     "jobs:output-esdl": [Check("get", SEE_MODEL, {"pk": "J"})],
     "jobs:cancel": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "J"})],
     "jobs:delete": [Check("post", statuses(302, 403, 403, 403, 404, LOGIN), {"pk": "J"})],
-    "jobs:submit": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"model_pk": "M"})],
+    # A refused submit (nothing chosen) comes back as the model page with the errors: 400.
+    "jobs:submit": [Check("post", statuses(400, 403, 403, 400, 404, LOGIN), {"model_pk": "M"})],
     # No file: the model page with the reason (400) for those who may replace a profile.
     "profiles:binding-csv": [Check("post", statuses(400, 403, 403, 400, 404, LOGIN), {"pk": "B"})],
     "sharing:share": [
@@ -173,6 +174,7 @@ MATRIX: dict[str, list[Check]] = {
     "esdlmodel-share": [Check("post", statuses(400, 403, 403, 403, 404, 401), {"pk": "M"})],
     "esdlmodel-revoke": [Check("post", statuses(400, 403, 403, 403, 404, 401), {"pk": "M"})],
     "job-list": [Check("get", everyone(200, 401)), Check("post", everyone(400, 401))],
+    "job-estimate": [Check("post", everyone(400, 401))],
     "job-detail": [
         Check("get", API_SEE_MODEL, {"pk": "J"}),
         Check("delete", statuses(204, 403, 403, 403, 404, 401), {"pk": "J"}),

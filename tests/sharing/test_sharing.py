@@ -166,7 +166,7 @@ def test_the_owner_shares_from_the_page_and_a_viewer_sees_no_edit_forms(
     model = job.esdl_model
     client.force_login(owner)
     page = client.get(f"/models/{model.pk}/").content.decode()
-    assert 'id="submit-form"' in page or "No worker is running" in page
+    assert 'id="submit-form"' in page or "No workflow can run this model" in page
     response = client.post(
         f"/sharing/model/{model.pk}/share/",
         {"grantee_kind": "user", "name": viewer.email, "level": "view"},
@@ -182,7 +182,7 @@ def test_the_owner_shares_from_the_page_and_a_viewer_sees_no_edit_forms(
     client.force_login(viewer)
     page = client.get(f"/models/{model.pk}/").content.decode()
     assert 'id="submit-form"' not in page
-    assert "No worker is running" not in page
+    assert "No workflow can run this model" not in page
     assert "You can view this" in page
     assert client.post(f"/sharing/model/{model.pk}/revoke/").status_code == 403
 

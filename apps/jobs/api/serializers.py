@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.jobs.models import Job
+from apps.jobs.models import Job, JobRecord
 
 
 class WorkflowSerializer(serializers.Serializer):
@@ -10,10 +10,18 @@ class WorkflowSerializer(serializers.Serializer):
     version = serializers.CharField()
     title = serializers.CharField()
     description = serializers.CharField()
-    parameters = serializers.ListField(child=serializers.DictField())
+    parameters = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="key, type, title, description, default, minimum, maximum, options, and "
+        "derive: how the value follows from the model (omotes.protocol.DERIVATIONS)",
+    )
     supported_asset_types = serializers.ListField(
         child=serializers.CharField(),
         help_text="ESDL asset types the workflow can take; empty: any (its pre-flight check)",
+    )
+    runtime_prior = serializers.DictField(
+        help_text="The workflow's own runtime guess before there is history: overhead_s, "
+        "per_asset_step_s"
     )
     available = serializers.BooleanField()
     workers = serializers.IntegerField()
@@ -23,6 +31,11 @@ class WorkflowSerializer(serializers.Serializer):
 class JobSerializer(serializers.ModelSerializer):
     series_count = serializers.SerializerMethodField()
     value_count = serializers.IntegerField(read_only=True)
+    history = serializers.SerializerMethodField(
+        help_text="Where each parameter's value came from (param_sources), the run time "
+        "estimated at submit (estimate), and when and by whom the results were deleted "
+        "(results_deleted_at, results_deleted_by; null while they exist)"
+    )
 
     class Meta:
         model = Job
@@ -46,11 +59,28 @@ class JobSerializer(serializers.ModelSerializer):
             "value_count",
             "messages",
             "kpis",
+            "worker_id",
+            "history",
         ]
         read_only_fields = fields
 
     def get_series_count(self, job: Job) -> int:
         return len(job.series)
+
+    def get_history(self, job: Job) -> dict:
+        try:
+            record = job.record  # selected with the job by the view
+        except JobRecord.DoesNotExist:
+            record = None
+        if record is None:
+            return {"param_sources": {}, "estimate": {}, "results_deleted_at": None}
+        deleted = record.results_deleted_at
+        return {
+            "param_sources": record.param_sources,
+            "estimate": record.estimate,
+            "results_deleted_at": deleted.isoformat() if deleted else None,
+            "results_deleted_by": record.results_deleted_by_name if deleted else None,
+        }
 
 
 class JobCreateSerializer(serializers.Serializer):
@@ -63,6 +93,20 @@ class JobCreateSerializer(serializers.Serializer):
         default=None,
         help_text="E-mail me when the job ends; omitted or null: my account's default",
     )
+
+
+class EstimateSerializer(serializers.Serializer):
+    estimate = serializers.DictField(
+        help_text="seconds, low_s and high_s (the likely range), runs learned from, basis"
+    )
+    queue = serializers.DictField(
+        help_text="ahead (jobs that start first), starts_in_s (null: no live worker), slots"
+    )
+    text = serializers.CharField(help_text="The estimate for a person to read")
+    params = serializers.DictField(help_text="The parameters the job would use")
+    sources = serializers.DictField(help_text="Where each parameter's value comes from")
+    asset_total = serializers.IntegerField()
+    steps = serializers.IntegerField(help_text="Time steps of the period")
 
 
 class SeriesSerializer(serializers.Serializer):

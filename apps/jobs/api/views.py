@@ -5,18 +5,22 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.jobs.api.serializers import (
+    EstimateSerializer,
     JobCreateSerializer,
     JobSerializer,
     SeriesDataSerializer,
     SeriesSerializer,
     WorkflowSerializer,
 )
+from apps.jobs.estimates import outlook_text, queue_outlook
+from apps.jobs.filters import JobFilter
 from apps.jobs.models import Job
-from apps.jobs.services import cancel_job, delete_job, submit_job
+from apps.jobs.services import cancel_job, delete_job, prepare_submission, submit_job
 from apps.jobs.workflows import known_workflows
 from apps.models.models import EsdlModel
 from apps.models.services import ProfilesNotReady
@@ -43,6 +47,22 @@ class WorkflowListView(APIView):
         return Response(WorkflowSerializer(rows, many=True).data)
 
 
+MAX_PAGE = 500
+
+
+class OptionalPages(PageNumberPagination):
+    """Pages of 50 when the client asks for pages; the whole list (as before) when it does not."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE
+
+    def get_page_size(self, request):
+        if "page" not in request.query_params and "page_size" not in request.query_params:
+            return None
+        return super().get_page_size(request)
+
+
 class JobViewSet(
     SharingActions,
     mixins.ListModelMixin,
@@ -51,9 +71,29 @@ class JobViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = JobSerializer
+    pagination_class = OptionalPages
 
     def get_queryset(self):
-        return visible_to(self.request.user, Job).defer("esdl", "output_esdl")
+        jobs = visible_to(self.request.user, Job).defer("esdl", "output_esdl")
+        if self.action == "list":
+            jobs = JobFilter.from_query(self.request.query_params).apply(jobs, self.request.user)
+        return jobs.select_related("record")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("project", int, description="jobs on the project's models"),
+            OpenApiParameter("model", int, description="jobs on this model"),
+            OpenApiParameter("workflow", str),
+            OpenApiParameter("status", str, enum=Job.Status.values),
+            OpenApiParameter("owner", str, description="who submitted: me, a user id or e-mail"),
+            OpenApiParameter("page", int, description="a page of the list (with count, next)"),
+            OpenApiParameter("page_size", int, description=f"jobs per page (at most {MAX_PAGE})"),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        """The jobs the user may see, newest first, filtered; in pages when ``page`` or
+        ``page_size`` is given (then ``{count, next, previous, results}``), else all at once."""
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=JobCreateSerializer, responses={201: JobSerializer})
     def create(self, request, *args, **kwargs):
@@ -77,11 +117,41 @@ class JobViewSet(
             raise Conflict(" ".join(exc.messages)) from exc
         return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=JobCreateSerializer, responses=EstimateSerializer)
+    @action(detail=False, methods=["post"])
+    def estimate(self, request):
+        """How long a job with these parameters would run and when it would start, before it is
+        submitted (the run form asks as the user changes it); 400 with the reasons, per
+        parameter, when it could not be submitted."""
+        data = JobCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        esdl_model = get_object_or_404(
+            visible_to(request.user, EsdlModel), pk=data.validated_data["model"]
+        )
+        workflow = data.validated_data["workflow"]
+        submission = prepare_submission(esdl_model, workflow, data.validated_data["params"])
+        expected = submission.estimate()
+        queue = queue_outlook(workflow, request.user.pk)
+        return Response(
+            EstimateSerializer(
+                {
+                    "estimate": expected.to_dict(),
+                    "queue": queue.to_dict(),
+                    "text": outlook_text(expected, queue),
+                    "params": submission.params,
+                    "sources": submission.sources,
+                    "asset_total": submission.asset_total,
+                    "steps": submission.steps,
+                }
+            ).data
+        )
+
     def perform_destroy(self, job: Job) -> None:
-        """Delete the job and its results (InfluxDB database); a running job is stopped first.
-        Only the owner of its project may (not its submitter as such)."""
+        """Delete the job's results (InfluxDB database, output ESDL); a running job is stopped
+        first. The job and its history stay, marked as such (R24). Only the owner of its project
+        may (not its submitter as such)."""
         require_owner(self.request.user, job)
-        delete_job(job)
+        delete_job(job, by=self.request.user)
 
     @extend_schema(
         request=None,

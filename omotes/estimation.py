@@ -1,0 +1,211 @@
+"""How long a job will run, learned from the runs before it (R18), as pure functions.
+
+A run's time is modelled as ``overhead + per_asset x assets + per_asset_step x assets x steps``:
+a fixed start, building the network (grows with the assets) and time stepping (each step, for
+each asset). The three numbers are fitted to a workflow's past runs by least squares on the
+*relative* error (weights 1/t^2), so a one-hour run does not drown the minute-long ones, keeping
+the fit of the terms whose numbers come out non-negative with the best Akaike score. Before there
+is a history the workflow's announced prior (``WorkflowDescription.runtime_prior``) answers, and
+while the runs cannot tell the terms apart they scale it. The spread of past runs around the
+fit (their 10th and 90th percentile ratio) is the honest uncertainty; with few runs it is wide
+by construction. Each run counts with its ``weight``: the frontend counts recent runs more, as
+the speed of a shared machine drifts.
+
+The frontend passes plain numbers in and gets an :class:`Estimate` back; nothing here knows of
+jobs, users or databases.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+#: Below this many past runs, the range is at least this wide around the estimate.
+FEW_RUNS = 5
+WIDE_RANGE = (0.5, 2.0)
+#: A prior for a workflow that announced none: a minute, whatever its size.
+FALLBACK_PRIOR = {"overhead_s": 60.0}
+#: The terms of the model, as ``runtime_prior`` names their seconds.
+TERMS = ("overhead_s", "per_asset_s", "per_asset_step_s")
+#: Never estimate less than this (process start, messages, writing a result).
+MINIMUM_S = 1.0
+
+
+@dataclass(frozen=True)
+class PastRun:
+    """One finished run: its size (assets, time steps) and the seconds it took."""
+
+    assets: float
+    steps: float
+    seconds: float
+    weight: float = 1.0  # how much it counts: recent runs more (the machine's speed drifts)
+
+    @property
+    def features(self) -> tuple[float, float, float]:
+        return (1.0, self.assets, self.assets * self.steps)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Seconds a run is expected to take, a likely range, and what the figure rests on."""
+
+    seconds: float
+    low_s: float
+    high_s: float
+    runs: int  # past runs it was learned from; 0: the workflow's prior only
+
+    @property
+    def basis(self) -> str:
+        if self.runs == 0:
+            return "the workflow's own guess (no finished job yet)"
+        return f"{self.runs} finished job{'s' if self.runs != 1 else ''}"
+
+    def to_dict(self) -> dict[str, float | int | str]:
+        return {
+            "seconds": round(self.seconds, 1),
+            "low_s": round(self.low_s, 1),
+            "high_s": round(self.high_s, 1),
+            "runs": self.runs,
+            "basis": self.basis,
+        }
+
+
+@dataclass(frozen=True)
+class RuntimeModel:
+    """Seconds per term: (overhead, per asset, per asset and time step)."""
+
+    coefficients: tuple[float, float, float]
+
+    def predict(self, assets: float, steps: float) -> float:
+        features = (1.0, max(assets, 0.0), max(assets, 0.0) * max(steps, 0.0))
+        return max(MINIMUM_S, sum(c * x for c, x in zip(self.coefficients, features, strict=True)))
+
+    def scaled(self, factor: float) -> RuntimeModel:
+        return RuntimeModel(tuple(c * factor for c in self.coefficients))
+
+
+def prior_model(prior: Mapping[str, float] | None) -> RuntimeModel:
+    prior = prior or FALLBACK_PRIOR
+    return RuntimeModel(tuple(float(prior.get(term, 0.0)) for term in TERMS))
+
+
+def fit(runs: Sequence[PastRun], prior: Mapping[str, float] | None = None) -> RuntimeModel:
+    """The runtime model of these runs: the prior when there are none; else, of the prior
+    scaled to the runs and the least-squares fits of every set of terms, the one with the best
+    Akaike score (error against the number of numbers fitted), so that a few runs that cannot
+    yet tell the terms apart scale the prior instead of fitting a line through two points."""
+    runs = [r for r in runs if r.seconds > 0]
+    base = prior_model(prior)
+    if not runs:
+        return base
+    ratios = [r.seconds / base.predict(r.assets, r.steps) for r in runs]
+    candidates = [(1, base.scaled(_geometric_mean(ratios, [r.weight for r in runs])))]
+    distinct = len({(r.assets, r.steps) for r in runs})
+    for size in range(1, len(TERMS) + 1):
+        if size >= distinct:  # at least one run more than numbers fitted
+            break
+        for terms in itertools.combinations(range(len(TERMS)), size):
+            model = _least_squares(runs, terms)
+            if model is not None:
+                candidates.append((size, model))
+    return min(candidates, key=lambda c: _akaike(c[1], runs, c[0]))[1]
+
+
+def _akaike(model: RuntimeModel, runs: Sequence[PastRun], numbers: int) -> float:
+    """Akaike's score of a fit on the relative errors: lower is better."""
+    n = sum(r.weight for r in runs)
+    return n * math.log(_relative_error(model, runs) / n + 1e-6) + 2 * numbers
+
+
+def estimate(
+    assets: float, steps: float, runs: Sequence[PastRun], prior: Mapping[str, float] | None = None
+) -> Estimate:
+    """The expected seconds of a run of ``assets`` and ``steps`` time steps, from ``runs``."""
+    model = fit(runs, prior)
+    seconds = model.predict(assets, steps)
+    low, high = WIDE_RANGE
+    if runs:
+        ratios = sorted(r.seconds / model.predict(r.assets, r.steps) for r in runs if r.seconds > 0)
+        low = min(_quantile(ratios, 0.1), 1.0)
+        high = max(_quantile(ratios, 0.9), 1.0)
+        if len(ratios) < FEW_RUNS:
+            low, high = min(low, WIDE_RANGE[0]), max(high, WIDE_RANGE[1])
+    return Estimate(seconds, seconds * low, seconds * high, len(runs))
+
+
+def _least_squares(runs: Sequence[PastRun], terms: tuple[int, ...]) -> RuntimeModel | None:
+    """Minimise sum(((model - t) / t)^2) over the chosen terms; None when singular or a
+    coefficient comes out negative."""
+    n = len(terms)
+    matrix = [[0.0] * (n + 1) for _ in range(n)]
+    for run in runs:
+        weight = run.weight / run.seconds**2
+        x = [run.features[t] for t in terms]
+        for i in range(n):
+            for j in range(n):
+                matrix[i][j] += weight * x[i] * x[j]
+            matrix[i][n] += weight * x[i] * run.seconds
+    solution = _solve(matrix)
+    if solution is None or any(c < 0 for c in solution):
+        return None
+    coefficients = [0.0, 0.0, 0.0]
+    for term, value in zip(terms, solution, strict=True):
+        coefficients[term] = value
+    return RuntimeModel(tuple(coefficients))
+
+
+def _solve(augmented: list[list[float]]) -> list[float] | None:
+    """Gaussian elimination with partial pivoting; None for a (near) singular system."""
+    n = len(augmented)
+    m = [row[:] for row in augmented]
+    scale = max((abs(v) for row in m for v in row[:n]), default=0.0) or 1.0
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        if abs(m[pivot][col]) <= 1e-12 * scale:
+            return None
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(col + 1, n):
+            factor = m[r][col] / m[col][col]
+            for c in range(col, n + 1):
+                m[r][c] -= factor * m[col][c]
+    solution = [0.0] * n
+    for r in range(n - 1, -1, -1):
+        solution[r] = (m[r][n] - sum(m[r][c] * solution[c] for c in range(r + 1, n))) / m[r][r]
+    return solution
+
+
+def _relative_error(model: RuntimeModel, runs: Sequence[PastRun]) -> float:
+    return sum(
+        r.weight * ((model.predict(r.assets, r.steps) - r.seconds) / r.seconds) ** 2 for r in runs
+    )
+
+
+def _geometric_mean(values: Sequence[float], weights: Sequence[float]) -> float:
+    total = sum(weights)
+    return math.exp(sum(w * math.log(v) for v, w in zip(values, weights, strict=True)) / total)
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    if not ordered:
+        return 1.0
+    position = q * (len(ordered) - 1)
+    lower = math.floor(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+def queue_start_s(
+    running_remaining_s: Sequence[float], ahead_s: Sequence[float], slots: int
+) -> float:
+    """Seconds until a job starts that waits behind ``ahead_s`` (expected run times, in the
+    order they will start), on ``slots`` slots now busy for ``running_remaining_s`` more seconds."""
+    if slots <= 0:
+        return math.inf
+    free_at = sorted(max(0.0, s) for s in running_remaining_s)[:slots]
+    free_at += [0.0] * (slots - len(free_at))
+    for seconds in ahead_s:
+        free_at.sort()
+        free_at[0] += max(0.0, seconds)
+    return min(free_at)
