@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 
 from apps.keyfigures.figures import Figure, KeyFigureFileError, parse
@@ -92,3 +93,16 @@ def ensure_shipped_dataset() -> KeyFigureVersion:
             description="First dataset shipped with the Design Toolkit; sources per figure.",
         )
     return version
+
+
+def key_figures_used(job) -> dict | None:
+    """Which key-figure version (and which dynamic values) a job's costs used, for its history;
+    None before it was costed (a job that did not succeed, or ended before costing existed)."""
+    try:
+        costing = job.costing
+    except ObjectDoesNotExist:
+        return None
+    return {
+        "version": costing.version.name if costing.version else None,
+        "dynamic_values": costing.dynamic_values,
+    }

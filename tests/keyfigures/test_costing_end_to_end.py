@@ -38,3 +38,6 @@ def test_two_producers_simulated_with_kpis_get_costs_lcoh_and_co2(
     # Simulator 0.0.30 reports no heat loss for these uninsulated pipes: flagged, with why.
     assert "pipes have no insulation data" in costing.warnings[0]
     assert Job.objects.get(pk=job_id).costing == costing
+    # The job's history names the key figures its costs used (R24).
+    history = api.get(f"/api/jobs/{job_id}/").json()["history"]
+    assert history["key_figures"] == {"version": default_version().name, "dynamic_values": []}

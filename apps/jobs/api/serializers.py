@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from apps.jobs.models import Job, JobRecord
+from apps.keyfigures.services import key_figures_used
 
 
 class WorkflowSerializer(serializers.Serializer):
@@ -72,10 +73,12 @@ class JobSerializer(serializers.ModelSerializer):
             record = job.record  # selected with the job by the view
         except JobRecord.DoesNotExist:
             record = None
+        history = {"key_figures": key_figures_used(job)}
         if record is None:
-            return {"param_sources": {}, "estimate": {}, "results_deleted_at": None}
+            return {**history, "param_sources": {}, "estimate": {}, "results_deleted_at": None}
         deleted = record.results_deleted_at
         return {
+            **history,
             "param_sources": record.param_sources,
             "estimate": record.estimate,
             "results_deleted_at": deleted.isoformat() if deleted else None,

@@ -77,7 +77,7 @@ class JobViewSet(
         jobs = visible_to(self.request.user, Job).defer("esdl", "output_esdl")
         if self.action == "list":
             jobs = JobFilter.from_query(self.request.query_params).apply(jobs, self.request.user)
-        return jobs.select_related("record")
+        return jobs.select_related("record", "costing__version")
 
     @extend_schema(
         parameters=[
