@@ -88,6 +88,8 @@ def test_the_model_page_says_which_workflows_no_worker_offers_now(client, owner,
     deliver(EventKind.LEAVE, "worker-a")
     announce("worker-b", kpis)
     model = make_job().esdl_model
+    model.esdl = generated_network(profiles=False).decode()  # one the pre-flight check passes
+    model.save(update_fields=["esdl"])
     client.force_login(owner)
 
     page = client.get(f"/models/{model.pk}/").content.decode()

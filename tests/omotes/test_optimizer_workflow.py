@@ -341,13 +341,15 @@ def test_bench_e2e_runs_the_optimizer_against_the_running_product(
     model = tmp_path / "choice.esdl"
     assert generate(["--producer-choice", "-o", str(model)]) == 0
     url = serve_web(stack)
-
-    result = e2e.run(
-        e2e.parse_args(
-            [str(model), "--workflow", "optimizer", "--url", url, "--user", owner.email]
-            + ["--password", PASSWORD, "--timeout", "600"]
+    try:
+        result = e2e.run(
+            e2e.parse_args(
+                [str(model), "--workflow", "optimizer", "--url", url, "--user", owner.email]
+                + ["--password", PASSWORD, "--timeout", "600"]
+            )
         )
-    )
+    finally:
+        stack.kill("web")  # the next test that serves the web app starts its own
 
     assert result["status"] == "succeeded", result
     assert result["series"] == 2  # the two producers' schedules

@@ -100,6 +100,12 @@ MATRIX: dict[str, list[Check]] = {
     "jobs:output-esdl": [Check("get", SEE_MODEL, {"pk": "J"})],
     "jobs:cancel": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "J"})],
     "jobs:delete": [Check("post", statuses(302, 403, 403, 403, 404, LOGIN), {"pk": "J"})],
+    # Saving a job's output as a variation changes its model: editors (J has no output: the
+    # job page again with the reason, 302).
+    "jobs:save-variation": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "J"})],
+    # Service counts only, no one's data; scraped from an allowed network (this host by default,
+    # as the test client is) or with DT_METRICS_TOKEN.
+    "metrics": [Check("get", everyone(200, 200))],
     # A refused submit (nothing chosen) comes back as the model page with the errors: 400.
     "jobs:submit": [Check("post", statuses(400, 403, 403, 400, 404, LOGIN), {"model_pk": "M"})],
     # No file: the model page with the reason (400) for those who may replace a profile.
