@@ -270,16 +270,22 @@ class CompareOptionsView(APIView):
         return Response(AssetOptionSerializer(series_options(jobs), many=True).data)
 
 
+def _jobs_and_baseline(request: Request) -> tuple[list, Any]:
+    """The jobs compared and the one the others are measured against (default: the first)."""
+    params = _parse(KpiQuerySerializer, request)
+    jobs = _jobs(request, params["jobs"], with_series=False)
+    baseline_id = params.get("baseline") or jobs[0].pk
+    baseline = next((job for job in jobs if job.pk == baseline_id), None)
+    if baseline is None:
+        raise ValidationError({"baseline": ["The baseline must be one of the jobs."]})
+    return jobs, baseline
+
+
 class CompareKpisView(APIView):
     @extend_schema(parameters=[KpiQuerySerializer], responses={200: KpiTableSerializer, **ERRORS})
     def get(self, request: Request) -> Response:
         """KPIs of each job side by side, with the difference (absolute and %) to the baseline."""
-        params = _parse(KpiQuerySerializer, request)
-        jobs = _jobs(request, params["jobs"], with_series=False)
-        baseline_id = params.get("baseline") or jobs[0].pk
-        baseline = next((job for job in jobs if job.pk == baseline_id), None)
-        if baseline is None:
-            raise ValidationError({"baseline": ["The baseline must be one of the jobs."]})
+        jobs, baseline = _jobs_and_baseline(request)
         return Response(KpiTableSerializer(kpi_table(jobs, baseline)).data)
 
 
@@ -291,10 +297,5 @@ class CompareDifferencesView(APIView):
     def get(self, request: Request) -> Response:
         """What differs between each job and the baseline: assets added and removed, attributes
         changed (old and new value, unit), workflow parameters, key-figure version."""
-        params = _parse(KpiQuerySerializer, request)
-        jobs = _jobs(request, params["jobs"], with_series=False)
-        baseline_id = params.get("baseline") or jobs[0].pk
-        baseline = next((job for job in jobs if job.pk == baseline_id), None)
-        if baseline is None:
-            raise ValidationError({"baseline": ["The baseline must be one of the jobs."]})
+        jobs, baseline = _jobs_and_baseline(request)
         return Response(differences(jobs, baseline))
