@@ -185,6 +185,7 @@ def level_of(user, obj: models.Model) -> Access | None:
     )
     return (
         model._default_manager.filter(pk=obj.pk)
+        .order_by()
         .annotate(access_level=level)
         .values_list("access_level", flat=True)
         .first()

@@ -31,5 +31,11 @@ def sharing_panel(context, obj, access: str) -> dict:
 @register.simple_tag(takes_context=True)
 def access_to(context, obj) -> str:
     """``{% access_to obj as access %}``: "owner", "edit", "view" or ""; pages hide what the
-    user may not do (the views refuse it anyway)."""
-    return level_of(context["request"].user, obj) or ""
+    user may not do (the views refuse it anyway). A page asks for the same object from several
+    panels: one query per object and request."""
+    request = context["request"]
+    known = request.__dict__.setdefault("_access_levels", {})
+    key = (obj._meta.label, obj.pk)
+    if key not in known:
+        known[key] = level_of(request.user, obj) or ""
+    return known[key]

@@ -1,0 +1,125 @@
+"""What one request of each route of the load test costs: ``python bench/request_cost.py``.
+
+The load test (bench/load.py) says how long users wait; on a shared 2-core machine that mostly
+measures the other processes. This bench says where the web process's own time goes: it serves
+the load test's routes in this process (Django's test client, debug off, a logged-in user of a
+bench world with two finished sleeper jobs) and, per route, takes the median of ``--repeat``
+requests of the CPU time this process spent (``time.process_time``: not inflated by other
+processes), the wall time, the SQL queries and the response size. Prints one JSON line (also in
+``bench/results/request_cost.jsonl``): ``routes`` (name -> figures), ``cpu_ms_total`` (the sum of
+the medians) and the CPU a second of 300 users with 5 s think time would need per core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import harness  # noqa: E402
+
+
+def measure(client: Any, method: str, url: str, repeat: int, **kwargs: Any) -> dict[str, Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cpu, wall, queries, size, status = [], [], [], 0, 0
+    for _ in range(repeat + 1):  # the first request warms caches and imports: not counted
+        with CaptureQueriesContext(connection) as captured:
+            started_cpu, started_wall = time.process_time(), time.perf_counter()
+            answer = getattr(client, method)(url, **kwargs)
+            if getattr(answer, "streaming", False):
+                size = sum(len(chunk) for chunk in answer.streaming_content)
+            else:
+                size = len(answer.content)
+            cpu.append(time.process_time() - started_cpu)
+            wall.append(time.perf_counter() - started_wall)
+        queries.append(len(captured))
+        status = answer.status_code
+        if status >= 400:
+            raise RuntimeError(
+                f"{method.upper()} {url} answered {status}: {answer.content[:300]!r}"
+            )
+    return {
+        "status": status,
+        "cpu_ms": round(statistics.median(cpu[1:]) * 1000, 1),
+        "wall_ms": round(statistics.median(wall[1:]) * 1000, 1),
+        "queries": statistics.median(queries[1:]),
+        "bytes": size,
+    }
+
+
+def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
+    from django.test import Client
+
+    from apps.jobs.models import Job
+    from apps.jobs.services import submit_job
+
+    stack.start_events()
+    stack.start_dispatcher()
+    stack.start_worker("worker-0", "cost-worker-0", slots=2)
+    harness.wait_for_sleeper_workers("the sleeper worker")
+    user, model = harness.new_user_with_model("cost@example.com", "Request cost")
+    jobs = [submit_job(user, model, "sleeper", {"duration_s": 0.1}) for _ in range(2)]
+    harness.wait_for(
+        lambda: Job.objects.filter(status="succeeded").count() == 2, 120, "the jobs", interval=0.5
+    )
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    job_ids = [str(job.pk) for job in jobs]
+    series = {"asset_id": "sleeper", "field": "value"}
+    routes = {
+        "/projects/": ("get", "/projects/", {}),
+        "/api/projects/": ("get", "/api/projects/", {}),
+        "/models/<id>/": ("get", f"/models/{model.pk}/", {}),
+        "/jobs/": ("get", "/jobs/", {}),
+        "/jobs/<id>/": ("get", f"/jobs/{job_ids[0]}/", {}),
+        "/api/jobs/<id>/series/data/": (
+            "get",
+            f"/api/jobs/{job_ids[0]}/series/data/",
+            {"data": series},
+        ),
+        "/api/compare/series/": (
+            "get",
+            "/api/compare/series/",
+            {"data": {"jobs": job_ids, **series}},
+        ),
+        "/api/jobs/ (POST)": (
+            "post",
+            "/api/jobs/",
+            {
+                "data": {"model": model.pk, "workflow": "sleeper", "params": {"duration_s": 0.1}},
+                "content_type": "application/json",
+            },
+        ),
+    }
+    figures = {
+        name: measure(client, method, url, args.repeat, **kwargs)
+        for name, (method, url, kwargs) in routes.items()
+    }
+    total_ms = sum(route["cpu_ms"] for route in figures.values())
+    mean_ms = total_ms / len(figures)
+    # 300 users each clicking every 5 s on average: 60 requests a second of the mean route.
+    cores_for_300_users = round(300 / 5 * mean_ms / 1000, 2)
+    return {
+        "repeat": args.repeat,
+        "routes": figures,
+        "cpu_ms_total": round(total_ms, 1),
+        "cores_for_300_users": cores_for_300_users,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    return harness.run_bench("request_cost", lambda stack: run(stack, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
