@@ -48,7 +48,13 @@ class Stack:
     def start(
         self, name: str, *args: str, python: str = sys.executable, env: dict | None = None
     ) -> subprocess.Popen:
-        """Start ``python *args`` (another venv's Python for a worker of its own venv)."""
+        """Start ``python *args`` (another venv's Python for a worker of its own venv).
+
+        A name still running is refused: its process would be lost to ``kill`` and outlive the
+        test (a test that starts a server must kill it, or the next test's start fails here)."""
+        running = self.processes.get(name)
+        if running is not None and running.poll() is None:
+            raise RuntimeError(f"{name} is still running (pid {running.pid}): kill it first")
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
             [python, *args],
