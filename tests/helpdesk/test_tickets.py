@@ -230,3 +230,25 @@ def test_an_attachment_comes_back_as_a_download_never_rendered(owner):
     assert response["Content-Type"] == "text/plain"
     assert response["Content-Disposition"] == f'attachment; filename="{found.pk}-log.txt"'
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_staff_read_a_ticket_jobs_api_only_through_the_ticket(owner, make_user):
+    """The job page's chart and details come from the API: staff answering a ticket read them
+    with the same ``?ticket=`` the page took, and nothing else (a write stays refused)."""
+    staff = make_staff(make_user)
+    job = failed_job(owner)
+    logged_in(owner).post(f"/helpdesk/new/?job={job.pk}", {"subject": "S", "body": "B"})
+    ticket = Ticket.objects.get()
+    support = logged_in(staff)
+    url = f"/api/jobs/{job.pk}/"
+    assert support.get(url).status_code == 404
+    assert support.get(f"{url}series/").status_code == 404
+    assert support.get(f"{url}?ticket={ticket.pk}").json()["id"] == str(job.pk)
+    assert support.get(f"{url}series/?ticket={ticket.pk}").json() == []
+    assert support.post(f"{url}cancel/?ticket={ticket.pk}").status_code == 404
+    assert SupportAccess.objects.filter(staff=staff, object_id=str(job.pk)).count() == 2
+    # Not a stranger, not after the ticket is resolved.
+    assert logged_in(make_user()).get(f"{url}?ticket={ticket.pk}").status_code == 404
+    Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.RESOLVED)
+    assert support.get(f"{url}?ticket={ticket.pk}").status_code == 404

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -25,7 +26,7 @@ from apps.jobs.workflows import known_workflows
 from apps.models.models import EsdlModel
 from apps.models.services import ProfilesNotReady
 from apps.results.services import SeriesNotFound, read_series
-from apps.sharing.access import require_edit, require_owner, visible_to
+from apps.sharing.access import open_for_support, require_edit, require_owner, visible_to
 from apps.sharing.api import SharingActions
 from designtoolkit.api_errors import Conflict, error_response
 
@@ -78,6 +79,24 @@ class JobViewSet(
         if self.action == "list":
             jobs = JobFilter.from_query(self.request.query_params).apply(jobs, self.request.user)
         return jobs.select_related("record", "costing__version")
+
+    #: What staff answering a ticket about a job may read of it with ``?ticket=<number>``.
+    SUPPORT_ACTIONS = ("retrieve", "series", "series_data")
+
+    def get_object(self):
+        """The job, or for staff answering a ticket that links to it, the job as its page shows
+        it to them (recorded; the same rule as the page: :func:`open_for_support`)."""
+        try:
+            return super().get_object()
+        except Http404:
+            if self.action not in self.SUPPORT_ACTIONS:
+                raise
+            jobs = Job.objects.defer("esdl", "output_esdl")
+            ticket = self.request.query_params.get("ticket")
+            job = open_for_support(self.request.user, jobs, self.kwargs["pk"], ticket)
+            if job is None:
+                raise
+            return job
 
     @extend_schema(
         parameters=[
