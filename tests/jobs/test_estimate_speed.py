@@ -87,9 +87,7 @@ def test_a_real_workers_calibration_run_is_announced_and_is_the_prior(
     )
     try:
         worker = wait_for(
-            lambda: Worker.objects.filter(
-                pk=worker_id, calibration_s_per_asset_step__gt=0
-            ).first(),
+            lambda: Worker.objects.filter(pk=worker_id, calibration_s_per_asset_step__gt=0).first(),
             180,
             "the worker to announce its calibration run",
         )
