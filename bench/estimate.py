@@ -23,8 +23,11 @@ Output: one JSON line on stdout, also appended to ``bench/results/estimate.jsonl
 
 ``mape`` is the mean of |estimate - measured| / measured over the jobs that succeeded, the
 halves over the first and second half of them in run order. ``--max-work`` (assets x time
-steps) keeps the biggest combinations out, so a run takes tens of minutes, not hours; the
-machine's load counts in every measured time, so say how busy it was with the figure.
+steps per job) keeps a run to about twenty minutes on a busy 2-core host: each job takes a
+network size first (every size is drawn as often), then a period and step that fit the cap, so
+big networks run shorter periods or coarser steps and small ones up to a year hourly. The
+machine's load counts in every measured time, so say how busy it was with the figure (the
+line carries the load averages at start and end).
 """
 
 from __future__ import annotations
@@ -57,15 +60,26 @@ PROFILE_YEAR = datetime(2019, 1, 1, tzinfo=UTC)  # the generator's profiles run 
 def plan(
     jobs: int, seed: int, max_work: float, sizes: tuple[int, ...] = ASSETS
 ) -> list[dict[str, Any]]:
-    """``jobs`` varied (workflow, assets, period, step) combinations within ``max_work``."""
+    """``jobs`` varied (workflow, assets, period, step) combinations within ``max_work``:
+    the sizes in turn (shuffled), each with a period drawn from those that fit it with some
+    step, then one of those steps."""
     rng = random.Random(seed)
     chosen: list[dict[str, Any]] = []
-    while len(chosen) < jobs:
-        assets, days, step_s = rng.choice(sizes), rng.choice(DAYS), rng.choice(STEPS_S)
-        days = min(days, 364)
-        steps = days * 86400 // step_s + 1
-        if assets * steps > max_work or steps < 2:
+    order = [sizes[i % len(sizes)] for i in range(jobs)]
+    rng.shuffle(order)
+    for assets in order:
+        fitting = [
+            (days, step_s)
+            for days in DAYS
+            for step_s in STEPS_S
+            if 2 <= min(days, 364) * 86400 // step_s + 1
+            and assets * (min(days, 364) * 86400 // step_s + 1) <= max_work
+        ]
+        if not fitting:
             continue
+        days = rng.choice(sorted({days for days, _ in fitting}))  # long periods as often as short
+        step_s = rng.choice([step_s for d, step_s in fitting if d == days])
+        days = min(days, 364)
         chosen.append(
             {
                 "workflow": rng.choice(WORKFLOWS),
@@ -150,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--password", default=os.environ.get("DT_PASSWORD"))
     parser.add_argument("--jobs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-work", type=float, default=3e6, help="assets x time steps cap")
+    parser.add_argument(
+        "--max-work", type=float, default=80_000, help="assets x time steps cap per job"
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per job")
     parser.add_argument(
         "--assets",
@@ -159,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     began = time.monotonic()
+    load_at_start = os.getloadavg()
     client = Client(args.url, args.user or "", args.password or "")
     sizes = tuple(int(n) for n in args.assets.split(","))
     items = plan(args.jobs, args.seed, args.max_work, sizes)
@@ -183,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         mape_second_half=mape(done[half:]),
         failed=len(runs) - len(done),
         load_average=os.getloadavg()[0],
+        load_at_start=[round(x, 2) for x in load_at_start],
+        load_at_end=[round(x, 2) for x in os.getloadavg()],
         cpus=os.cpu_count(),
         runs=runs,
         seconds=round(time.monotonic() - began, 1),
