@@ -54,7 +54,8 @@ ASSETS = (10, 25, 50, 100, 200, 400, 600)
 DAYS = (2, 7, 30, 90, 365)
 STEPS_S = (900, 3600, 3 * 3600, 86400)
 WORKFLOWS = ("simulator", "simulate_kpis")
-PROFILE_YEAR = datetime(2019, 1, 1, tzinfo=UTC)  # the generator's profiles run through 2019
+PROFILE_YEAR = datetime(2019, 1, 1, tzinfo=UTC)
+RETRY_S = 60.0  # the generator's profiles run through 2019
 
 
 def plan(
@@ -122,9 +123,24 @@ def upload_models(client: Client, sizes: set[int], timeout: float) -> dict[int, 
     return models
 
 
+def patiently(client: Client, method: str, path: str, **kwargs: Any) -> Any:
+    """A request that changes nothing, tried again for a minute on a server error: on a shared
+    host the database now and then refuses connections ("too many clients"), and one refused
+    poll should not end a twenty-minute run."""
+    deadline = time.monotonic() + RETRY_S
+    while True:
+        try:
+            return client.request(method, path, **kwargs)
+        except E2EError as exc:
+            if not str(exc).startswith("HTTP 5") or time.monotonic() > deadline:
+                raise
+            print(f"retrying {method} {path}: {str(exc)[:120]}", file=sys.stderr, flush=True)
+            time.sleep(2.0)
+
+
 def run_one(client: Client, model_id: int, item: dict[str, Any], timeout: float) -> dict[str, Any]:
     body = {"model": model_id, "workflow": item["workflow"], "params": item["params"]}
-    estimated = client.request("POST", "/api/jobs/estimate/", json=body)
+    estimated = patiently(client, "POST", "/api/jobs/estimate/", json=body)
     job = client.request("POST", "/api/jobs/", json=body)
     deadline = time.monotonic() + timeout
     while job["status"] not in TERMINAL:
@@ -132,7 +148,7 @@ def run_one(client: Client, model_id: int, item: dict[str, Any], timeout: float)
             client.request("POST", f"/api/jobs/{job['id']}/cancel/")
             break
         time.sleep(1.0)
-        job = client.request("GET", f"/api/jobs/{job['id']}/")
+        job = patiently(client, "GET", f"/api/jobs/{job['id']}/")
     measured = None
     if job["status"] == "succeeded":
         started = datetime.fromisoformat(job["started_at"])
