@@ -118,9 +118,10 @@ def live_slots(workflow: str) -> list[Slot]:
 
 def expected_speed(slots: list[Slot]) -> float | None:
     """The speed a job of the workflow will likely run at: the mean over the live slots (a job
-    takes whichever frees first); None when no live worker measured its speed."""
+    takes whichever frees first); when none measured its speed, the typical speed of the
+    workers that did (the job waits for a worker like them); None when no worker ever did."""
     if not any(slot.measured for slot in slots):
-        return None
+        return worker_speeds()[1]
     return sum(slot.speed for slot in slots) / len(slots)
 
 
