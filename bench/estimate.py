@@ -23,8 +23,11 @@ Output: one JSON line on stdout, also appended to ``bench/results/estimate.jsonl
 
 ``mape`` is the mean of |estimate - measured| / measured over the jobs that succeeded, the
 halves over the first and second half of them in run order. ``--max-work`` (assets x time
-steps) keeps the biggest combinations out, so a run takes tens of minutes, not hours; the
-machine's load counts in every measured time, so say how busy it was with the figure.
+steps per job) keeps a run to about twenty minutes on a busy 2-core host: each job takes a
+network size first (every size is drawn as often), then a period and step that fit the cap, so
+big networks run shorter periods or coarser steps and small ones up to a year hourly. The
+machine's load counts in every measured time, so say how busy it was with the figure (the
+line carries the load averages at start and end).
 """
 
 from __future__ import annotations
@@ -51,21 +54,33 @@ ASSETS = (10, 25, 50, 100, 200, 400, 600)
 DAYS = (2, 7, 30, 90, 365)
 STEPS_S = (900, 3600, 3 * 3600, 86400)
 WORKFLOWS = ("simulator", "simulate_kpis")
-PROFILE_YEAR = datetime(2019, 1, 1, tzinfo=UTC)  # the generator's profiles run through 2019
+PROFILE_YEAR = datetime(2019, 1, 1, tzinfo=UTC)
+RETRY_S = 60.0  # the generator's profiles run through 2019
 
 
 def plan(
     jobs: int, seed: int, max_work: float, sizes: tuple[int, ...] = ASSETS
 ) -> list[dict[str, Any]]:
-    """``jobs`` varied (workflow, assets, period, step) combinations within ``max_work``."""
+    """``jobs`` varied (workflow, assets, period, step) combinations within ``max_work``:
+    the sizes in turn (shuffled), each with a period drawn from those that fit it with some
+    step, then one of those steps."""
     rng = random.Random(seed)
     chosen: list[dict[str, Any]] = []
-    while len(chosen) < jobs:
-        assets, days, step_s = rng.choice(sizes), rng.choice(DAYS), rng.choice(STEPS_S)
-        days = min(days, 364)
-        steps = days * 86400 // step_s + 1
-        if assets * steps > max_work or steps < 2:
+    order = [sizes[i % len(sizes)] for i in range(jobs)]
+    rng.shuffle(order)
+    for assets in order:
+        fitting = [
+            (days, step_s)
+            for days in DAYS
+            for step_s in STEPS_S
+            if 2 <= min(days, 364) * 86400 // step_s + 1
+            and assets * (min(days, 364) * 86400 // step_s + 1) <= max_work
+        ]
+        if not fitting:
             continue
+        days = rng.choice(sorted({days for days, _ in fitting}))  # long periods as often as short
+        step_s = rng.choice([step_s for d, step_s in fitting if d == days])
+        days = min(days, 364)
         chosen.append(
             {
                 "workflow": rng.choice(WORKFLOWS),
@@ -108,9 +123,24 @@ def upload_models(client: Client, sizes: set[int], timeout: float) -> dict[int, 
     return models
 
 
+def patiently(client: Client, method: str, path: str, **kwargs: Any) -> Any:
+    """A request that changes nothing, tried again for a minute on a server error: on a shared
+    host the database now and then refuses connections ("too many clients"), and one refused
+    poll should not end a twenty-minute run."""
+    deadline = time.monotonic() + RETRY_S
+    while True:
+        try:
+            return client.request(method, path, **kwargs)
+        except E2EError as exc:
+            if not str(exc).startswith("HTTP 5") or time.monotonic() > deadline:
+                raise
+            print(f"retrying {method} {path}: {str(exc)[:120]}", file=sys.stderr, flush=True)
+            time.sleep(2.0)
+
+
 def run_one(client: Client, model_id: int, item: dict[str, Any], timeout: float) -> dict[str, Any]:
     body = {"model": model_id, "workflow": item["workflow"], "params": item["params"]}
-    estimated = client.request("POST", "/api/jobs/estimate/", json=body)
+    estimated = patiently(client, "POST", "/api/jobs/estimate/", json=body)
     job = client.request("POST", "/api/jobs/", json=body)
     deadline = time.monotonic() + timeout
     while job["status"] not in TERMINAL:
@@ -118,7 +148,7 @@ def run_one(client: Client, model_id: int, item: dict[str, Any], timeout: float)
             client.request("POST", f"/api/jobs/{job['id']}/cancel/")
             break
         time.sleep(1.0)
-        job = client.request("GET", f"/api/jobs/{job['id']}/")
+        job = patiently(client, "GET", f"/api/jobs/{job['id']}/")
     measured = None
     if job["status"] == "succeeded":
         started = datetime.fromisoformat(job["started_at"])
@@ -150,7 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--password", default=os.environ.get("DT_PASSWORD"))
     parser.add_argument("--jobs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-work", type=float, default=3e6, help="assets x time steps cap")
+    parser.add_argument(
+        "--max-work", type=float, default=80_000, help="assets x time steps cap per job"
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per job")
     parser.add_argument(
         "--assets",
@@ -159,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     began = time.monotonic()
+    load_at_start = os.getloadavg()
     client = Client(args.url, args.user or "", args.password or "")
     sizes = tuple(int(n) for n in args.assets.split(","))
     items = plan(args.jobs, args.seed, args.max_work, sizes)
@@ -183,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         mape_second_half=mape(done[half:]),
         failed=len(runs) - len(done),
         load_average=os.getloadavg()[0],
+        load_at_start=[round(x, 2) for x in load_at_start],
+        load_at_end=[round(x, 2) for x in os.getloadavg()],
         cpus=os.cpu_count(),
         runs=runs,
         seconds=round(time.monotonic() - began, 1),

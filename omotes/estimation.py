@@ -1,12 +1,23 @@
 """How long a job will run, learned from the runs before it (R18), as pure functions.
 
-A run's time is modelled as ``overhead + per_asset x assets + per_asset_step x assets x steps``:
-a fixed start, building the network (grows with the assets) and time stepping (each step, for
-each asset). The three numbers are fitted to a workflow's past runs by least squares on the
-*relative* error (weights 1/t^2), so a one-hour run does not drown the minute-long ones, keeping
-the fit of the terms whose numbers come out non-negative with the best Akaike score. Before there
-is a history the workflow's announced prior (``WorkflowDescription.runtime_prior``) answers, and
-while the runs cannot tell the terms apart they scale it. The spread of past runs around the
+A run's time is modelled as ``overhead + per_asset x assets + per_asset_step x assets x steps
++ per_asset_squared x assets^2``: a fixed start, building the network (grows with the assets),
+time stepping (each step, for each asset) and a solve that grows faster than the network (the
+optimiser's MILP: mesido's runs here took 5 s for 4 assets, 26 s for 25 and over 25 min for 400,
+so a straight line through the small ones is hours short for the big ones). The numbers are
+fitted to a workflow's past runs by least squares on the *relative* error (weights 1/t^2), so a
+one-hour run does not drown the minute-long ones, keeping the fit of the terms whose numbers come
+out non-negative with the best Akaike score: the simulator's runs pick the time-stepping term,
+the optimiser's (one "step": its horizon is fixed) the squared one. Before there is a history
+the workflow's announced prior (``WorkflowDescription.runtime_prior``) answers, and while the
+runs cannot tell the terms apart they scale it.
+
+Workers differ in speed. Each measures its own when it starts (a calibration run, seconds per
+asset and time step, :mod:`omotes.worker.calibration`); :func:`speed_factor` turns that into a
+factor against the machine the priors were measured on. A run's seconds are divided by the
+factor of the worker that ran it before fitting (so a fast and a slow worker share one history)
+and the estimate is multiplied by the factor of the workers expected to run the job; with no
+history that makes the prior the calibration's. The spread of past runs around the
 fit (their 10th and 90th percentile ratio) is the honest uncertainty; with few runs it is wide
 by construction. Each run counts with its ``weight``: the frontend counts recent runs more, as
 the speed of a shared machine drifts.
@@ -20,7 +31,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 #: Below this many past runs, the range is at least this wide around the estimate.
 FEW_RUNS = 5
@@ -28,23 +39,46 @@ WIDE_RANGE = (0.5, 2.0)
 #: A prior for a workflow that announced none: a minute, whatever its size.
 FALLBACK_PRIOR = {"overhead_s": 60.0}
 #: The terms of the model, as ``runtime_prior`` names their seconds.
-TERMS = ("overhead_s", "per_asset_s", "per_asset_step_s")
+TERMS = ("overhead_s", "per_asset_s", "per_asset_step_s", "per_asset_squared_s")
+#: Seconds per asset and time step of the calibration run on the machine the workflows'
+#: priors were measured on (a busy 2-core host): a worker that calibrates at twice this is
+#: taken to run every job twice as long.
+REFERENCE_S_PER_ASSET_STEP = 1e-3
 #: Never estimate less than this (process start, messages, writing a result).
 MINIMUM_S = 1.0
 
 
 @dataclass(frozen=True)
 class PastRun:
-    """One finished run: its size (assets, time steps) and the seconds it took."""
+    """One finished run: its size (assets, time steps), the seconds it took and the speed
+    factor of the worker that ran it (:func:`speed_factor`; 1.0 when unknown)."""
 
     assets: float
     steps: float
     seconds: float
     weight: float = 1.0  # how much it counts: recent runs more (the machine's speed drifts)
+    speed: float = 1.0
 
     @property
-    def features(self) -> tuple[float, float, float]:
-        return (1.0, self.assets, self.assets * self.steps)
+    def features(self) -> tuple[float, float, float, float]:
+        return _features(self.assets, self.steps)
+
+    def on_reference(self) -> PastRun:
+        """The run as it would have taken on the reference machine."""
+        return replace(self, seconds=self.seconds / self.speed, speed=1.0)
+
+
+def _features(assets: float, steps: float) -> tuple[float, float, float, float]:
+    assets, steps = max(assets, 0.0), max(steps, 0.0)
+    return (1.0, assets, assets * steps, assets * assets)
+
+
+def speed_factor(calibration_s_per_asset_step: float | None) -> float:
+    """How much longer than the reference machine a worker takes, from its calibration run;
+    1.0 for a worker that measured none."""
+    if not calibration_s_per_asset_step or calibration_s_per_asset_step <= 0:
+        return 1.0
+    return calibration_s_per_asset_step / REFERENCE_S_PER_ASSET_STEP
 
 
 @dataclass(frozen=True)
@@ -55,31 +89,37 @@ class Estimate:
     low_s: float
     high_s: float
     runs: int  # past runs it was learned from; 0: the workflow's prior only
+    reference_s: float = 0.0  # the seconds on the reference machine (speed factor 1)
+    speed: float | None = None  # the workers' speed factor it assumes; None: not measured
 
     @property
     def basis(self) -> str:
+        if self.runs == 0 and self.speed is not None:
+            return "the workflow's own guess at the workers' measured speed (no finished job yet)"
         if self.runs == 0:
             return "the workflow's own guess (no finished job yet)"
         return f"{self.runs} finished job{'s' if self.runs != 1 else ''}"
 
-    def to_dict(self) -> dict[str, float | int | str]:
+    def to_dict(self) -> dict[str, float | int | str | None]:
         return {
             "seconds": round(self.seconds, 1),
             "low_s": round(self.low_s, 1),
             "high_s": round(self.high_s, 1),
             "runs": self.runs,
             "basis": self.basis,
+            "reference_s": round(self.reference_s, 1),
+            "speed": None if self.speed is None else round(self.speed, 3),
         }
 
 
 @dataclass(frozen=True)
 class RuntimeModel:
-    """Seconds per term: (overhead, per asset, per asset and time step)."""
+    """Seconds per term, in the order of :data:`TERMS`."""
 
-    coefficients: tuple[float, float, float]
+    coefficients: tuple[float, ...]
 
     def predict(self, assets: float, steps: float) -> float:
-        features = (1.0, max(assets, 0.0), max(assets, 0.0) * max(steps, 0.0))
+        features = _features(assets, steps)
         return max(MINIMUM_S, sum(c * x for c, x in zip(self.coefficients, features, strict=True)))
 
     def scaled(self, factor: float) -> RuntimeModel:
@@ -95,8 +135,9 @@ def fit(runs: Sequence[PastRun], prior: Mapping[str, float] | None = None) -> Ru
     """The runtime model of these runs: the prior when there are none; else, of the prior
     scaled to the runs and the least-squares fits of every set of terms, the one with the best
     Akaike score (error against the number of numbers fitted), so that a few runs that cannot
-    yet tell the terms apart scale the prior instead of fitting a line through two points."""
-    runs = [r for r in runs if r.seconds > 0]
+    yet tell the terms apart scale the prior instead of fitting a line through two points.
+    The model is of the reference machine: each run's seconds divided by its worker's speed."""
+    runs = [r.on_reference() for r in runs if r.seconds > 0 and r.speed > 0]
     base = prior_model(prior)
     if not runs:
         return base
@@ -120,19 +161,29 @@ def _akaike(model: RuntimeModel, runs: Sequence[PastRun], numbers: int) -> float
 
 
 def estimate(
-    assets: float, steps: float, runs: Sequence[PastRun], prior: Mapping[str, float] | None = None
+    assets: float,
+    steps: float,
+    runs: Sequence[PastRun],
+    prior: Mapping[str, float] | None = None,
+    speed: float | None = None,
 ) -> Estimate:
-    """The expected seconds of a run of ``assets`` and ``steps`` time steps, from ``runs``."""
+    """The expected seconds of a run of ``assets`` and ``steps`` time steps, from ``runs``, on
+    a worker of speed factor ``speed`` (None: no worker measured its speed; taken as 1)."""
     model = fit(runs, prior)
-    seconds = model.predict(assets, steps)
+    reference_s = model.predict(assets, steps)
+    seconds = max(MINIMUM_S, reference_s * (speed or 1.0))
     low, high = WIDE_RANGE
     if runs:
-        ratios = sorted(r.seconds / model.predict(r.assets, r.steps) for r in runs if r.seconds > 0)
+        ratios = sorted(
+            r.seconds / r.speed / model.predict(r.assets, r.steps)
+            for r in runs
+            if r.seconds > 0 and r.speed > 0
+        )
         low = min(_quantile(ratios, 0.1), 1.0)
         high = max(_quantile(ratios, 0.9), 1.0)
         if len(ratios) < FEW_RUNS:
             low, high = min(low, WIDE_RANGE[0]), max(high, WIDE_RANGE[1])
-    return Estimate(seconds, seconds * low, seconds * high, len(runs))
+    return Estimate(seconds, seconds * low, seconds * high, len(runs), reference_s, speed)
 
 
 def _least_squares(runs: Sequence[PastRun], terms: tuple[int, ...]) -> RuntimeModel | None:
@@ -150,7 +201,7 @@ def _least_squares(runs: Sequence[PastRun], terms: tuple[int, ...]) -> RuntimeMo
     solution = _solve(matrix)
     if solution is None or any(c < 0 for c in solution):
         return None
-    coefficients = [0.0, 0.0, 0.0]
+    coefficients = [0.0] * len(TERMS)
     for term, value in zip(terms, solution, strict=True):
         coefficients[term] = value
     return RuntimeModel(tuple(coefficients))
@@ -197,15 +248,27 @@ def _quantile(ordered: Sequence[float], q: float) -> float:
 
 
 def queue_start_s(
-    running_remaining_s: Sequence[float], ahead_s: Sequence[float], slots: int
+    running_remaining_s: Sequence[float],
+    ahead_s: Sequence[float],
+    slots: int,
+    slot_speeds: Sequence[float] = (),
 ) -> float:
     """Seconds until a job starts that waits behind ``ahead_s`` (expected run times, in the
-    order they will start), on ``slots`` slots now busy for ``running_remaining_s`` more seconds."""
+    order they will start), on ``slots`` slots now busy for ``running_remaining_s`` more seconds.
+
+    ``slot_speeds``: the speed factor of each slot's worker, busy slots first in the order of
+    ``running_remaining_s``; then ``ahead_s`` are seconds on the reference machine and a job
+    takes them times the speed of the slot it gets (the earliest free; of those, the fastest).
+    Without it every slot is of speed 1."""
     if slots <= 0:
         return math.inf
-    free_at = sorted(max(0.0, s) for s in running_remaining_s)[:slots]
-    free_at += [0.0] * (slots - len(free_at))
+    speeds = list(slot_speeds)[:slots] + [1.0] * max(0, slots - len(slot_speeds))
+    if slot_speeds:
+        busy = list(running_remaining_s)[:slots]
+    else:
+        busy = sorted(running_remaining_s)[:slots]
+    free_at = [max(0.0, s) for s in busy] + [0.0] * (slots - len(busy))
     for seconds in ahead_s:
-        free_at.sort()
-        free_at[0] += max(0.0, seconds)
+        slot = min(range(slots), key=lambda i: (free_at[i], speeds[i]))
+        free_at[slot] += max(0.0, seconds) * speeds[slot]
     return min(free_at)

@@ -31,6 +31,9 @@ os.environ.setdefault("OMOTES_HEARTBEAT_S", "1")
 # The web servers tests start serve plain HTTP on 127.0.0.1, as scripts/run.sh does.
 os.environ.setdefault("DT_SECURE_COOKIES", "0")
 os.environ.setdefault("DT_PROFILE_BINDING_STALE_S", "3")
+# Workers skip their calibration run (seconds of CPU each, on a host the suite keeps busy);
+# tests/jobs/test_estimate_speed.py turns it on for the worker it starts.
+os.environ.setdefault("OMOTES_CALIBRATE", "0")
 # InfluxDB runs with authentication on: the stack's processes get the product's account in their
 # environment (the development account of scripts/setup.sh unless the environment names another).
 os.environ.setdefault("OMOTES_INFLUX_USERNAME", influx.DEV_USERNAME)

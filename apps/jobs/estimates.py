@@ -2,12 +2,15 @@
 
 The arithmetic is :mod:`omotes.estimation`; this module feeds it: the finished runs of the same
 workflow (of the same version once there are a few), each with the size it was submitted with
-(``JobRecord``), and the queue as the dispatcher's policy would order it.
+(``JobRecord``) and the speed of the worker that ran it (its announced calibration run), the
+speed of the live workers that offer the workflow, and the queue as the dispatcher's policy
+would order it, slot by slot at each slot's worker's speed.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,10 +18,9 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
-from apps.jobs.models import Job, JobRecord
+from apps.jobs.models import Job, JobRecord, Worker
 from apps.jobs.qos import current_policy
-from apps.jobs.workflows import offered_workflows
-from omotes.estimation import Estimate, PastRun, estimate, queue_start_s
+from omotes.estimation import Estimate, PastRun, estimate, queue_start_s, speed_factor
 from omotes.protocol import WorkflowDescription
 from omotes.scheduling import QueuedJob, RunningJob
 
@@ -45,8 +47,23 @@ def steps_of(params: dict[str, Any]) -> int:
     return int((end - start).total_seconds() // step_s) + 1
 
 
+def worker_speeds() -> tuple[dict[str, float], float | None]:
+    """Speed factors of the workers that announced a calibration, by worker id, and their
+    median: the speed taken for a worker that announced none (one that predates calibration
+    or could not run it). None when no worker ever announced one."""
+    measured = Worker.objects.filter(calibration_s_per_asset_step__gt=0).values_list(
+        "worker_id", "calibration_s_per_asset_step"
+    )
+    speeds = {worker_id: speed_factor(seconds) for worker_id, seconds in measured}
+    if not speeds:
+        return {}, None
+    return speeds, statistics.median(speeds.values())
+
+
 def past_runs(workflow: str, version: str) -> list[PastRun]:
-    """Finished runs of the workflow with the size they had, newest first."""
+    """Finished runs of the workflow with the size they had and the speed of the worker that
+    ran them, newest first."""
+    speeds, typical = worker_speeds()
     records = (
         JobRecord.objects.filter(
             job__workflow=workflow,
@@ -55,20 +72,57 @@ def past_runs(workflow: str, version: str) -> list[PastRun]:
             job__finished_at__isnull=False,
         )
         .annotate(
-            version=F("job__workflow_version"), took=F("job__finished_at") - F("job__started_at")
+            version=F("job__workflow_version"),
+            took=F("job__finished_at") - F("job__started_at"),
+            worker=F("job__worker_id"),
         )
         .order_by("-job__finished_at")
-        .values_list("version", "asset_total", "steps", "took")[:HISTORY]
+        .values_list("version", "asset_total", "steps", "took", "worker")[:HISTORY]
     )
-    rows = [(v, assets, steps, took.total_seconds()) for v, assets, steps, took in records]
+    rows = [(v, assets, steps, took.total_seconds(), w) for v, assets, steps, took, w in records]
     same = [row for row in rows if row[0] == version]
     chosen = [row for row in (same if len(same) >= SAME_VERSION else rows) if row[3] > 0]
     # Newest first; a run counts half as much RECENT_HALF_LIFE runs later (the host's speed
     # drifts with its load, and so do the workers).
     return [
-        PastRun(assets, steps, seconds, 0.5 ** (index / RECENT_HALF_LIFE))
-        for index, (_, assets, steps, seconds) in enumerate(chosen)
+        PastRun(
+            assets, steps, seconds, 0.5 ** (index / RECENT_HALF_LIFE), speeds.get(w, typical or 1.0)
+        )
+        for index, (_, assets, steps, seconds, w) in enumerate(chosen)
     ]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One slot of a live worker that offers the workflow: its worker and its speed factor."""
+
+    worker_id: str
+    speed: float
+    measured: bool  # False: the worker announced no calibration; ``speed`` is the typical one
+
+
+def live_slots(workflow: str) -> list[Slot]:
+    """The slots of the live workers that offer the workflow."""
+    speeds, typical = worker_speeds()
+    workers = Worker.objects.alive().filter(workflows__contains=[{"name": workflow}])
+    return [
+        Slot(
+            worker.worker_id,
+            speeds.get(worker.worker_id, typical or 1.0),
+            worker.worker_id in speeds,
+        )
+        for worker in workers.order_by("worker_id")
+        for _ in range(worker.slots)
+    ]
+
+
+def expected_speed(slots: list[Slot]) -> float | None:
+    """The speed a job of the workflow will likely run at: the mean over the live slots (a job
+    takes whichever frees first); when none measured its speed, the typical speed of the
+    workers that did (the job waits for a worker like them); None when no worker ever did."""
+    if not any(slot.measured for slot in slots):
+        return worker_speeds()[1]
+    return sum(slot.speed for slot in slots) / len(slots)
 
 
 def estimate_run(description: WorkflowDescription, asset_total: int, steps: int) -> Estimate:
@@ -77,6 +131,7 @@ def estimate_run(description: WorkflowDescription, asset_total: int, steps: int)
         steps,
         past_runs(description.name, description.version),
         description.runtime_prior,
+        expected_speed(live_slots(description.name)),
     )
 
 
@@ -93,26 +148,36 @@ class QueueOutlook:
         return {"ahead": self.ahead, "starts_in_s": starts, "slots": self.slots}
 
 
-def _expected_s(record: JobRecord | None) -> float:
-    return float((record.estimate or {}).get("seconds", 60.0)) if record else 60.0
+def _reference_s(record: JobRecord | None) -> float:
+    """A job's expected seconds on the reference machine, as estimated at submit."""
+    figures = (record.estimate or {}) if record else {}
+    return float(figures.get("reference_s") or figures.get("seconds") or 60.0)
 
 
 def queue_outlook(workflow: str, owner_id: int | None, job: Job | None = None) -> QueueOutlook:
     """The queue seen by ``job`` (queued), or by a job ``owner_id`` would submit now: how many
     start before it in the order the operator's policy picks, and when a slot frees for it
-    given the estimates of the runs and queued jobs before it."""
-    offered = offered_workflows().get(workflow)
-    slots = offered.slots if offered else 0
+    given the estimates of the runs and queued jobs before it, each at the speed of the
+    worker whose slot it has or gets."""
+    slots = live_slots(workflow)
     jobs = Job.objects.filter(workflow=workflow, status__in=Job.ACTIVE).select_related("record")
-    jobs = jobs.only("id", "status", "owner_id", "created_at", "started_at", "record__estimate")
+    jobs = jobs.only(
+        "id", "status", "owner_id", "created_at", "started_at", "worker_id", "record__estimate"
+    )
     now = timezone.now()
     running, queued = [], []
     for other in jobs:
         (queued if other.status == Job.Status.QUEUED else running).append(other)
-    remaining = [
-        _expected_s(getattr(r, "record", None)) - (now - (r.started_at or now)).total_seconds()
-        for r in running
-    ]
+    # Busy slots first (each running job on a slot of its worker), then the free ones.
+    free = list(slots)
+    busy: list[tuple[float, float]] = []
+    for r in running:
+        slot = next((s for s in free if s.worker_id == r.worker_id), None)
+        if slot is None:
+            continue  # dispatched, not started yet, or on a worker no longer live
+        free.remove(slot)
+        elapsed = (now - (r.started_at or now)).total_seconds()
+        busy.append((_reference_s(getattr(r, "record", None)) * slot.speed - elapsed, slot.speed))
     policy = current_policy()
     waiting = [
         QueuedJob(str(q.id), workflow, str(q.owner_id), q.created_at, policy.priority(q))
@@ -133,9 +198,18 @@ def queue_outlook(workflow: str, owner_id: int | None, job: Job | None = None) -
     ]
     position = ordered.index(me) if me in ordered else len(ordered)
     by_id = {str(q.id): q for q in queued}
-    ahead_s = [_expected_s(getattr(by_id[i], "record", None)) for i in ordered[:position]]
-    starts_in = queue_start_s(remaining, ahead_s, slots) if slots else math.inf
-    return QueueOutlook(position, starts_in, slots)
+    ahead_s = [_reference_s(getattr(by_id[i], "record", None)) for i in ordered[:position]]
+    starts_in = (
+        queue_start_s(
+            [remaining for remaining, _ in busy],
+            ahead_s,
+            len(slots),
+            [speed for _, speed in busy] + [slot.speed for slot in free],
+        )
+        if slots
+        else math.inf
+    )
+    return QueueOutlook(position, starts_in, len(slots))
 
 
 def _duration(seconds: float) -> str:
@@ -146,14 +220,24 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def outlook_text(run: Estimate | dict[str, Any], queue: QueueOutlook | None) -> str:
-    """For a person: "about 3 min (2 min to 5 min); starts in ~1 min behind 2 jobs"."""
+def outlook_text(
+    run: Estimate | dict[str, Any], queue: QueueOutlook | None, time_limit_s: int | None = None
+) -> str:
+    """For a person: "about 3 min (2 min to 5 min, ...); starts in ~1 min behind 2 jobs", and
+    with ``time_limit_s`` the workflow's time limit next to it, with a warning when the likely
+    range reaches it (an optimiser on a large network can run for hours)."""
     figures = run.to_dict() if isinstance(run, Estimate) else run
     text = (
         f"about {_duration(figures['seconds'])} "
         f"({_duration(figures['low_s'])} to {_duration(figures['high_s'])}, "
         f"from {figures['basis']})"
     )
+    if time_limit_s:
+        text += f"; time limit {_duration(time_limit_s)}"
+        if figures["seconds"] >= time_limit_s:
+            text += " (it will likely be stopped at the limit)"
+        elif figures["high_s"] >= time_limit_s:
+            text += " (it may be stopped at the limit)"
     if queue is None:
         return text
     if math.isinf(queue.starts_in_s):

@@ -93,6 +93,7 @@ def _read_announcement(payload: WorkerAnnouncement) -> dict[str, Any]:
         "host": payload.host[:200],
         "slots": payload.slots,
         "workflows": [w.to_dict() for w in payload.workflows],
+        "calibration_s_per_asset_step": payload.calibration_s_per_asset_step or None,
     }
 
 

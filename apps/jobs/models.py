@@ -152,6 +152,12 @@ class Worker(models.Model):
     host = models.CharField(max_length=200)
     slots = models.PositiveIntegerField()
     workflows = models.JSONField(help_text="WorkflowDescription dicts as announced")
+    calibration_s_per_asset_step = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Seconds per asset and time step of the worker's calibration run (its speed); "
+        "empty until it announced one",
+    )
     started_at = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -319,13 +320,17 @@ class JobError(JobPayload):
 
 @dataclass(frozen=True)
 class WorkerAnnouncement:
-    """Who a worker is: its host, how many jobs it runs at once, the workflows it offers."""
+    """Who a worker is: its host, how many jobs it runs at once, the workflows it offers, and
+    how fast it is: the seconds per asset and time step of the calibration run it made when it
+    started (:mod:`omotes.worker.calibration`; 0 until measured, or when it could not be)."""
 
     kind: ClassVar[EventKind] = EventKind.ANNOUNCE
 
     host: str
     slots: int
     workflows: tuple[WorkflowDescription, ...]
+    # Keyword-only, so a Heartbeat's own fields keep their places.
+    calibration_s_per_asset_step: float = field(default=0.0, kw_only=True)
 
     def __post_init__(self) -> None:
         what = f"{self.kind} payload"
@@ -333,12 +338,20 @@ class WorkerAnnouncement:
         check(is_int(self.slots) and self.slots >= 1, what, "slots must be at least 1")
         set_field(self, "workflows", tuple(self.workflows))
         check_items(self.workflows, WorkflowDescription, what, "workflows")
+        check(
+            is_number(self.calibration_s_per_asset_step)
+            and math.isfinite(self.calibration_s_per_asset_step)
+            and self.calibration_s_per_asset_step >= 0,
+            what,
+            "calibration_s_per_asset_step must be a number >= 0",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "host": self.host,
             "slots": self.slots,
             "workflows": [w.to_dict() for w in self.workflows],
+            "calibration_s_per_asset_step": self.calibration_s_per_asset_step,
         }
 
     @staticmethod
@@ -347,6 +360,7 @@ class WorkerAnnouncement:
             "host": fields.text("host", ""),
             "slots": fields.integer("slots", 1),
             "workflows": tuple(WorkflowDescription.from_dict(w) for w in fields.items("workflows")),
+            "calibration_s_per_asset_step": fields.number("calibration_s_per_asset_step", 0.0),
         }
 
     @classmethod

@@ -26,7 +26,7 @@ WORKFLOW_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 #: Parameter keys are keys of a job's ``params`` and names of form fields.
 PARAMETER_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 #: What a workflow's ``runtime_prior`` may say.
-RUNTIME_PRIOR_KEYS = ("overhead_s", "per_asset_s", "per_asset_step_s")
+RUNTIME_PRIOR_KEYS = ("overhead_s", "per_asset_s", "per_asset_step_s", "per_asset_squared_s")
 
 
 class ParameterType(enum.StrEnum):
@@ -185,8 +185,10 @@ class WorkflowDescription:
     job of the workflow is queued (:mod:`omotes.preflight`).
     ``runtime_prior`` is the workflow's own guess of its run time before the frontend has a
     history to learn from: ``{"overhead_s": fixed seconds, "per_asset_s": seconds per asset,
-    "per_asset_step_s": seconds per asset and time step}`` (any may be left out), measured by
-    the workflow's authors or by a calibration run of the worker; empty when it has none.
+    "per_asset_step_s": seconds per asset and time step, "per_asset_squared_s": seconds per
+    asset squared}`` (any may be left out), measured by the workflow's authors on the reference
+    machine (:mod:`omotes.estimation`; the frontend scales it by each worker's calibration run);
+    empty when it has none.
     """
 
     name: str

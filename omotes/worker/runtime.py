@@ -41,6 +41,7 @@ from omotes.protocol import (
     WorkerEvent,
     WorkerLeave,
 )
+from omotes.worker import calibration
 from omotes.worker.child import Outcome, run_in_child
 from omotes.worker.control import ControlListener
 from omotes.workflows import registry
@@ -89,6 +90,8 @@ class WorkerRuntime:
         self._stopping = threading.Event()
         self._dramatiq_worker: Worker | None = None
         self._control = ControlListener(self.broker_url, self.on_control)
+        # Seconds per asset and time step of this worker's calibration run; 0 until measured.
+        self.calibration_s_per_asset_step = 0.0
 
     # -- reporting ------------------------------------------------------------------------------
 
@@ -121,6 +124,7 @@ class WorkerRuntime:
             host=self.host,
             slots=self.slots,
             workflows=tuple(describe(workflow) for _, workflow in self.workflows.values()),
+            calibration_s_per_asset_step=self.calibration_s_per_asset_step,
         )
 
     def _heartbeat_loop(self) -> None:
@@ -128,17 +132,41 @@ class WorkerRuntime:
             self._send_heartbeats()
 
     def _send_heartbeats(self) -> None:
-        announcement = self.announcement()
         while not self._stopping.wait(self.heartbeat_s):
+            announcement = self.announcement()
             with self._lock:
                 running = tuple(ActiveRun(run.job_id, run.run_id) for run in self._runs.values())
             heartbeat = Heartbeat(
-                announcement.host, announcement.slots, announcement.workflows, running
+                announcement.host,
+                announcement.slots,
+                announcement.workflows,
+                running,
+                calibration_s_per_asset_step=announcement.calibration_s_per_asset_step,
             )
             try:
                 self.send_event(heartbeat)
             except Exception:  # noqa: BLE001 - a broker hiccup must not stop the heartbeats
                 logger.warning("heartbeat of worker %s not sent", self.worker_id)
+
+    def _calibrate(self) -> None:
+        """Measure this worker's speed in the background and announce it (once measured, every
+        heartbeat carries it too); a job that arrives meanwhile does not wait for it."""
+        with logs.bound(worker_id=self.worker_id):
+            measured = calibration.calibrate()
+            if measured is None or self._stopping.is_set():
+                return
+            self.calibration_s_per_asset_step = measured.s_per_asset_step
+            logger.info(
+                "calibration: %d assets x %d steps in %.2f s (%.2e s per asset and step)",
+                measured.assets,
+                measured.steps,
+                measured.seconds,
+                measured.s_per_asset_step,
+            )
+            try:
+                self.send_event(self.announcement())
+            except Exception:  # noqa: BLE001 - the next heartbeat carries it anyway
+                logger.warning("announcement of the calibration not sent")
 
     def on_control(self, request: CancelRequest) -> None:
         """Cancel runs of a job: all of them, or all but the one the frontend keeps."""
@@ -242,6 +270,8 @@ class WorkerRuntime:
         self._control.ready.wait(10)
         self.send_event(self.announcement(), retry_s=REPORT_RETRY_S)
         threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True).start()
+        if calibration.enabled():
+            threading.Thread(target=self._calibrate, name="calibration", daemon=True).start()
         self._dramatiq_worker = Worker(
             self.broker,
             queues={omotes_broker.workflow_queue(name) for name in self.workflows},

@@ -240,16 +240,24 @@ def read_profile(client: InfluxClient, profile: esdl.InfluxDBProfile) -> pd.Data
 
 @contextlib.contextmanager
 def profiles_from(client: InfluxClient) -> Iterator[None]:
-    """Make the simulator read input profiles through ``client`` while the block runs.
+    """Make the simulator read input profiles through ``client`` while the block runs."""
+
+    def reader(profile: esdl.InfluxDBProfile) -> pd.DataFrame:
+        return read_profile(client, profile)
+
+    with profiles_read_by(reader):
+        yield
+
+
+@contextlib.contextmanager
+def profiles_read_by(reader: Callable[[esdl.InfluxDBProfile], pd.DataFrame]) -> Iterator[None]:
+    """Make the simulator read input profiles with ``reader`` while the block runs (our
+    InfluxDB for a job, made-up profiles for a worker's calibration run).
 
     Monkey-patching module globals is acceptable here because a job runs in a child process that
     serves exactly one job; the originals are restored afterwards anyway. The simulator offers no
     hook for credentials or another profile source (its credential map is empty in code).
     """
-
-    def reader(profile: esdl.InfluxDBProfile) -> pd.DataFrame:
-        return read_profile(client, profile)
-
     modules = [importlib.import_module(name) for name in _READER_MODULES]
     originals = []
     for module in modules:

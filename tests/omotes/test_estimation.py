@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from omotes.estimation import PastRun, estimate, fit, queue_start_s
+from omotes.estimation import PastRun, estimate, fit, queue_start_s, speed_factor
 
 PRIOR = {"overhead_s": 10.0, "per_asset_step_s": 0.001}
 
@@ -33,7 +33,7 @@ def test_an_exact_history_gives_its_model_back():
     model = fit(runs, PRIOR)
     result = estimate(300, 1000, runs, PRIOR)
 
-    assert model.coefficients == pytest.approx((5, 0.1, 0.002))
+    assert model.coefficients == pytest.approx((5, 0.1, 0.002, 0))
     assert result.seconds == pytest.approx(truth(300, 1000))
     assert result.runs == 5
 
@@ -81,3 +81,48 @@ def test_recent_runs_count_more_when_the_machine_got_faster():
     runs += [PastRun(a, s, truth(a, s), weight=1.0) for a, s in sizes[:4]]
 
     assert estimate(300, 500, runs, PRIOR).seconds == pytest.approx(truth(300, 500), rel=0.15)
+
+
+def test_a_fast_and_a_slow_worker_share_one_history():
+    # Worker "slow" calibrated at 3 ms per asset and step, "fast" at 1 ms: the same jobs take
+    # three times as long on the slow one. Normalised by their speeds, the runs agree exactly.
+    slow, fast = speed_factor(3e-3), speed_factor(1e-3)
+    sizes = [(10, 48), (400, 24), (50, 8760), (100, 720), (600, 168), (25, 2000)]
+    runs = [PastRun(a, s, slow * truth(a, s), speed=slow) for a, s in sizes[::2]]
+    runs += [PastRun(a, s, fast * truth(a, s), speed=fast) for a, s in sizes[1::2]]
+
+    on_slow = estimate(300, 500, runs, PRIOR, speed=slow)
+    on_fast = estimate(300, 500, runs, PRIOR, speed=fast)
+
+    assert on_fast.seconds == pytest.approx(truth(300, 500) * fast, rel=1e-3)
+    assert on_slow.seconds == pytest.approx(3 * on_fast.seconds, rel=1e-3)
+    assert on_slow.high_s / on_slow.low_s == pytest.approx(1.0, abs=1e-3)
+
+
+def test_without_history_the_prior_runs_at_the_workers_calibrated_speed():
+    # A worker that calibrated at 4 ms per asset and step: the prior's 1 ms becomes 4 ms.
+    result = estimate(100, 200, [], PRIOR, speed=speed_factor(4e-3))
+
+    assert result.seconds == pytest.approx(4 * (10 + 20))
+    assert result.reference_s == pytest.approx(10 + 20)
+    assert "measured speed" in result.basis
+
+
+def test_an_optimisers_history_picks_the_squared_term():
+    # One "step" per run (the optimiser's horizon is fixed): 5 s plus 30 ms per asset squared.
+    def solve_s(assets: float) -> float:
+        return 5 + 0.03 * assets**2
+
+    runs = [PastRun(a, 1, solve_s(a)) for a in (4, 10, 25, 50, 100, 200)]
+
+    result = estimate(400, 1, runs, {"overhead_s": 10.0, "per_asset_s": 1.0})
+
+    assert result.seconds == pytest.approx(solve_s(400), rel=0.01)
+
+
+def test_a_queued_job_runs_at_the_speed_of_the_slot_it_gets():
+    # Slot 0 busy 30 s more on a worker twice as slow; slot 1 free, of speed 1. A 50 s job
+    # ahead takes the free fast slot (until 50); the next job starts when slot 0 frees, at 30.
+    assert queue_start_s([30], [50], slots=2, slot_speeds=[2.0, 1.0]) == 30
+    # Two jobs ahead: the first on slot 1 (0 -> 50), the second on slot 0 (30 -> 30+2x50=130).
+    assert queue_start_s([30], [50, 50], slots=2, slot_speeds=[2.0, 1.0]) == 50

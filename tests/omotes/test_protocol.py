@@ -56,7 +56,9 @@ PAYLOADS = [
     ),
     JobError("run-1", 1, reason="The ESDL could not be read", logs="Traceback ..."),
     WorkerAnnouncement("host-a", 2, WORKFLOWS),
+    WorkerAnnouncement("host-a", 2, WORKFLOWS, calibration_s_per_asset_step=1.5e-3),
     Heartbeat("host-a", 2, WORKFLOWS, (ActiveRun(JOB_ID, "run-1"),)),
+    Heartbeat("host-a", 2, WORKFLOWS, calibration_s_per_asset_step=2e-3),
     WorkerLeave(),
 ]
 
@@ -129,6 +131,14 @@ def test_a_malformed_event_is_refused_naming_what_is_wrong(change: dict, message
 
     with pytest.raises(ProtocolError, match=message):
         WorkerEvent.from_dict({**event, **change})
+
+
+def test_an_announcement_without_a_calibration_reads_as_not_measured() -> None:
+    announced = {"host": "h", "slots": 1, "workflows": []}
+
+    assert WorkerAnnouncement.from_dict(announced).calibration_s_per_asset_step == 0.0
+    with pytest.raises(ProtocolError, match="calibration_s_per_asset_step must be a number >= 0"):
+        WorkerAnnouncement.from_dict({**announced, "calibration_s_per_asset_step": -1})
 
 
 def test_a_worker_event_with_a_job_id_is_refused() -> None:

@@ -22,7 +22,7 @@ class WorkflowSerializer(serializers.Serializer):
     )
     runtime_prior = serializers.DictField(
         help_text="The workflow's own runtime guess before there is history: overhead_s, "
-        "per_asset_step_s"
+        "per_asset_s, per_asset_step_s, per_asset_squared_s"
     )
     available = serializers.BooleanField()
     workers = serializers.IntegerField()
@@ -100,7 +100,12 @@ class JobCreateSerializer(serializers.Serializer):
 
 class EstimateSerializer(serializers.Serializer):
     estimate = serializers.DictField(
-        help_text="seconds, low_s and high_s (the likely range), runs learned from, basis"
+        help_text="seconds, low_s and high_s (the likely range), runs learned from, basis, "
+        "reference_s (on the reference machine) and speed (the live workers' speed factor from "
+        "their calibration runs; null: not measured)"
+    )
+    time_limit_s = serializers.IntegerField(
+        help_text="The workflow's time limit: a job still running then is stopped"
     )
     queue = serializers.DictField(
         help_text="ahead (jobs that start first), starts_in_s (null: no live worker), slots"

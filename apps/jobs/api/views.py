@@ -22,7 +22,7 @@ from apps.jobs.estimates import outlook_text, queue_outlook
 from apps.jobs.filters import JobFilter
 from apps.jobs.models import Job
 from apps.jobs.services import cancel_job, delete_job, prepare_submission, submit_job
-from apps.jobs.workflows import known_workflows
+from apps.jobs.workflows import known_workflows, time_limit_for
 from apps.models.models import EsdlModel
 from apps.models.services import ProfilesNotReady
 from apps.results.services import SeriesNotFound, read_series
@@ -151,12 +151,14 @@ class JobViewSet(
         submission = prepare_submission(esdl_model, workflow, data.validated_data["params"])
         expected = submission.estimate()
         queue = queue_outlook(workflow, request.user.pk)
+        time_limit_s = time_limit_for(submission.description)
         return Response(
             EstimateSerializer(
                 {
                     "estimate": expected.to_dict(),
                     "queue": queue.to_dict(),
-                    "text": outlook_text(expected, queue),
+                    "time_limit_s": time_limit_s,
+                    "text": outlook_text(expected, queue, time_limit_s),
                     "params": submission.params,
                     "sources": submission.sources,
                     "asset_total": submission.asset_total,
