@@ -87,6 +87,7 @@ def _child_main(
     influx: InfluxSettings,
     conn: Connection,
     log_context: dict[str, str] | None = None,
+    requested_at: float | None = None,
 ) -> None:
     os.setpgrp()
     logs.configure(process="omotes.job")
@@ -106,7 +107,11 @@ def _child_main(
         )
         try:
             workflow = registry.load(reference)
+            if requested_at is not None:
+                logger.info("timing: child_start took %.3f s", time.time() - requested_at)
+            began = time.perf_counter()
             result = workflow.run(esdl, params, context)
+            logger.info("timing: workflow took %.3f s", time.perf_counter() - began)
             if not isinstance(result, WorkflowResult):
                 raise TypeError(f"run() returned {type(result).__name__}, not a WorkflowResult")
         except WorkflowError as exc:
@@ -164,7 +169,7 @@ def run_in_child(
     receiver, sender = _SPAWN.Pipe(duplex=False)
     process = _SPAWN.Process(
         target=_child_main,
-        args=(reference, str(job_id), esdl, params, influx, sender, log_context),
+        args=(reference, str(job_id), esdl, params, influx, sender, log_context, time.time()),
         name=f"omotes-job-{job_id}",
         daemon=True,
     )

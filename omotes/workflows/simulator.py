@@ -26,6 +26,7 @@ import logging
 import math
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -527,6 +528,14 @@ _PARAMETERS = {
 }
 
 
+def _log_timing(phase: str, began: float) -> float:
+    """Log how long a phase of the run took (the job's log shows where a run's time went;
+    bench/overhead.py reads these lines); returns now, the next phase's start."""
+    now = time.perf_counter()
+    logger.info("timing: %s took %.3f s", phase, now - began)
+    return now
+
+
 @contextlib.contextmanager
 def _working_directory(path: Path) -> Iterator[None]:
     """The solver writes ``dump.csv`` into the current directory when the matrix is singular."""
@@ -559,6 +568,7 @@ class SimulatorWorkflow:
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
         """Simulate ``esdl`` and write its output to ``context.database``."""
         context.progress(0.0, "loading ESDL")
+        began = time.perf_counter()
         handler, energy_system = load_esdl(esdl)
         dropped = drop_catalogue_assets(energy_system)
         if dropped:
@@ -572,7 +582,9 @@ class SimulatorWorkflow:
             share = min(max(fraction / _SIM_REPORTED_MAX, 0.0), 1.0)
             context.progress(_SIM_FIRST + (_SIM_LAST - _SIM_FIRST) * share, message)
 
+        began = _log_timing("load_esdl", began)
         frame = self._simulate(handler, settings, context, client, aggregator, on_progress)
+        began = _log_timing("simulate", began)
 
         context.progress(_SIM_LAST, "writing results")
         try:
@@ -581,6 +593,7 @@ class SimulatorWorkflow:
             )
         except InfluxError as exc:
             raise WorkflowError(f"The results could not be written to InfluxDB: {exc}") from exc
+        began = _log_timing("write_results", began)
         messages = aggregator.messages()
         logger.info(
             "Simulator logged %d warnings/errors, aggregated into %d messages",
@@ -589,8 +602,10 @@ class SimulatorWorkflow:
         )
         for message in messages:
             logger.debug("simulator %s: %s", message.severity, message.message)
+        output_esdl = handler.to_string()
+        _log_timing("output_esdl", began)
         context.progress(1.0, "done")
-        return WorkflowResult(output_esdl=handler.to_string(), series=series, messages=messages)
+        return WorkflowResult(output_esdl=output_esdl, series=series, messages=messages)
 
     @staticmethod
     def _simulate(
