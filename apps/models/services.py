@@ -13,6 +13,7 @@ from apps.models.esdl_rules import check_rules
 from apps.models.models import EsdlModel, PipeType, Project
 from apps.profiles.limits import ProfileLimits
 from apps.profiles.services import rewrite_for_job
+from designtoolkit import wakeups
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,8 @@ def store_esdl_model(
         ),
         profiles_total=references,
     )
+    if esdl_model.profiles_status == EsdlModel.ProfilesStatus.PENDING:
+        wakeups.notify(wakeups.PROFILE_BINDER)
     logger.info("model %s stored (%d bytes)", esdl_model.pk, esdl_model.size_bytes)
     return esdl_model
 

@@ -3,11 +3,13 @@
 The child gives each job its own memory (a year of results for 1,000 assets is large), lets the
 worker enforce the time limit and cancellation by killing it, and keeps libraries that misbehave
 after ``fork`` (the simulator's Java bridge) away from the worker: children are started with
-``spawn``. The child talks to its parent over one pipe: ("progress", fraction, message, step) any
-number of times, then ("metrics", counts) and exactly one ("result", WorkflowResult, logs) or
-("error", reason, logs, messages), where ``logs`` is the tail of what the job logged
-(:class:`LogTail`) and ``messages`` the :class:`~omotes.protocol.AssetMessage` list of a
-:class:`WorkflowError`.
+``spawn``, and ahead of their jobs (:class:`SpareProcesses`), so a job does not wait for Python and
+its model library to load. The child talks to its parent over one pipe: it imports the worker's
+workflows and says ("ready",); the parent sends its one :class:`JobOrder`; then the child sends
+("progress", fraction, message, step) any number of times, then ("metrics", counts) and exactly
+one ("result", WorkflowResult, logs) or ("error", reason, logs, messages), where ``logs`` is the
+tail of what the job logged (:class:`LogTail`) and ``messages`` the
+:class:`~omotes.protocol.AssetMessage` list of a :class:`WorkflowError`.
 
 The child leads a process group of its own, and a kill (time limit, cancel) goes to the whole
 group: a workflow that starts processes of its own (a sequence step in another venv) leaves none
@@ -22,6 +24,7 @@ import multiprocessing
 import os
 import signal
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -79,21 +82,49 @@ class LogTail(logging.Handler):
         return "\n".join(self.lines)
 
 
-def _child_main(
-    reference: str,
-    job_id: str,
-    esdl: str,
-    params: dict[str, Any],
-    influx: InfluxSettings,
-    conn: Connection,
-    log_context: dict[str, str] | None = None,
-) -> None:
+@dataclass(frozen=True)
+class JobOrder:
+    """What a job process needs of its job; sent to it once it is ready."""
+
+    reference: str
+    job_id: str
+    esdl: str
+    params: dict[str, Any]
+    log_context: dict[str, str]
+    handed_at: float  # time.time() when the worker handed the job over
+
+
+def _child_main(references: tuple[str, ...], influx: InfluxSettings, conn: Connection) -> None:
+    """A job process: import the workflows first, say "ready", then run the one job it gets.
+
+    Importing a model library takes seconds (the simulator: numpy, pandas, scipy, pyesdl); a
+    process started before its job has done it by the time the job arrives. A workflow that
+    fails to import is loaded again for the job, and the job reports that failure.
+    """
     os.setpgrp()
     logs.configure(process="omotes.job")
-    structlog.contextvars.bind_contextvars(**{**(log_context or {}), "job_id": job_id})
+    netguard.allow_only([influx.host])
+    for reference in references:
+        try:
+            prepare = getattr(registry.load(reference), "prepare", None)
+            if prepare is not None:
+                prepare()
+        except Exception:  # noqa: BLE001 - reported by the job that needs this workflow
+            pass
+    conn.send(("ready",))
+    try:
+        order: JobOrder = conn.recv()
+    except EOFError:  # the worker ended (or was killed) before it had a job for this process
+        return
+    _run_order(order, influx, conn)
+
+
+def _run_order(order: JobOrder, influx: InfluxSettings, conn: Connection) -> None:
+    job_id = order.job_id
+    structlog.contextvars.bind_contextvars(**{**order.log_context, "job_id": job_id})
     tail = LogTail()
     logging.getLogger().addHandler(tail)
-    netguard.allow_only([influx.host])
+    logger.info("timing: child_start took %.3f s", time.time() - order.handed_at)
     with tempfile.TemporaryDirectory(prefix=f"omotes-job-{job_id}-") as workdir:
         os.chdir(workdir)
         context = JobContext(
@@ -105,8 +136,10 @@ def _child_main(
             ),
         )
         try:
-            workflow = registry.load(reference)
-            result = workflow.run(esdl, params, context)
+            workflow = registry.load(order.reference)
+            began = time.perf_counter()
+            result = workflow.run(order.esdl, order.params, context)
+            logger.info("timing: workflow took %.3f s", time.perf_counter() - began)
             if not isinstance(result, WorkflowResult):
                 raise TypeError(f"run() returned {type(result).__name__}, not a WorkflowResult")
         except WorkflowError as exc:
@@ -123,6 +156,79 @@ def _child_main(
         conn.send(("metrics", metrics.snapshot()))
         conn.send((outcome[0], outcome[1], tail.text(), outcome[2]))
     conn.close()
+
+
+class JobProcess:
+    """A child process for one job, started (and importing its workflows) before the job."""
+
+    def __init__(self, references: tuple[str, ...], influx: InfluxSettings) -> None:
+        self.conn, child_end = _SPAWN.Pipe(duplex=True)
+        self.process = _SPAWN.Process(
+            target=_child_main,
+            args=(references, influx, child_end),
+            name="omotes-job",
+            daemon=True,
+        )
+        self.process.start()
+        child_end.close()  # so that the child's death reads as EOF here
+
+    def is_alive(self) -> bool:
+        return self.process.is_alive()
+
+    def stop(self) -> None:
+        """Kill the process and all it started; wait for it."""
+        if self.process.is_alive():
+            _kill_group(self.process.pid)
+            self.process.kill()
+        self.process.join(10)
+        self.conn.close()
+
+
+class SpareProcesses:
+    """Job processes kept ready for the next jobs: one for each free slot of the worker.
+
+    A spare costs the memory of its imports (a few hundred MB with the simulator) while it
+    waits. One that died while waiting is replaced by a fresh start.
+    """
+
+    def __init__(self, references: tuple[str, ...], influx: InfluxSettings) -> None:
+        self.references = references
+        self.influx = influx
+        self._spares: list[JobProcess] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def waiting(self) -> tuple[JobProcess, ...]:
+        """The spares started and not yet taken (some may have died since)."""
+        with self._lock:
+            return tuple(self._spares)
+
+    def take(self) -> JobProcess | None:
+        """A spare process for a job, or None when there is none alive."""
+        with self._lock:
+            while self._spares:
+                spare = self._spares.pop(0)
+                if spare.is_alive():
+                    return spare
+                spare.stop()
+        return None
+
+    def fill(self, count: int) -> None:
+        """Start spares until ``count`` wait (none after :meth:`close`)."""
+        with self._lock:
+            for dead in [spare for spare in self._spares if not spare.is_alive()]:
+                self._spares.remove(dead)
+                dead.stop()
+            while not self._closed and len(self._spares) < count:
+                self._spares.append(JobProcess(self.references, self.influx))
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            spares, self._spares = self._spares, []
+        for spare in spares:
+            spare.stop()
 
 
 def blocked_note(attempts: list[str]) -> str:
@@ -153,23 +259,20 @@ def run_in_child(
     should_stop=lambda: False,
     poll_s: float = 0.5,
     log_context: dict[str, str] | None = None,
+    process: JobProcess | None = None,
 ) -> Outcome:
-    """Run a workflow in a fresh child process and wait for its outcome.
+    """Run a workflow in a child process (``process``, started ahead, or a fresh one) and wait
+    for its outcome.
 
     Kills the child when ``time_limit_s`` passes or ``should_stop()`` turns true, and reports a
     child that dies without an answer (out of memory, segfault, kill) as an error. The child's
     log lines carry ``log_context`` (the run's ids); its metric counts are added to this
-    process's (:mod:`omotes.metrics`).
+    process's (:mod:`omotes.metrics`). The job is handed over when the child says it is ready,
+    so a child still importing holds up neither a cancel nor the time limit.
     """
-    receiver, sender = _SPAWN.Pipe(duplex=False)
-    process = _SPAWN.Process(
-        target=_child_main,
-        args=(reference, str(job_id), esdl, params, influx, sender, log_context),
-        name=f"omotes-job-{job_id}",
-        daemon=True,
-    )
-    process.start()
-    sender.close()
+    order = JobOrder(reference, str(job_id), esdl, params, dict(log_context or {}), time.time())
+    process = process or JobProcess((reference,), influx)
+    receiver = process.conn
     deadline = time.monotonic() + time_limit_s
     try:
         while True:
@@ -177,9 +280,11 @@ def run_in_child(
                 try:
                     message = receiver.recv()
                 except EOFError:
-                    process.join(5)
-                    return Outcome(error=_death_reason(process.exitcode))
-                if message[0] == "progress":
+                    process.process.join(5)
+                    return Outcome(error=_death_reason(process.process.exitcode))
+                if message[0] == "ready":
+                    receiver.send(order)
+                elif message[0] == "progress":
                     on_progress(*message[1:])
                 elif message[0] == "metrics":
                     metrics.add(message[1])
@@ -188,17 +293,13 @@ def run_in_child(
                 else:
                     return Outcome(error=message[1], logs=message[2], messages=message[3])
             elif not process.is_alive():
-                return Outcome(error=_death_reason(process.exitcode))
+                return Outcome(error=_death_reason(process.process.exitcode))
             if time.monotonic() > deadline:
                 return Outcome(error=f"Time limit of {time_limit_s:.0f} s exceeded; job stopped.")
             if should_stop():
                 return Outcome(error="Job was cancelled.")
     finally:
-        if process.is_alive():
-            _kill_group(process.pid)
-            process.kill()
-        process.join(10)
-        receiver.close()
+        process.stop()
 
 
 def _kill_group(pid: int) -> None:

@@ -1,7 +1,8 @@
 """The worker process: announce, heartbeat, consume job requests, report events.
 
 One Dramatiq worker thread per slot, each running at most one job (in a child process, see
-:mod:`omotes.worker.child`). The broker's prefetch is held to the number of slots, so a worker
+:mod:`omotes.worker.child`; one is started ahead for each free slot, so a job finds its process
+ready). The broker's prefetch is held to the number of slots, so a worker
 never hoards jobs that another worker could start.
 
 Every run of a job gets its own ``run_id``: a message delivered twice (broker redelivery after a
@@ -42,7 +43,7 @@ from omotes.protocol import (
     WorkerLeave,
 )
 from omotes.worker import calibration
-from omotes.worker.child import Outcome, run_in_child
+from omotes.worker.child import Outcome, SpareProcesses, run_in_child
 from omotes.worker.control import ControlListener
 from omotes.workflows import registry
 from omotes.workflows.base import Workflow, describe
@@ -92,6 +93,8 @@ class WorkerRuntime:
         self._control = ControlListener(self.broker_url, self.on_control)
         # Seconds per asset and time step of this worker's calibration run; 0 until measured.
         self.calibration_s_per_asset_step = 0.0
+        references = tuple(reference for reference, _ in self.workflows.values())
+        self._spares = SpareProcesses(references, self.influx)
 
     # -- reporting ------------------------------------------------------------------------------
 
@@ -236,6 +239,7 @@ class WorkerRuntime:
                 on_progress,
                 should_stop=lambda: run.cancelled.is_set() or self._stopping.is_set(),
                 log_context=log_context,
+                process=self._spares.take(),
             )
             if outcome.result is None and self._stopping.is_set():
                 # Not the job's fault: the worker is shutting down. The frontend hears "leave"
@@ -255,10 +259,14 @@ class WorkerRuntime:
         finally:
             with self._lock:
                 self._runs.pop(run.run_id, None)
+                free_slots = self.slots - len(self._runs)
+            if not self._stopping.is_set():
+                self._spares.fill(free_slots)  # after the report: it does not delay the result
 
     # -- life cycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._spares.fill(self.slots)
         for name in self.workflows:
             dramatiq.actor(
                 self.run_job,
@@ -289,6 +297,7 @@ class WorkerRuntime:
     def stop(self) -> None:
         """Graceful stop: running jobs are abandoned, and the frontend queues them again."""
         self._stopping.set()
+        self._spares.close()
         self._control.stop()
         if self._dramatiq_worker:
             self._dramatiq_worker.stop(timeout=10_000)

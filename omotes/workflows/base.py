@@ -68,6 +68,10 @@ class Workflow(Protocol):
     default_time_limit_s: int
     # Optional: {"overhead_s", "per_asset_s", "per_asset_step_s"}, see WorkflowDescription.
     runtime_prior: dict[str, float]
+    # Optional: a method ``prepare() -> None`` that does in a job process, before its job
+    # arrives, the work every run starts with (importing the model library), so the job does
+    # not wait for it. It runs in the child only; a failure there is ignored (the job's own
+    # run meets it again and reports it).
 
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult: ...
 

@@ -54,6 +54,13 @@ class Sequence:
     def default_time_limit_s(self) -> int:
         return sum(workflow.default_time_limit_s for workflow in self._workflows())
 
+    def prepare(self) -> None:
+        """Prepare each step that can be prepared (see :class:`Workflow`)."""
+        for workflow in self._workflows():
+            prepare = getattr(workflow, "prepare", None)
+            if prepare is not None:
+                prepare()
+
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
         workflows = self._workflows()
         combined = WorkflowResult(output_esdl=esdl)

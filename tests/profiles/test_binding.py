@@ -181,3 +181,22 @@ def test_a_binder_killed_midway_is_resumed_once_per_reference(
     assert len(bound) == len(set(bound)) == total == esdl_model.profiles_done
     forget_unbound_profiles()  # what the kill left between a profile and its binding
     assert InputProfile.objects.count() == total
+
+
+@pytest.mark.timeout(300)
+def test_an_upload_wakes_the_idle_binder_at_once(api, project, stack, transactional_db):
+    stack.kill("profiles", signal.SIGTERM)
+    stack.start("profiles", "manage.py", "run_profile_binder", "--interval", "600")
+    try:
+        for name in ("first", "second"):  # the second finds the binder idle after the first
+            model = upload(api, project, name, network_text(10).encode()).json()
+            wait_for(
+                lambda model=model: (
+                    api.get(f"/api/models/{model['id']}/").json()["profiles_status"] == "ready"
+                ),
+                120,
+                f"the binder to bind the {name} model long before its next look",
+            )
+    finally:
+        stack.kill("profiles", signal.SIGTERM)
+        stack.start_profile_binder()

@@ -9,11 +9,12 @@ import time
 
 import psycopg
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 
 from apps.jobs.dispatch import dispatch_ready_jobs, reconcile_jobs
 from apps.jobs.lifecycle import DISPATCH_CHANNEL
 from apps.operations.metrics import DISPATCHED, RECONCILED
+from designtoolkit import wakeups
 from omotes import metrics
 
 logger = logging.getLogger(__name__)
@@ -51,28 +52,13 @@ class Command(BaseCommand):
                 if time.monotonic() >= next_reconcile:
                     RECONCILED.inc(reconcile_jobs())
                     next_reconcile = time.monotonic() + interval
-                wake_ups = wake_ups if wake_ups and not wake_ups.closed else listen()
+                if wake_ups is None or wake_ups.closed:
+                    wake_ups = wakeups.listen(DISPATCH_CHANNEL)
                 # Sleep until a job moves (submit, end, requeue) or the next reconcile is due.
-                for _ in wake_ups.notifies(
-                    timeout=max(0.0, next_reconcile - time.monotonic()), stop_after=1
-                ):
-                    pass
+                wakeups.wait(wake_ups, next_reconcile - time.monotonic(), stop)
             except Exception:  # noqa: BLE001 - the loop must survive a database or broker outage
                 logger.exception("dispatch round failed; retrying")
                 if wake_ups is not None:
                     wake_ups.close()
                 stop.wait(interval)
         logger.info("dispatcher stopped")
-
-
-def listen() -> psycopg.Connection:
-    """A connection of its own for the wake-ups: Django's may sit in a transaction, and a
-    LISTEN only hears notifications between transactions."""
-    params = {
-        k: v
-        for k, v in connection.get_connection_params().items()
-        if k not in ("cursor_factory", "context")
-    }
-    wake_ups = psycopg.connect(**params, autocommit=True)
-    wake_ups.execute(f"LISTEN {DISPATCH_CHANNEL}")
-    return wake_ups
