@@ -153,14 +153,17 @@ def run_in_child(
     should_stop=lambda: False,
     poll_s: float = 0.5,
     log_context: dict[str, str] | None = None,
+    time_limit_advice: str = "",
 ) -> Outcome:
     """Run a workflow in a fresh child process and wait for its outcome.
 
     Kills the child when ``time_limit_s`` passes or ``should_stop()`` turns true, and reports a
-    child that dies without an answer (out of memory, segfault, kill) as an error. The child's
-    log lines carry ``log_context`` (the run's ids); its metric counts are added to this
-    process's (:mod:`omotes.metrics`).
+    child that dies without an answer (out of memory, segfault, kill) as an error. A time limit
+    error names what the job was doing (its last progress message) and the workflow's
+    ``time_limit_advice``. The child's log lines carry ``log_context`` (the run's ids); its
+    metric counts are added to this process's (:mod:`omotes.metrics`).
     """
+    doing = [""]
     receiver, sender = _SPAWN.Pipe(duplex=False)
     process = _SPAWN.Process(
         target=_child_main,
@@ -180,6 +183,7 @@ def run_in_child(
                     process.join(5)
                     return Outcome(error=_death_reason(process.exitcode))
                 if message[0] == "progress":
+                    doing[0] = str(message[2]) if len(message) > 2 else ""
                     on_progress(*message[1:])
                 elif message[0] == "metrics":
                     metrics.add(message[1])
@@ -190,7 +194,12 @@ def run_in_child(
             elif not process.is_alive():
                 return Outcome(error=_death_reason(process.exitcode))
             if time.monotonic() > deadline:
-                return Outcome(error=f"Time limit of {time_limit_s:.0f} s exceeded; job stopped.")
+                during = f' during "{doing[0]}"' if doing[0] else ""
+                advice = f" {time_limit_advice}" if time_limit_advice else ""
+                return Outcome(
+                    error=f"Time limit of {time_limit_s:.0f} s exceeded{during}; job stopped."
+                    + advice
+                )
             if should_stop():
                 return Outcome(error="Job was cancelled.")
     finally:

@@ -68,6 +68,8 @@ class Workflow(Protocol):
     default_time_limit_s: int
     # Optional: {"overhead_s", "per_asset_s", "per_asset_step_s"}, see WorkflowDescription.
     runtime_prior: dict[str, float]
+    # Optional: what a user can do when a job runs out of its time limit (added to the error).
+    time_limit_advice: str
 
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult: ...
 

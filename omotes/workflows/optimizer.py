@@ -195,6 +195,10 @@ class OptimizerWorkflow:
     version: str = "mesido-0.1.22"
     parameters: tuple[ParameterSpec, ...] = _PARAMETERS
     default_time_limit_s: int = 4 * 3600
+    time_limit_advice: str = (
+        "The optimiser keeps no partial design. Ask an operator for a longer time limit for "
+        "this workflow, or try the optimiser without heat losses (faster) or a smaller model."
+    )
 
     def run(self, esdl_text: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
         context.progress(0.0, "checking the model")

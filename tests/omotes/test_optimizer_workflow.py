@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 import time
@@ -327,9 +328,35 @@ def test_cancel_stops_the_optimiser_within_seconds(api, project, optimizer_worke
 
 
 @needs_optimizer
-def test_infeasible_design_names_the_demands_short_and_the_producers_at_their_limit(
-    api, project, optimizer_worker
+def test_an_optimiser_job_out_of_time_stops_with_what_it_was_doing_and_what_to_do(
+    api, project, optimizer_worker, stack
 ):
+    from apps.jobs.models import WorkflowSetting
+
+    WorkflowSetting.objects.create(workflow="optimizer", time_limit_s=30)
+    big = generate_network(100).to_string().encode()  # minutes of solving
+    job_id = _submit(api, project, big, "optimizer")
+
+    state = wait_until_done(job_id, 120)
+
+    assert state.status == "failed"
+    assert re.fullmatch(
+        r'Time limit of 30 s exceeded during "(building the optimisation problem|stage 1/2: '
+        r'[^"]+)(, \d+ min)?"; job stopped\. The optimiser keeps no partial design\. Ask an operator for a '
+        r"longer time limit for this workflow, or try the optimiser without heat losses "
+        r"\(faster\) or a smaller model\.",
+        state.error,
+    ), state.error
+    worker_pid = stack.processes["optimizer"].pid
+    wait_for(lambda: not _worker_job_children(worker_pid), 15, "the job process to be killed")
+
+
+@needs_optimizer
+def test_infeasible_design_names_the_demands_short_and_the_producers_at_their_limit(
+    api, project, owner, optimizer_worker
+):
+    from django.test import Client
+
     handler = producer_choice_network()
     producers = _assets(handler.energy_system, esdl.GenericProducer)
     for producer in producers.values():
@@ -346,6 +373,12 @@ def test_infeasible_design_names_the_demands_short_and_the_producers_at_their_li
         f"Demand '{name}' cannot be met" for name in demands
     }
     assert all("maximum size" in on_asset[p.id] for p in producers.values())
+    # The job page shows each next to its asset.
+    browser = Client()
+    browser.force_login(owner)
+    page = browser.get(f"/jobs/{job_id}/").content.decode()
+    for asset in [*demands.values(), *producers.values()]:
+        assert f'<tr data-asset-id="{asset.id}"><td>error</td><td><strong>{asset.name}' in page
 
 
 @needs_optimizer
