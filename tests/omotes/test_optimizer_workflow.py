@@ -342,9 +342,9 @@ def test_an_optimiser_job_out_of_time_stops_with_what_it_was_doing_and_what_to_d
     assert state.status == "failed"
     assert re.fullmatch(
         r'Time limit of 30 s exceeded during "(building the optimisation problem|stage 1/2: '
-        r'[^"]+)(, \d+ min)?"; job stopped\. The optimiser keeps no partial design\. Ask an operator for a '
-        r"longer time limit for this workflow, or try the optimiser without heat losses "
-        r"\(faster\) or a smaller model\.",
+        r'[^"]+)(, \d+ min)?"; job stopped\. The optimiser keeps no partial design\. '
+        r"Ask an operator for a longer time limit for this workflow, or try the optimiser "
+        r"without heat losses \(faster\) or a smaller model\.",
         state.error,
     ), state.error
     worker_pid = stack.processes["optimizer"].pid
