@@ -164,6 +164,9 @@ def run_in_child(
     metric counts are added to this process's (:mod:`omotes.metrics`).
     """
     doing = [""]
+    # From before the spawn, which can take seconds on a busy machine: the frontend counts the
+    # limit from the job's start, and the worker's own, clearer error should come first.
+    deadline = time.monotonic() + time_limit_s
     receiver, sender = _SPAWN.Pipe(duplex=False)
     process = _SPAWN.Process(
         target=_child_main,
@@ -173,7 +176,6 @@ def run_in_child(
     )
     process.start()
     sender.close()
-    deadline = time.monotonic() + time_limit_s
     try:
         while True:
             if receiver.poll(poll_s):
