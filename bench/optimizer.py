@@ -3,12 +3,12 @@
 Run with the optimiser's venv: ``.venv-optimizer/bin/python bench/optimizer.py --assets 10 25
 100 400 --time-limit 1800``. For each size it generates a network (omotes.esdl_generator: one
 producer per 250 assets, heating demands with hourly profiles for a year), makes producers
-optional with costs (:func:`sizing_problem`) so the optimiser has something to size,
+and pipes optional, producers with costs (:func:`sizing_problem`), so the optimiser sizes both,
 writes the demand shapes to a scratch InfluxDB database, and runs the workflow in a child
 process exactly as a worker does (:func:`omotes.worker.child.run_in_child`, with the time
 limit). Prints one JSON line (each run also on stderr as it ends) and appends it to
 ``bench/results/optimizer.jsonl``: per run the wall time, outcome (ok / time limit / error), the
-children's peak memory and the last progress message.
+children's peak memory, the last progress message and how many pipes got another DN.
 """
 
 from __future__ import annotations
@@ -58,12 +58,13 @@ def write_profiles(client: InfluxClient, profile: InputProfile) -> None:
 
 def sizing_problem(esdl_text: str) -> str:
     """The generated network as a design question: producers optional (to be sized), alternately
-    cheap and dear to run. Pipes stay as generated: made optional too, mesido 0.1.22 refused
-    these networks as ill-posed (HiGHS: a lower bound above its upper bound) at 10-100 assets."""
+    cheap and dear to run, and pipes optional (sized up to their generated DN)."""
     handler = EnergySystemHandler()
     energy_system = handler.load_from_string(esdl_text)
     producers = 0
     for asset in energy_system.eAllContents():
+        if isinstance(asset, esdl.Pipe):
+            asset.state = esdl.AssetStateEnum.OPTIONAL
         if isinstance(asset, (esdl.GenericProducer, esdl.ResidualHeatSource)):
             asset.state = esdl.AssetStateEnum.OPTIONAL
             asset.costInformation = esdl.CostInformation(
@@ -120,7 +121,23 @@ def run_one(assets: int, workflow: str, time_limit_s: float, sizing: bool) -> di
         ),
         "last_progress": last["message"],
         "series": len(outcome.result.series) if outcome.result else 0,
+        "pipes_resized": _pipes_resized(esdl_text, outcome.result.output_esdl)
+        if outcome.result
+        else 0,
     }
+
+
+def _pipes_resized(before: str, after: str) -> int:
+    """How many pipes the optimiser gave another nominal size than the model's (or removed)."""
+
+    def sizes(text: str) -> dict[str, str]:
+        energy_system = EnergySystemHandler().load_from_string(text)
+        return {
+            p.id: p.diameter.name for p in energy_system.eAllContents() if isinstance(p, esdl.Pipe)
+        }
+
+    sized = sizes(after)
+    return sum(sized.get(pipe_id) != size for pipe_id, size in sizes(before).items())
 
 
 def main(argv: list[str] | None = None) -> int:

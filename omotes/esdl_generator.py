@@ -419,9 +419,10 @@ def producer_choice_network(
     """A small network with a choice to make, for the optimiser: a cheap producer (limited to
     ``cheap_capacity_w``) and a dear one (enough for all), both optional (to be sized), each on
     a pipe pair to one pair of joints, and a heating demand per peak in ``peaks_w`` on its own
-    pipe pair. Both producers
-    cost 100 EUR/kW to build and ``opex_eur_per_mwh`` to run; the demands have input profiles
-    as in :func:`generate_network`."""
+    pipe pair. Both producers cost 100 EUR/kW to build and ``opex_eur_per_mwh`` to run; the
+    demands have input profiles as in :func:`generate_network`. The pipes are optional too:
+    their generated size (1.5 m/s at the peak they carry) is the largest the optimiser may
+    give them."""
     b = _Builder(seed, profile, "Two producers, three demands")
     total = sum(peaks_w)
     supply_joint = b.node(esdl.Joint, "Joint_supply", (0.0, 0.0))
@@ -458,6 +459,9 @@ def producer_choice_network(
         _connect(_ports_of(supply)[1], supply_in)
         _connect(return_out, _ports_of(ret)[0])
         _connect(_ports_of(ret)[1], producer_in)
+    for pipe in b.area.asset:
+        if isinstance(pipe, esdl.Pipe):
+            pipe.state = esdl.AssetStateEnum.OPTIONAL
     return b.handler
 
 

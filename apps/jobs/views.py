@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.jobs.asset_messages import messages_with_assets
 from apps.jobs.filters import JobFilter
 from apps.jobs.live import job_state
 from apps.jobs.models import Job, JobRecord
@@ -86,6 +87,7 @@ def job_detail(request, pk):
             "state": job_state(job),
             "events": job.events.all(),
             "optimised": job.workflow in OPTIMIZER_WORKFLOWS and job.status == "succeeded",
+            "job_messages": messages_with_assets(job),
             "params_used": [
                 (key, value, (record.param_sources if record else {}).get(key, ""))
                 for key, value in job.params.items()

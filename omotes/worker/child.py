@@ -260,20 +260,26 @@ def run_in_child(
     poll_s: float = 0.5,
     log_context: dict[str, str] | None = None,
     process: JobProcess | None = None,
+    time_limit_advice: str = "",
 ) -> Outcome:
     """Run a workflow in a child process (``process``, started ahead, or a fresh one) and wait
     for its outcome.
 
     Kills the child when ``time_limit_s`` passes or ``should_stop()`` turns true, and reports a
-    child that dies without an answer (out of memory, segfault, kill) as an error. The child's
-    log lines carry ``log_context`` (the run's ids); its metric counts are added to this
-    process's (:mod:`omotes.metrics`). The job is handed over when the child says it is ready,
-    so a child still importing holds up neither a cancel nor the time limit.
+    child that dies without an answer (out of memory, segfault, kill) as an error. A time limit
+    error names what the job was doing (its last progress message) and the workflow's
+    ``time_limit_advice``. The child's log lines carry ``log_context`` (the run's ids); its
+    metric counts are added to this process's (:mod:`omotes.metrics`). The job is handed over
+    when the child says it is ready, so a child still importing holds up neither a cancel nor
+    the time limit.
     """
+    doing = [""]
+    # From before a fresh child's spawn, which can take seconds on a busy machine: the frontend
+    # counts the limit from the job's start, and the worker's own, clearer error should come first.
+    deadline = time.monotonic() + time_limit_s
     order = JobOrder(reference, str(job_id), esdl, params, dict(log_context or {}), time.time())
     process = process or JobProcess((reference,), influx)
     receiver = process.conn
-    deadline = time.monotonic() + time_limit_s
     try:
         while True:
             if receiver.poll(poll_s):
@@ -285,6 +291,7 @@ def run_in_child(
                 if message[0] == "ready":
                     receiver.send(order)
                 elif message[0] == "progress":
+                    doing[0] = str(message[2]) if len(message) > 2 else ""
                     on_progress(*message[1:])
                 elif message[0] == "metrics":
                     metrics.add(message[1])
@@ -295,7 +302,12 @@ def run_in_child(
             elif not process.is_alive():
                 return Outcome(error=_death_reason(process.process.exitcode))
             if time.monotonic() > deadline:
-                return Outcome(error=f"Time limit of {time_limit_s:.0f} s exceeded; job stopped.")
+                during = f' during "{doing[0]}"' if doing[0] else ""
+                advice = f" {time_limit_advice}" if time_limit_advice else ""
+                return Outcome(
+                    error=f"Time limit of {time_limit_s:.0f} s exceeded{during}; job stopped."
+                    + advice
+                )
             if should_stop():
                 return Outcome(error="Job was cancelled.")
     finally:

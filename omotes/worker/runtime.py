@@ -205,7 +205,7 @@ class WorkerRuntime:
             reason = f"This worker does not run workflow {request.workflow!r}."
             self.send_event(JobError(**ids, reason=reason), request.job_id, REPORT_RETRY_S)
             return
-        reference, _ = self.workflows[request.workflow]
+        reference, workflow = self.workflows[request.workflow]
         logger.info("%s started", job)
         with self._lock:
             self._runs[run.run_id] = run
@@ -240,6 +240,7 @@ class WorkerRuntime:
                 should_stop=lambda: run.cancelled.is_set() or self._stopping.is_set(),
                 log_context=log_context,
                 process=self._spares.take(),
+                time_limit_advice=getattr(workflow, "time_limit_advice", ""),
             )
             if outcome.result is None and self._stopping.is_set():
                 # Not the job's fault: the worker is shutting down. The frontend hears "leave"

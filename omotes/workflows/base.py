@@ -72,6 +72,8 @@ class Workflow(Protocol):
     # arrives, the work every run starts with (importing the model library), so the job does
     # not wait for it. It runs in the child only; a failure there is ignored (the job's own
     # run meets it again and reports it).
+    # Optional: what a user can do when a job runs out of its time limit (added to the error).
+    time_limit_advice: str
 
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult: ...
 

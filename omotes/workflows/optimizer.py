@@ -12,6 +12,10 @@ What this module adds around mesido:
 - Input profiles come from our profile store through :class:`omotes.influx.InfluxClient` with
   the worker's credentials (:func:`_profile_reader`): mesido's own reader would connect to each
   profile's host without credentials. mesido still converts units and applies multipliers.
+- Pipe sizes: an optional pipe (state ``OPTIONAL``, its ``diameter`` the largest it may get)
+  is given a nominal size from DN20 up (:data:`SMALLEST_PIPE`), or none when unused; mesido's
+  own floor, DN150, leaves district networks' service pipes unsizeable. Enabled pipes keep
+  their size. The sized ESDL names each pipe's DN and inner diameter.
 - Progress: mesido reports when a goal priority of a stage completes; the start of each priority
   is reported too, naming the stage and the goal, so a long priority does not look stuck.
 - Output: the sized ESDL mesido writes, its KPIs, and per producer and storage asset the heat
@@ -54,7 +58,7 @@ from omotes.influx import InfluxClient, InfluxError, InfluxSettings
 from omotes.protocol import AssetMessage, Kpi, ParameterSpec, ParameterType, WorkflowError
 from omotes.results import AssetOutput, OutputColumn, profile_label, profile_tags, write_outputs
 from omotes.workflows.base import JobContext, WorkflowResult, load_esdl
-from omotes.workflows.optimizer_check import check_model
+from omotes.workflows.optimizer_check import SIZED_PIPE_DNS, check_model
 from omotes.workflows.sequence import Sequence
 
 logger = logging.getLogger(__name__)
@@ -76,6 +80,12 @@ _FAST = re.compile(r"there are pipes with velocities above \S+ m/s: (?P<names>\[
 _FIRST, _LAST = 0.05, 0.9
 #: How often a goal that takes long says it is still being solved.
 CLOCK_S = 30.0
+#: The smallest nominal size the optimiser may give an optional pipe: the smallest of mesido's
+#: catalogue. mesido's own minimum is DN150 ("regional and primary networks"): an optional pipe
+#: whose upper size (its ``diameter``) is below that gets only "no pipe", and the problem turns
+#: ill-posed (NaN bounds on the pipe's maximum discharge). District networks have service pipes
+#: of DN20-DN100.
+SMALLEST_PIPE = getattr(esdl.PipeDiameterEnum, SIZED_PIPE_DNS[0])
 #: The ESDL version from which mesido reads supply/return pipe pairs from ``related``.
 PAIRED_PIPES_VERSION = "v2110"
 
@@ -185,6 +195,10 @@ class OptimizerWorkflow:
     version: str = "mesido-0.1.22"
     parameters: tuple[ParameterSpec, ...] = _PARAMETERS
     default_time_limit_s: int = 4 * 3600
+    time_limit_advice: str = (
+        "The optimiser keeps no partial design. Ask an operator for a longer time limit for "
+        "this workflow, or try the optimiser without heat losses (faster) or a smaller model."
+    )
 
     @property
     def runtime_prior(self) -> dict[str, float]:
@@ -248,7 +262,10 @@ class OptimizerWorkflow:
             clock.report(_FIRST + (_LAST - _FIRST) * float(fraction), done)
 
         class Problem(EndScenarioSizingStaged):
-            """Reports each goal priority as it starts, and the chosen cost horizon."""
+            """Reports each goal priority as it starts, and the chosen cost horizon; sizes
+            optional pipes from :data:`SMALLEST_PIPE` up."""
+
+            _ESDLMixin__minimum_pipe_size_name = SMALLEST_PIPE
 
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)

@@ -41,6 +41,14 @@ PRODUCER_TYPES = frozenset(
     | {"HeatPump", "ResidualHeatSource"}
 )
 DEMAND_TYPES = frozenset({"GenericConsumer", "HeatingDemand"})
+#: The nominal sizes mesido sizes an optional pipe in (its EDR steel series-1 catalogue), smallest
+#: first. An optional pipe's own ``diameter`` is the largest it may get, so it must be one of
+#: these; the optimiser gives it one from the first of these up to that (or none).
+SIZED_PIPE_DNS: tuple[str, ...] = (
+    *("DN20", "DN25", "DN32", "DN40", "DN50", "DN65", "DN80", "DN100", "DN125", "DN150"),
+    *("DN200", "DN250", "DN300", "DN350", "DN400", "DN450", "DN500", "DN600", "DN700"),
+    *("DN800", "DN900", "DN1000", "DN1100", "DN1200"),
+)
 #: Reasons listed by name at most this many times per kind (a 5,000-asset model says "and N more").
 LISTED = 5
 
@@ -55,7 +63,8 @@ def check_model(energy_system: esdl.EnergySystem) -> list[str]:
 
     A heat network is needed: at least one heat carrier, one heat demand and one producer, and
     only asset types of :data:`SUPPORTED_ASSET_TYPES` (electricity-only and gas models, and
-    heat networks with e.g. cables or PV, are refused with the assets named).
+    heat networks with e.g. cables or PV, are refused with the assets named). An optional pipe
+    (to be sized) needs its largest size as a DN of :data:`SIZED_PIPE_DNS`.
     """
     reasons: list[str] = []
     assets = [obj for obj in energy_system.eAllContents() if isinstance(obj, esdl.Asset)]
@@ -78,5 +87,18 @@ def check_model(energy_system: esdl.EnergySystem) -> list[str]:
         reasons.append(
             f"The optimiser cannot take {kind} assets ({len(names)}: {_listed(names)}); remove "
             "them or use a model of the heat network alone."
+        )
+    unsized = [
+        asset.name or asset.id
+        for asset in assets
+        if isinstance(asset, esdl.Pipe)
+        and asset.state == esdl.AssetStateEnum.OPTIONAL
+        and asset.diameter.name not in SIZED_PIPE_DNS
+    ]
+    if unsized:
+        reasons.append(
+            f"Optional pipes are sized up to their own nominal diameter, one of DN20 to DN1200; "
+            f"{len(unsized)} have none or another ({_listed(unsized)}): give each its largest "
+            "allowed DN."
         )
     return reasons

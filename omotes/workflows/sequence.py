@@ -51,6 +51,12 @@ class Sequence:
         return total
 
     @property
+    def time_limit_advice(self) -> str:
+        """The steps' advice for a job that runs out of time, each once."""
+        advice = (getattr(workflow, "time_limit_advice", "") for workflow in self._workflows())
+        return " ".join(dict.fromkeys(text for text in advice if text))
+
+    @property
     def default_time_limit_s(self) -> int:
         return sum(workflow.default_time_limit_s for workflow in self._workflows())
 

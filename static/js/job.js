@@ -4,6 +4,19 @@
   const root = document.getElementById("job");
   const jobId = root.dataset.jobId;
   let chartLoaded = false;
+  // A job that ends while the page is open: its messages (e.g. which demands the optimiser
+  // could not meet) are rendered by the server, so fetch them once it has ended.
+  const wasActive = ["queued", "dispatched", "running"].includes(
+    document.getElementById("job-status").textContent.trim());
+  let messagesLoaded = false;
+
+  async function loadMessages() {
+    const response = await fetch(location.pathname, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.getElementById("job-messages");
+    if (fresh) document.getElementById("job-messages").replaceWith(fresh);
+  }
 
   function showState(state) {
     const status = document.getElementById("job-status");
@@ -37,6 +50,10 @@
         if (deleteForm) deleteForm.hidden = true;
         return;
       }
+    }
+    if (!active && !messagesLoaded) {
+      messagesLoaded = true;
+      if (wasActive) loadMessages();
     }
     if (state.status === "succeeded" && !chartLoaded) {
       chartLoaded = true;

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 import time
@@ -24,7 +25,7 @@ from esdl.esdl_handler import EnergySystemHandler
 from apps.jobs.models import Job
 from omotes.esdl_generator import generate_network, producer_choice_network
 from omotes.influx import InfluxClient
-from omotes.workflows.optimizer_check import check_model
+from omotes.workflows.optimizer_check import SIZED_PIPE_DNS, check_model
 from omotes.workflows.peer import PEER_PYTHON_ENV
 from tests.conftest import ROOT, Stack, bind_profiles, wait_for
 from tests.jobs.test_end_to_end import series_total
@@ -73,6 +74,21 @@ def test_models_without_a_heat_network_or_with_other_assets_are_refused_with_rea
     ]
 
 
+def test_an_optional_pipe_needs_a_size_the_optimiser_can_give_as_its_largest():
+    handler = producer_choice_network()
+    pipes = _assets(handler.energy_system, esdl.Pipe)
+    pipes["Pipe_demand_supply_0001"].diameter = esdl.PipeDiameterEnum.VALUE_SPECIFIED
+    pipes["Pipe_demand_return_0001"].diameter = esdl.PipeDiameterEnum.DN650
+    pipes["Pipe_demand_supply_0002"].diameter = esdl.PipeDiameterEnum.DN15
+    pipes["Pipe_demand_supply_0002"].state = esdl.AssetStateEnum.ENABLED  # kept as it is
+
+    assert check_model(handler.energy_system) == [
+        "Optional pipes are sized up to their own nominal diameter, one of DN20 to DN1200; 2 "
+        "have none or another ('Pipe_demand_supply_0001', 'Pipe_demand_return_0001'): give "
+        "each its largest allowed DN."
+    ]
+
+
 # -- a worker offers what imports in its venv -------------------------------------------------
 
 
@@ -88,6 +104,20 @@ def _available(python: str) -> list[str]:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return ast.literal_eval(done.stdout.strip().splitlines()[-1])
+
+
+@needs_optimizer
+def test_the_sizes_the_check_allows_are_mesidos_pipe_catalogue():
+    code = (
+        "from mesido.esdl.asset_to_component_base import _AssetToComponentBase as A; "
+        "print([dn.name for dn in A.STEEL_S1_PIPE_EDR_ASSETS])"
+    )
+    done = subprocess.run(
+        [str(OPTIMIZER_PYTHON), "-c", code], capture_output=True, text=True, timeout=120
+    )
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert tuple(ast.literal_eval(done.stdout.strip())) == SIZED_PIPE_DNS
 
 
 @needs_optimizer
@@ -184,6 +214,31 @@ def test_optimiser_runs_the_cheap_producer_first_and_meets_demand(api, project, 
         100.0 * (cheap.power + dear.power) / 1e3, rel=1e-6
     )
     assert job.progress == 1.0
+    _assert_pipes_sized(_energy_system(job.esdl), _energy_system(job.output_esdl))
+
+
+def _dn(pipe: esdl.Pipe) -> int:
+    return int(pipe.diameter.name.removeprefix("DN"))
+
+
+def _assert_pipes_sized(model: esdl.EnergySystem, sized: esdl.EnergySystem) -> None:
+    """Each optional pipe of the choice network got a DN of its own from the optimiser: none
+    above the model's (its largest allowed), smaller ones where less heat flows."""
+    given, pipes = _assets(model, esdl.Pipe), _assets(sized, esdl.Pipe)
+    assert set(pipes) == set(given)  # every pipe is needed: none removed
+    assert all(p.state == esdl.AssetStateEnum.ENABLED for p in pipes.values())
+    assert all(_dn(pipes[name]) <= _dn(pipe) for name, pipe in given.items())
+    assert all(_dn(pipes[name]) < _dn(pipe) for name, pipe in given.items() if "demand" in name)
+    # The 0.5 MW demand's pipe is no larger than the 0.7 MW one's, and both are smaller than
+    # the pipe from the cheap producer, which carries its full 1 MW at the peak.
+    small, large = pipes["Pipe_demand_supply_0001"], pipes["Pipe_demand_supply_0003"]
+    main = pipes["Pipe_producer_supply_0001"]
+    assert _dn(small) <= _dn(large) < _dn(main)
+    # Each sized pipe has the inner diameter of its size, not the model's; a return pipe has
+    # the size of its supply pipe.
+    assert small.innerDiameter < given["Pipe_demand_supply_0001"].innerDiameter
+    for name, pipe in pipes.items():
+        assert _dn(pipe) == _dn(pipes[name.replace("supply", "return")]), name
 
 
 @needs_optimizer
@@ -273,9 +328,36 @@ def test_cancel_stops_the_optimiser_within_seconds(api, project, optimizer_worke
 
 
 @needs_optimizer
-def test_infeasible_design_names_the_demands_short_and_the_producers_at_their_limit(
-    api, project, optimizer_worker
+def test_an_optimiser_job_out_of_time_stops_with_what_it_was_doing_and_what_to_do(
+    api, project, optimizer_worker, stack
 ):
+    from apps.jobs.models import WorkflowSetting
+
+    WorkflowSetting.objects.create(workflow="optimizer", time_limit_s=45)
+    big = generate_network(100).to_string().encode()  # minutes of solving
+    job_id = _submit(api, project, big, "optimizer")
+
+    state = wait_until_done(job_id, 120)
+
+    assert state.status == "failed"
+    assert re.fullmatch(
+        # What it was doing, once it said (on a busy machine mesido may still be loading).
+        r'Time limit of 45 s exceeded( during "(checking the model|building the optimisation '
+        r'problem|stage 1/2: [^"]+)(, \d+ min)?")?; job stopped\. The optimiser keeps no partial '
+        r"design\. Ask an operator for a longer time limit for this workflow, or try the optimiser "
+        r"without heat losses \(faster\) or a smaller model\.",
+        state.error,
+    ), state.error
+    worker_pid = stack.processes["optimizer"].pid
+    wait_for(lambda: not _worker_job_children(worker_pid), 15, "the job process to be killed")
+
+
+@needs_optimizer
+def test_infeasible_design_names_the_demands_short_and_the_producers_at_their_limit(
+    api, project, owner, optimizer_worker
+):
+    from django.test import Client
+
     handler = producer_choice_network()
     producers = _assets(handler.energy_system, esdl.GenericProducer)
     for producer in producers.values():
@@ -292,6 +374,12 @@ def test_infeasible_design_names_the_demands_short_and_the_producers_at_their_li
         f"Demand '{name}' cannot be met" for name in demands
     }
     assert all("maximum size" in on_asset[p.id] for p in producers.values())
+    # The job page shows each next to its asset.
+    browser = Client()
+    browser.force_login(owner)
+    page = browser.get(f"/jobs/{job_id}/").content.decode()
+    for asset in [*demands.values(), *producers.values()]:
+        assert f'<tr data-asset-id="{asset.id}"><td>error</td><td><strong>{asset.name}' in page
 
 
 @needs_optimizer

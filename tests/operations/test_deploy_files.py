@@ -11,9 +11,11 @@ import sys
 
 import yaml
 
+from omotes.workflows.optimizer_check import OPTIMIZER_WORKFLOWS
 from tests.conftest import ROOT
 
 PRODUCT = {"web", "dispatcher", "events", "worker-1", "worker-2", "profiles", "influx-grants"}
+PRODUCT |= {"worker-optimizer"}
 DATA = {"postgres": "postgres-data", "rabbitmq": "rabbitmq-data", "redis": "redis-data"}
 
 
@@ -42,6 +44,53 @@ def test_compose_starts_the_whole_product_with_health_checks_and_volumes():
         assert services[name]["environment"]["DT_ENV"] == "production", name
     worker_commands = [" ".join(services[w]["command"]) for w in ("worker-1", "worker-2")]
     assert all("omotes.worker" in c for c in worker_commands)
+
+
+def _stages(dockerfile: str) -> dict[str, str]:
+    """Stage name -> what it is built FROM; the unnamed last stage is ``""``."""
+    stages = {}
+    for base, name in re.findall(r"^FROM (\S+)(?: AS (\S+))?$", dockerfile, re.M):
+        stages[name] = base
+    return stages
+
+
+def test_the_optimiser_worker_runs_from_its_own_venv_in_an_image_of_its_own():
+    services = compose()["services"]
+    worker = services["worker-optimizer"]
+    assert worker["build"] == {"context": ".", "target": "optimizer"}
+    assert worker["image"] != services["web"]["image"]
+    command = worker["command"]
+    assert command[:3] == ["/opt/venv-optimizer/bin/python", "-m", "omotes.worker"]
+    assert set(command[command.index("--workflows") + 1].split(",")) == OPTIMIZER_WORKFLOWS
+    # optimize_simulate's simulation step runs in the app's own Python, in the same image.
+    assert worker["environment"]["OMOTES_PEER_PYTHON"] == "/usr/local/bin/python"
+    # Every other process is built from the app image, which has no mesido in it.
+    for name, service in services.items():
+        if "build" in service and name != "worker-optimizer":
+            assert service["build"]["target"] == "app", name
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    stages = _stages(dockerfile)
+    assert stages["optimizer"] == "app"
+    # mesido needs Python < 3.12: the venv is made by the same 3.11 as the app it is copied to.
+    assert re.fullmatch(r"python:3\.11-\S+", stages["optimizer-venv"])
+    assert stages["optimizer-venv"] == stages["app"]
+    assert stages[""] == "app"  # a plain `docker build .` gives the app image
+    venv_stage = dockerfile.split("AS optimizer-venv", 1)[1].split("\nFROM ", 1)[0]
+    assert "python -m venv /opt/venv-optimizer" in venv_stage
+    assert "-r /tmp/requirements-optimizer.txt" in venv_stage
+    optimizer_stage = dockerfile.split("FROM app AS optimizer\n", 1)[1].split("\nFROM ", 1)[0]
+    assert "COPY --from=optimizer-venv /opt/venv-optimizer /opt/venv-optimizer" in optimizer_stage
+    assert re.findall(r"^USER (\S+)", optimizer_stage, re.M)[-1] == "designtoolkit"
+    # Its requirements pin every package, mesido and its numpy/pandas among them.
+    pins = [
+        line
+        for line in (ROOT / "requirements-optimizer.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==\S+", line) for line in pins), pins
+    assert {"mesido", "numpy", "pandas"} <= {line.split("==")[0] for line in pins}
+    assert ".venv-optimizer/" in (ROOT / ".dockerignore").read_text().splitlines()
 
 
 def test_every_secret_comes_from_the_env_file_and_the_example_names_them_all():
