@@ -14,6 +14,18 @@ times, for one asset and quantity across ``--variations`` of the jobs:
   (``apps.keyfigures.costing``: energies summed in InfluxDB, output ESDL parsed, costs computed);
 - ``kpis_costed_cold_ms``: the KPI table once the jobs are costed, with nothing cached: the
   first request of a comparison today.
+- ``series_full_cold_ms``: ``series_full`` with the series' copies in Redis removed before each
+  request (``apps.results.points``): what the first look at a series costs;
+  ``first_series_request_ms`` is the same, once.
+- ``breakdown``: where a full-resolution request's time goes, each part timed alone (medians, ms):
+  ``influx_json_http`` / ``influx_msgpack_http`` one job's series from InfluxDB as JSON and as
+  MessagePack (round trip, undecoded), ``json_decode`` / ``msgpack_decode`` decoding that answer,
+  ``influx_read_10`` reading the series of the 10 jobs as the first request does (in parallel,
+  decoded), ``redis_points_10`` the same from Redis, ``compare_series_full`` /
+  ``compare_series_reduced`` the whole service call with Redis warm, ``document`` building the
+  response dict, ``ujson`` / ``drf_serialise`` its JSON by the view's renderer and by DRF's
+  serializer and renderer (as before), ``rest`` the request minus the service call and
+  serialising (routing, session, permission filter, PostgreSQL).
 
 Requests go through Django in this process (``django.test.Client``: URL routing, permission
 filter, serialisation, InfluxDB queries), not over HTTP. Each figure is the median and p95 of
@@ -69,6 +81,61 @@ def timed(call, repeat: int) -> dict[str, float]:
     samples.sort()
     p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
     return {"median": round(statistics.median(samples), 1), "p95": round(p95, 1)}
+
+
+def time_parts(jobs, example: dict, repeat: int) -> dict[str, float]:
+    """Medians (ms) of the parts of one full-resolution request, each timed alone."""
+    import msgpack
+    import ujson
+    from rest_framework.renderers import JSONRenderer
+
+    from apps.comparison.api import ChartSerializer, chart_document
+    from apps.comparison.services import compare_series, in_parallel
+    from apps.results.influx import influx_client
+    from apps.results.points import read_points, series_points
+    from omotes.influx import quote_identifier, quote_string
+
+    asset_id, field_name = example["asset_id"], example["field"]
+    client = influx_client()
+    url = f"{client.settings.url}/query"
+    influxql = (
+        f"SELECT {quote_identifier(field_name)} FROM {quote_identifier(example['measurement'])}"
+        f" WHERE {quote_identifier('asset_id')} = {quote_string(asset_id)}"
+    )
+    params = {"q": influxql, "db": jobs[0].database, "epoch": "s"}
+
+    def http(accept: str) -> bytes:
+        return client._session.get(url, params=params, headers={"Accept": accept}).content
+
+    as_json, as_msgpack = http("application/json"), http("application/x-msgpack")
+
+    def median(call) -> float:
+        return timed(call, repeat)["median"]
+
+    def read_10() -> None:
+        in_parallel(lambda job, c: read_points(job, asset_id, field_name, c), jobs)
+
+    series_points(jobs, asset_id, field_name)  # warm
+    chart = compare_series(jobs, asset_id, field_name, width=10000)
+    document = chart_document(chart)
+    parts = {
+        "influx_json_http": median(lambda: http("application/json")),
+        "influx_msgpack_http": median(lambda: http("application/x-msgpack")),
+        "json_decode": median(lambda: json.loads(as_json)),
+        "msgpack_decode": median(lambda: msgpack.unpackb(as_msgpack, strict_map_key=False)),
+        "influx_read_10": median(read_10),
+        "redis_points_10": median(lambda: series_points(jobs, asset_id, field_name)),
+        "compare_series_full": median(
+            lambda: compare_series(jobs, asset_id, field_name, width=10000)
+        ),
+        "compare_series_reduced": median(
+            lambda: compare_series(jobs, asset_id, field_name, width=1000)
+        ),
+        "document": median(lambda: chart_document(chart)),
+        "ujson": median(lambda: ujson.dumps(document, ensure_ascii=False)),
+        "drf_serialise": median(lambda: JSONRenderer().render(ChartSerializer(chart).data)),
+    }
+    return parts
 
 
 def main() -> int:
@@ -150,14 +217,28 @@ def main() -> int:
         for job in compared:
             cache.delete_many([f"dt:compare:kpis:{job}"])
 
+        def forget_compared() -> None:
+            from apps.results.points import forget_points
+
+            for job in jobs[: args.variations]:
+                forget_points(job.pk, [example])
+
+        forget_compared()
+
         def get(url: str, **params) -> dict:
+            return json.loads(request(url, **params))
+
+        def request(url: str, **params) -> bytes:
+            """The answer's body, undecoded: the timed figures are the server's work (a browser
+            decodes JSON natively; json.loads of a full chart here took ~20-100 ms more)."""
             response = client.get(url, {**base, **params})
             assert response.status_code == 200, response.content[:300]
-            return response.json()
+            return response.content
 
         first_began = time.perf_counter()
-        full = get("/api/compare/series/", width=10000)  # also caches each series' extent
+        first_body = request("/api/compare/series/", width=10000)  # keeps them in Redis
         first_ms = round((time.perf_counter() - first_began) * 1000, 1)
+        full = json.loads(first_body)
         reduced = get("/api/compare/series/", width=1000)
         week_start = full["start"] + 24 * 3600 * 100
         week = {"width": 1000, "start": week_start, "end": week_start + 7 * 24 * 3600}
@@ -169,10 +250,16 @@ def main() -> int:
 
         def kpis_cold() -> None:
             cache.delete_many([f"dt:compare:kpis:{job}" for job in compared])
-            get("/api/compare/kpis/")
+            request("/api/compare/kpis/")
 
+        def series_cold() -> None:
+            forget_compared()
+            request("/api/compare/series/", width=10000)
+
+        series_full_cold_ms = timed(series_cold, max(3, args.repeat // 5))
+        breakdown = time_parts(jobs[: args.variations], example, args.repeat)
         kpis_cold_ms = timed(kpis_cold, max(3, args.repeat // 5))
-        kpis_warm_ms = timed(lambda: get("/api/compare/kpis/"), args.repeat)
+        kpis_warm_ms = timed(lambda: request("/api/compare/kpis/"), args.repeat)
         from apps.keyfigures.costing import cost_finished_job
 
         costing_s = []
@@ -194,21 +281,35 @@ def main() -> int:
             "field": example["field"],
             "points_full": len(full["x"]),
             "points_reduced": len(reduced["x"]),
-            "series_full_ms": timed(lambda: get("/api/compare/series/", width=10000), args.repeat),
-            "series_reduced_ms": timed(
-                lambda: get("/api/compare/series/", width=1000), args.repeat
+            "series_full_ms": timed(
+                lambda: request("/api/compare/series/", width=10000), args.repeat
             ),
-            "series_zoom_week_ms": timed(lambda: get("/api/compare/series/", **week), args.repeat),
+            "series_reduced_ms": timed(
+                lambda: request("/api/compare/series/", width=1000), args.repeat
+            ),
+            "series_zoom_week_ms": timed(
+                lambda: request("/api/compare/series/", **week), args.repeat
+            ),
             "kpis_cold_ms": kpis_cold_ms,
             "kpis_warm_ms": kpis_warm_ms,
             "costing_ms": costing_ms,
             "kpis_costed_cold_ms": timed(kpis_cold, max(3, args.repeat // 5)),
             "first_series_request_ms": first_ms,
+            "series_full_cold_ms": series_full_cold_ms,
+            "breakdown": breakdown,
             "repeat": args.repeat,
             "store_s": store_s,
             "loadavg": os.getloadavg()[0],
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
+        parts = result["breakdown"]
+        parts["rest"] = round(
+            result["series_full_ms"]["median"]
+            - parts["compare_series_full"]
+            - parts["document"]
+            - parts["ujson"],
+            1,
+        )
     finally:
         if not args.keep:
             log("dropping the bench databases")

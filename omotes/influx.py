@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgpack
 import requests
 
 from omotes.metrics import INFLUX_ERRORS, INFLUX_WRITE_VALUES
@@ -167,6 +168,7 @@ class InfluxClient:
                     method,
                     f"{self.settings.url}/query",
                     params=params,
+                    headers=_ACCEPT,
                     timeout=self.settings.timeout_s,
                 )
             except requests.RequestException as exc:
@@ -175,7 +177,7 @@ class InfluxClient:
                 raise InfluxAuthError(_error_text(response))
             if response.status_code >= 400:
                 raise InfluxError(_error_text(response))
-            results = response.json().get("results", [])
+            results = _decoded(response).get("results", [])
             for result in results:
                 if "error" in result:
                     raise InfluxError(result["error"])
@@ -310,10 +312,34 @@ def _counted(operation: str) -> Iterator[None]:
         raise
 
 
+#: Answers to queries in MessagePack where the server can (InfluxDB 1.4+; it matches this header
+#: exactly, so no list of types), JSON from a server that cannot: the
+#: same structure, but a year of hourly points (8,760) came back in 44 ms instead of 95 ms plus
+#: 14 ms of JSON decoding here (``bench/compare_query.py``: ``breakdown``).
+_ACCEPT = {"Accept": "application/x-msgpack"}
+
+
+def _decoded(response: requests.Response) -> dict[str, Any]:
+    """The answer's document, MessagePack or JSON as its Content-Type says."""
+    if response.headers.get("Content-Type", "").startswith("application/x-msgpack"):
+        try:
+            document = msgpack.unpackb(response.content, raw=False, strict_map_key=False)
+        except (ValueError, msgpack.UnpackException) as exc:
+            raise InfluxError(f"InfluxDB answered unreadable MessagePack: {exc}") from exc
+    else:
+        try:
+            document = response.json()
+        except ValueError as exc:
+            raise InfluxError(f"InfluxDB answered unreadable JSON: {response.text[:200]}") from exc
+    if not isinstance(document, dict):
+        raise InfluxError("InfluxDB answered something other than a document")
+    return document
+
+
 def _error_text(response: requests.Response) -> str:
     try:
-        return str(response.json().get("error", response.text))
-    except ValueError:
+        return str(_decoded(response).get("error", response.text))
+    except InfluxError:
         return response.text[:500]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import ujson
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -181,6 +182,47 @@ class KpiTableSerializer(serializers.Serializer):
     rows = KpiRowSerializer(many=True)
 
 
+def chart_document(chart: Chart) -> dict[str, Any]:
+    """The chart as :class:`ChartSerializer` gives it, built directly: field by field, DRF took
+    ~35 ms for 10 series of a year at full resolution here, this takes under 1 ms (the lists
+    already hold floats and None). The tests hold the two equal."""
+    return {
+        "asset_id": chart.asset_id,
+        "field": chart.field,
+        "unit": chart.unit,
+        "start": chart.start_s,
+        "end": chart.end_s,
+        "width": chart.width,
+        "reduced": chart.reduced,
+        "bucket_s": chart.bucket_s,
+        "x": chart.x,
+        "series": [
+            {
+                "job": str(s.job.pk),
+                "label": s.label,
+                "model": s.job.esdl_model_id,
+                "asset_name": s.asset_name,
+                "missing": s.missing,
+                "values": s.values,
+                "min": s.minimum,
+                "max": s.maximum,
+            }
+            for s in chart.series
+        ],
+    }
+
+
+class ChartJsonRenderer(JSONRenderer):
+    """JSON of a chart written by ujson (C; the same shortest round-trip digits as ``repr``):
+    ~4x faster than the standard library for 87,600 floats. Anything else (errors) as usual."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        response = (renderer_context or {}).get("response")
+        if isinstance(getattr(response, "chart", None), Chart):
+            return ujson.dumps(data, ensure_ascii=False, escape_forward_slashes=False).encode()
+        return super().render(data, accepted_media_type, renderer_context)
+
+
 class ChartCsvRenderer(BaseRenderer):
     """``format=csv``: the chart's data as CSV (errors as a one-column ``detail`` CSV)."""
 
@@ -213,7 +255,7 @@ def _jobs(request: Request, ids, with_series: bool = True) -> list[Job]:
 
 
 class CompareSeriesView(APIView):
-    renderer_classes = [JSONRenderer, ChartCsvRenderer]
+    renderer_classes = [ChartJsonRenderer, ChartCsvRenderer]
 
     @extend_schema(
         parameters=[SeriesQuerySerializer],
@@ -249,9 +291,9 @@ class CompareSeriesView(APIView):
             raise ValidationError(str(exc)) from exc
         except InfluxError as exc:
             raise _influx_failure(exc, jobs) from exc
-        response = Response(ChartSerializer(chart).data)
+        response = Response(chart_document(chart))
+        response.chart = chart
         if request.accepted_renderer.format == "csv":
-            response.chart = chart
             # Asset ids and fields come from result data: only harmless characters in a header.
             name = re.sub(r"[^A-Za-z0-9._-]", "_", f"compare-{chart.asset_id}-{chart.field}.csv")
             response["Content-Disposition"] = f'attachment; filename="{name}"'

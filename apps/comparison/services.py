@@ -1,9 +1,10 @@
 """Comparing the results of several jobs (variations of a model): one series across jobs, KPIs.
 
-Reads go straight to each job's InfluxDB database, one query per job, run side by side on a small
-pool of threads (the queries wait on InfluxDB, not on Python). A range holding more points than the
-chart can show is reduced to min/max per time bucket inside InfluxDB; see
-:mod:`apps.results.reduction` for the bucket grid both share.
+A series is read from each job's InfluxDB database once (one query per job, run side by side on a
+small pool of threads: the queries wait on InfluxDB, not on Python) and then kept in Redis
+(:mod:`apps.results.points`). A range holding more points than the chart can show is reduced to
+min/max per time bucket (:mod:`apps.results.reduction`, the grid InfluxDB's ``GROUP BY time``
+uses; the tests hold the two equal).
 """
 
 from __future__ import annotations
@@ -27,15 +28,9 @@ from django.db.models.expressions import RawSQL
 from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
 from apps.results.influx import influx_client
-from apps.results.reduction import bucket_seconds, needs_reduction
-from apps.results.services import (
-    SeriesExtent,
-    SeriesNotFound,
-    find_series,
-    read_series_range,
-    read_series_reduced,
-    series_extent,
-)
+from apps.results.points import Points, read_points, series_points
+from apps.results.reduction import bucket_seconds, min_max_arrays, needs_reduction
+from apps.results.services import SeriesExtent, SeriesNotFound, find_series, series_extent
 from apps.sharing.access import visible_to
 from omotes.influx import InfluxClient
 
@@ -204,15 +199,24 @@ class Chart:
         return len(self.x)
 
 
-def _align(x: np.ndarray, times: Sequence[int], values: Sequence[float]) -> list[float | None]:
-    """``values`` placed on the shared axis ``x`` (which holds every time), None elsewhere."""
-    out: list[float | None] = [None] * len(x)
-    if len(times):
-        for i, value in zip(
-            np.searchsorted(x, np.asarray(times, dtype=np.int64)).tolist(), values, strict=True
-        ):
-            out[i] = value
+def _on_axis(x: np.ndarray, points: Points) -> list[float | None]:
+    """The values of ``points`` on the shared axis ``x`` (which holds every time), else None."""
+    if len(points.times) == len(x):  # the axis is this series' own times: no gaps
+        return points.values.tolist()
+    placed = np.full(len(x), np.nan)
+    placed[np.searchsorted(x, points.times)] = points.values
+    out: list[float | None] = placed.tolist()
+    for i in np.flatnonzero(np.isnan(placed)).tolist():
+        out[i] = None
     return out
+
+
+def _shared_axis(times: Sequence[np.ndarray]) -> np.ndarray:
+    """Every time of any series, ascending; the series' own array when all are the same."""
+    first = times[0]
+    if all(len(t) == len(first) and np.array_equal(t, first) for t in times[1:]):
+        return first
+    return np.unique(np.concatenate(times))
 
 
 def compare_series(
@@ -227,7 +231,9 @@ def compare_series(
 
     Without ``start_s``/``end_s`` the whole stored range is read. When the range holds more than
     two points per pixel of ``width`` in any job, every job is reduced on the same bucket grid
-    (min and max per bucket), so the series stay aligned; otherwise the raw points are read.
+    (min and max per bucket), so the series stay aligned; otherwise the raw points are given.
+    The points come from :func:`apps.results.points.series_points` (Redis, else one InfluxDB
+    query per job, side by side), so zooming and re-reducing never go back to InfluxDB.
     Raises SeriesNotFound when no job has that series.
     """
     if start_s is not None and end_s is not None and start_s >= end_s:
@@ -243,12 +249,16 @@ def compare_series(
         raise SeriesNotFound(f"No job has a series {field_name!r} for asset {asset_id!r}.")
     unit = present[0][1].get("unit", "")
     asset_name = {job.pk: s.get("asset_name", "") for job, s in present}
+    present_jobs = [job for job, _ in present]
 
-    extents = in_parallel(
-        lambda js, client: cached_extent(js[0], asset_id, field_name, client), present
-    )
-    firsts = [e.first_s for e in extents if e.first_s is not None]
-    lasts = [e.last_s for e in extents if e.last_s is not None]
+    def read(missing: list[Job]) -> list[Points]:
+        return in_parallel(
+            lambda job, client: read_points(job, asset_id, field_name, client), missing
+        )
+
+    stored = series_points(present_jobs, asset_id, field_name, read=read)
+    firsts = [int(p.times[0]) for p in stored if len(p.times)]
+    lasts = [int(p.times[-1]) for p in stored if len(p.times)]
     lo = start_s if start_s is not None else (min(firsts) if firsts else None)
     hi = end_s if end_s is not None else (max(lasts) if lasts else None)
     chart = Chart(asset_id, field_name, unit, lo, hi, width, False, None, [])
@@ -258,64 +268,30 @@ def compare_series(
         ]
         return chart
 
-    in_range = max(_points_between(e, lo, hi) for e in extents)
-    present_jobs = [job for job, _ in present]
-    if needs_reduction(in_range, width):
-        bucket_s = bucket_seconds(lo, hi, width)
-        reduced = in_parallel(
-            lambda job, client: read_series_reduced(
-                job, asset_id, field_name, lo, hi, bucket_s, client=client
-            ),
-            present_jobs,
-        )
-        x = np.unique(np.concatenate([np.asarray(b.times, dtype=np.int64) for b in reduced]))
-        by_job = {
-            job.pk: (_align(x, b.times, b.minimum), _align(x, b.times, b.maximum))
-            for job, b in zip(present_jobs, reduced, strict=True)
-        }
-        chart.reduced, chart.bucket_s = True, bucket_s
-        for job, label in zip(jobs, labels, strict=True):
-            if job.pk in by_job:
-                low, high = by_job[job.pk]
-                chart.series.append(
-                    ChartSeries(job, label, asset_name[job.pk], minimum=low, maximum=high)
-                )
-            else:
-                chart.series.append(ChartSeries(job, label, missing=True))
+    shown = [p.between(lo, hi) for p in stored]
+    by_job: dict[Any, ChartSeries] = {}
+    if needs_reduction(max(len(p.times) for p in shown), width):
+        chart.reduced, chart.bucket_s = True, bucket_seconds(lo, hi, width)
+        reduced = [min_max_arrays(p.times, p.values, chart.bucket_s) for p in shown]
+        x = _shared_axis([times for times, _, _ in reduced])
+        for job, (times, low, high) in zip(present_jobs, reduced, strict=True):
+            by_job[job.pk] = ChartSeries(
+                job,
+                "",
+                asset_name[job.pk],
+                minimum=_on_axis(x, Points(times, low)),
+                maximum=_on_axis(x, Points(times, high)),
+            )
     else:
-        raw = in_parallel(
-            lambda job, client: read_series_range(job, asset_id, field_name, lo, hi, client=client),
-            present_jobs,
-        )
-        x = np.unique(
-            np.concatenate([np.asarray([t for t, _ in points], dtype=np.int64) for points in raw])
-        )
-        by_job = {
-            job.pk: _align(x, [t for t, _ in points], [v for _, v in points])
-            for job, points in zip(present_jobs, raw, strict=True)
-        }
-        for job, label in zip(jobs, labels, strict=True):
-            if job.pk in by_job:
-                chart.series.append(
-                    ChartSeries(job, label, asset_name[job.pk], values=by_job[job.pk])
-                )
-            else:
-                chart.series.append(ChartSeries(job, label, missing=True))
+        x = _shared_axis([p.times for p in shown])
+        for job, p in zip(present_jobs, shown, strict=True):
+            by_job[job.pk] = ChartSeries(job, "", asset_name[job.pk], values=_on_axis(x, p))
+    for job, label in zip(jobs, labels, strict=True):
+        series = by_job.get(job.pk) or ChartSeries(job, label, missing=True)
+        series.label = label
+        chart.series.append(series)
     chart.x = x.tolist()
     return chart
-
-
-def _points_between(extent: SeriesExtent, lo: int, hi: int) -> int:
-    """Points of a series within [lo, hi], assuming equidistant steps (results are)."""
-    if extent.first_s is None or extent.last_s is None or extent.points == 0:
-        return 0
-    overlap = min(hi, extent.last_s) - max(lo, extent.first_s)
-    if overlap < 0:
-        return 0
-    span = extent.last_s - extent.first_s
-    if span <= 0:
-        return extent.points
-    return int(extent.points * overlap / span) + 1
 
 
 def chart_columns(chart: Chart) -> list[tuple[str, list]]:

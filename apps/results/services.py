@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from apps.jobs.models import Job
 from apps.results.influx import influx_client
-from apps.results.reduction import Buckets
 from omotes.influx import quote_identifier, quote_string
 
 
@@ -48,6 +47,11 @@ def read_series(job: Job, asset_id: str, field: str) -> SeriesData:
 
 
 def drop_job_results(job: Job) -> None:
+    """Drop the job's database, and the copies of its series kept for charts."""
+    from apps.results.points import forget_points  # it reads through this module
+
+    series = Job.objects.filter(pk=job.pk).values_list("series", flat=True).first()
+    forget_points(job.pk, series or [])
     influx_client().drop_database(job.database)
 
 
@@ -113,35 +117,3 @@ def read_series_range(
         for found in result.get("series", []):
             points.extend((int(t), float(v)) for t, v in found.get("values", []) if v is not None)
     return points
-
-
-def read_series_reduced(
-    job: Job, asset_id: str, field: str, start_s: int, end_s: int, bucket_s: int, client=None
-) -> Buckets:
-    """Min and max per ``bucket_s`` bucket of one series within ``[start_s, end_s]``.
-
-    The reduction runs inside InfluxDB (``GROUP BY time(<bucket_s>s)``, buckets aligned to the
-    epoch, empty ones left out), which sends one row per bucket instead of every point: a year
-    of hourly values at 1,000 px answered about 4x faster than the raw points, end to end
-    (``bench/compare_query.py``). Same numbers as
-    :func:`apps.results.reduction.reduce_min_max` on the raw points (the tests hold them so).
-    """
-    series = find_series(job, asset_id, field)
-    quoted = quote_identifier(field)
-    influxql = (
-        f"SELECT MIN({quoted}), MAX({quoted}) FROM {quote_identifier(series['measurement'])} "
-        f"WHERE {_series_where(asset_id, start_s, end_s)} "
-        f"GROUP BY time({int(bucket_s)}s) fill(none)"
-    )
-    times: list[int] = []
-    minimum: list[float] = []
-    maximum: list[float] = []
-    for result in (client or influx_client()).query(influxql, database=job.database):
-        for found in result.get("series", []):
-            for t, low, high in found.get("values", []):
-                if low is None or high is None:
-                    continue
-                times.append(int(t))
-                minimum.append(float(low))
-                maximum.append(float(high))
-    return Buckets(bucket_s=int(bucket_s), times=times, minimum=minimum, maximum=maximum)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
 from apps.results.influx import influx_client
+from apps.results.points import forget_points
 from omotes.influx import encode_line
 
 START_S = 1_546_300_800  # 2019-01-01T00:00:00Z
@@ -107,8 +108,10 @@ def store_job(
             for f in asset.fields
         ],
     )
-    # Job ids repeat between test runs: derive the KPIs again rather than take a cached answer.
+    # Job ids repeat between test runs: derive the KPIs again and read the series from InfluxDB
+    # again rather than take a cached answer.
     cache.delete(f"dt:compare:kpis:{job.pk}")
+    forget_points(job.pk, job.series)
     if job.database not in WRITTEN:
         write_points(job, assets, steps, scale)
         WRITTEN.add(job.database)

@@ -1,0 +1,145 @@
+"""The copies of series kept in Redis for charts (apps.results.points): a chart served from them
+is the chart InfluxDB gives, they go when the results go, and access is checked as before."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from apps.comparison.api import ChartSerializer, chart_document
+from apps.comparison.services import compare_series
+from apps.jobs.services import delete_job
+from apps.results.influx import influx_client
+from apps.results.points import points_key, series_points
+from omotes.influx import quote_identifier, quote_string
+from tests.comparison.results import HOUR_S, START_S, make_project
+
+pytestmark = pytest.mark.django_db
+
+SERIES = "/api/compare/series/"
+
+
+def query(jobs, **params) -> dict:
+    return {"jobs": [str(j.pk) for j in jobs], **params}
+
+
+def influx_min_max(job, measurement: str, field_name: str, asset_id: str, bucket_s: int, lo, hi):
+    """InfluxDB's own reduction of the raw points: the reference the charts are held to."""
+    f = quote_identifier(field_name)
+    results = influx_client().query(
+        f"SELECT MIN({f}), MAX({f}) FROM {quote_identifier(measurement)} "
+        f"WHERE {quote_identifier('asset_id')} = {quote_string(asset_id)} "
+        f"AND time >= {lo}s AND time <= {hi}s GROUP BY time({bucket_s}s) fill(none)",
+        database=job.database,
+    )
+    rows = results[0]["series"][0]["values"]
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
+def test_a_chart_from_the_kept_copies_is_the_chart_influxdb_gives(client, owner, variations):
+    client.force_login(owner)
+    params = query(variations, asset_id="prod-1", field="heat_supplied", width=700)
+    keys = [points_key(job.pk, "prod-1", "heat_supplied") for job in variations]
+    cache.delete_many(keys)  # another test session may share these job ids
+
+    first = client.get(SERIES, params).json()  # read from InfluxDB, copies kept
+    assert set(cache.get_many(keys)) == set(keys)
+    again = client.get(SERIES, params).json()  # from the copies
+
+    assert again == first
+    assert again["reduced"] is True
+    for job, series in zip(variations, again["series"], strict=True):
+        times, low, high = influx_min_max(
+            job,
+            "GenericProducer",
+            "heat_supplied",
+            "prod-1",
+            again["bucket_s"],
+            again["start"],
+            again["end"],
+        )
+        assert again["x"] == times
+        assert series["min"] == low
+        assert series["max"] == high
+
+
+def test_a_zoom_from_the_kept_copies_holds_every_raw_point_of_the_range(client, owner, variations):
+    client.force_login(owner)
+    client.get(SERIES, query(variations, asset_id="cons-1", field="heat_demand"))
+    start, end = START_S + 2000 * HOUR_S + 1, START_S + 2100 * HOUR_S  # not on a point
+
+    chart = client.get(
+        SERIES, query(variations, asset_id="cons-1", field="heat_demand", start=start, end=end)
+    ).json()
+
+    assert chart["reduced"] is False
+    assert chart["x"] == list(range(START_S + 2001 * HOUR_S, end + 1, HOUR_S))
+    for job, series in zip(variations, chart["series"], strict=True):
+        raw = list(
+            influx_client().select_series(
+                job.database, "HeatingDemand", "heat_demand", {"asset_id": "cons-1"}
+            )
+        )
+        assert series["values"] == [v for t, v in raw if start <= t <= end]
+
+
+def test_the_response_is_what_the_documented_serializer_gives(owner, variations, stored_jobs):
+    from tests.comparison.results import PRODUCER
+
+    shorter = stored_jobs(variations[0].esdl_model.project, "Short", steps=30, assets=(PRODUCER,))
+    jobs = [*variations, shorter]
+    for width, field_name, asset_id in (
+        (10000, "heat_supplied", "prod-1"),
+        (300, "heat_loss", "pipe-1"),
+    ):
+        chart = compare_series(jobs, asset_id, field_name, width=width)
+
+        assert chart_document(chart) == ChartSerializer(chart).data
+    # Series of different lengths: the shorter one is None where it has no point.
+    full = chart_document(compare_series(jobs, "prod-1", "heat_supplied", width=10000))
+    assert None not in full["series"][3]["values"][:30]
+    assert full["series"][3]["values"][30:] == [None] * (len(full["x"]) - 30)
+
+
+def test_deleting_a_jobs_results_removes_its_copies(client, owner, stored_jobs):
+    job = stored_jobs(make_project(owner, "Deleted"), "To delete", steps=72)
+    client.force_login(owner)
+    assert (
+        client.get(SERIES, query([job], asset_id="prod-1", field="heat_supplied")).status_code
+        == 200
+    )
+    key = points_key(job.pk, "prod-1", "heat_supplied")
+    assert cache.get(key) is not None
+
+    delete_job(job, by=owner)
+
+    assert cache.get(key) is None
+    assert (
+        client.get(SERIES, query([job], asset_id="prod-1", field="heat_supplied")).status_code
+        == 404  # its series are gone
+    )
+
+
+def test_deleting_a_jobs_model_removes_its_copies_once_committed(
+    owner, stored_jobs, django_capture_on_commit_callbacks
+):
+    job = stored_jobs(make_project(owner, "Cascade"), "Model deleted", steps=48)
+    series_points([job], "pipe-1", "In.temperature")
+    key = points_key(job.pk, "pipe-1", "In.temperature")
+    assert cache.get(key) is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job.esdl_model.delete()
+
+    assert cache.get(key) is None
+
+
+def test_kept_copies_do_not_open_a_job_to_others(client, owner, make_user, variations):
+    client.force_login(owner)
+    params = query(variations, asset_id="prod-1", field="heat_supplied")
+    assert client.get(SERIES, params).status_code == 200  # the copies exist now
+
+    client.force_login(make_user())
+
+    assert client.get(SERIES, params).status_code == 404
+    assert client.get(SERIES, {**params, "format": "csv"}).status_code == 404
