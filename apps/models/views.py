@@ -22,6 +22,7 @@ def project_list(request):
         visible_to(request.user, Project)
         .select_related("owner")
         .annotate(model_count=Count("esdl_models"))
+        .order_by("-created_at", "pk")  # GROUP BY drops the default order
     )
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
