@@ -30,8 +30,12 @@
       show(row, state);
       if (TERMINAL.has(state.status)) socket.close(1000);
     };
-    socket.onopen = () => { delay = 1000; };
+    socket.onopen = () => {
+      delay = 1000;
+      row.dataset.following = "true";
+    };
     socket.onclose = (event) => {
+      delete row.dataset.following;
       if (event.code === 1000 || event.code === 4403 || event.code === 4404) return;
       setTimeout(() => follow(row, Math.min(delay * 2, 15000)), delay);
     };
