@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.keyfigures",
     "apps.outside",
+    "apps.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -207,7 +208,7 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = SOCIALACCOUNT_EMAIL_AUTHENTICA
 ACCOUNT_SESSION_REMEMBER = None  # the user chooses with the "remember me" box
 ACCOUNT_ADAPTER = "apps.accounts.adapter.AccountAdapter"
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "projects:list"
+LOGIN_REDIRECT_URL = "home"  # the dashboard
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 # "Remember me" keeps the session this long after the browser closes (R9).
 SESSION_COOKIE_AGE = env_int("DT_SESSION_DAYS", 30) * 24 * 3600

@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from health_check.views import HealthCheckView
 from rest_framework.routers import DefaultRouter
 
 from apps.accounts.views import admin_login
+from apps.dashboard.views import home
 from apps.jobs.api.views import JobViewSet, WorkflowListView
 from apps.models.api.views import EsdlModelViewSet, ProjectViewSet
 from apps.operations.metrics import metrics_view
@@ -34,7 +34,7 @@ health = HealthCheckView.as_view(
 outside_sources_health = HealthCheckView.as_view(checks=["apps.keyfigures.health.KeyFigureSources"])
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="projects:list"), name="home"),
+    path("", home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),

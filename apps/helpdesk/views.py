@@ -3,6 +3,8 @@ conversation; staff work the queue on the same pages (status, assignee, answer).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,8 +18,7 @@ from apps.jobs.models import Job
 from apps.models.models import EsdlModel
 from apps.sharing.access import visible_to
 from apps.sharing.services import grants_of, revoke, share
-
-QUEUE_PAGE = 200
+from designtoolkit.pagination import page_of
 
 
 @require_GET
@@ -29,10 +30,17 @@ def ticket_list(request):
         tickets = tickets.filter(status=status)
     elif request.user.is_staff:
         status = ""
+    page = page_of(request, tickets)
     return render(
         request,
         "helpdesk/ticket_list.html",
-        {"tickets": tickets[:QUEUE_PAGE], "status": status, "statuses": Ticket.Status.choices},
+        {
+            "tickets": page.object_list,
+            "page": page,
+            "query": urlencode({"status": status}),
+            "status": status,
+            "statuses": Ticket.Status.choices,
+        },
     )
 
 

@@ -24,6 +24,10 @@ class JobQuerySet(models.QuerySet):
         return self.filter(status__in=Job.ACTIVE)
 
 
+#: The longest job name a user may give.
+NAME_MAX = 200
+
+
 class Job(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -48,6 +52,9 @@ class Job(models.Model):
         "models.EsdlModel", on_delete=models.CASCADE, related_name="jobs"
     )
     workflow = models.CharField(max_length=100)
+    # What people call the job; empty: ``default_name`` (model, workflow, short id) stands in,
+    # so a renamed model or a job nobody named still reads sensibly.
+    name = models.CharField(max_length=NAME_MAX, blank=True)
     workflow_version = models.CharField(max_length=50, blank=True)
     params = models.JSONField(default=dict)
     esdl = models.TextField(
@@ -90,6 +97,19 @@ class Job(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("jobs:detail", args=[self.pk])
+
+    @property
+    def short_id(self) -> str:
+        return str(self.id)[:8]
+
+    @property
+    def default_name(self) -> str:
+        return f"{self.esdl_model.name} · {self.workflow} · {self.short_id}"
+
+    @property
+    def display_name(self) -> str:
+        """The name the user gave, else the default; the job page's title (never the UUID)."""
+        return self.name or self.default_name
 
     @property
     def is_active(self) -> bool:

@@ -14,7 +14,7 @@ from apps.jobs import lifecycle
 from apps.jobs.defaults import FROM_USER, ModelFacts, derived_values
 from apps.jobs.estimates import estimate_run, steps_of
 from apps.jobs.live import publish_job_state
-from apps.jobs.models import Job, JobRecord
+from apps.jobs.models import NAME_MAX, Job, JobRecord
 from apps.jobs.preflight import check_before_submit
 from apps.jobs.workflows import clean_params, offered_workflows, time_limit_for
 from apps.models.esdl_document import EsdlDocument
@@ -145,3 +145,16 @@ def delete_job(job: Job, by=None) -> None:
             },
         )
         publish_job_state(job.pk)
+
+
+def rename_job(job: Job, name: str) -> None:
+    """Give the job the name people will know it by; an empty name brings the default back
+    (model, workflow, short id). Control characters are refused: the name is shown in page
+    titles, lists and notifications."""
+    name = name.strip()
+    if len(name) > NAME_MAX:
+        raise ValidationError(f"A job name has at most {NAME_MAX} characters.")
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        raise ValidationError("A job name is one line of text, without control characters.")
+    job.name = name
+    job.save(update_fields=["name"])

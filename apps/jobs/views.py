@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -12,11 +11,12 @@ from apps.jobs.filters import JobFilter
 from apps.jobs.live import job_state
 from apps.jobs.models import Job, JobRecord
 from apps.jobs.run_form import build_run_form, posted_params
-from apps.jobs.services import cancel_job, delete_job, submit_job
+from apps.jobs.services import cancel_job, delete_job, rename_job, submit_job
 from apps.models.models import EsdlModel
 from apps.models.variations import save_job_output_as_variation
 from apps.models.views import render_model_page
 from apps.sharing.access import open_for_support, require_edit, require_owner, visible_to
+from designtoolkit.pagination import page_of
 from omotes.workflows.optimizer_check import OPTIMIZER_WORKFLOWS
 
 
@@ -38,19 +38,16 @@ def submit(request, model_pk: int):
     return redirect(job)
 
 
-JOBS_PER_PAGE = 50
-
-
 def job_list(request):
     """The jobs the user may see, filtered (project, model, workflow, state, owner), in pages."""
     chosen = JobFilter.from_query(request.GET)
     visible = visible_to(request.user, Job)
     jobs = (
         chosen.apply(visible, request.user)
-        .select_related("esdl_model", "owner", "record")
+        .select_related("esdl_model__project", "owner", "record")
         .defer("esdl", "output_esdl", "log_tail", "series", "messages")
     )
-    page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, jobs)
     models = list(
         EsdlModel.objects.filter(pk__in=visible.values("esdl_model_id")).select_related("project")
     )
@@ -115,6 +112,20 @@ def cancel(request, pk):
     else:
         messages.error(request, f"The job has already ended ({job.status}).")
     return redirect("jobs:detail", pk=job.pk)
+
+
+@require_POST
+def rename(request, pk):
+    """Rename a job from its page: those who may edit its model may (as they may cancel it)."""
+    job = get_object_or_404(visible_to(request.user, Job).select_related("esdl_model"), pk=pk)
+    require_edit(request.user, job)
+    try:
+        rename_job(job, request.POST.get("name", ""))
+    except ValidationError as exc:
+        messages.error(request, "Not renamed: " + " ".join(exc.messages))
+        return redirect(job)
+    messages.success(request, f"Renamed to {job.display_name}.")
+    return redirect(job)
 
 
 @require_POST

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -13,17 +14,28 @@ from apps.models.models import EsdlModel, Project
 from apps.models.services import upload_esdl_model
 from apps.profiles.forms import ProfileCsvForm
 from apps.sharing.access import open_for_support, require_edit, visible_to
+from designtoolkit.pagination import page_of
 
 
 def project_list(request):
-    projects = visible_to(request.user, Project).select_related("owner")
+    projects = (
+        visible_to(request.user, Project)
+        .select_related("owner")
+        .annotate(model_count=Count("esdl_models"))
+        .order_by("-created_at", "pk")  # GROUP BY drops the default order
+    )
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         project = form.save(commit=False)
         project.owner = request.user
         project.save()
         return redirect(project)
-    return render(request, "models/project_list.html", {"projects": projects, "form": form})
+    page = page_of(request, projects)
+    return render(
+        request,
+        "models/project_list.html",
+        {"projects": page.object_list, "page": page, "form": form},
+    )
 
 
 def project_detail(request, pk: int):
@@ -43,11 +55,11 @@ def project_detail(request, pk: int):
                 messages.success(request, f"Uploaded {esdl_model.name}.")
                 return redirect(esdl_model)
         status = 400
-    models = project.esdl_models.defer("esdl")
+    page = page_of(request, project.esdl_models.defer("esdl"))
     return render(
         request,
         "models/project_detail.html",
-        {"project": project, "models": models, "form": form},
+        {"project": project, "models": page.object_list, "page": page, "form": form},
         status=status,
     )
 
@@ -71,6 +83,8 @@ def render_model_page(
 ) -> HttpResponse:
     """The model's page, for a user who may see it; also the answer to a refused form on it
     (``run_form``: the run form as it comes back from a refused submit)."""
+    jobs = esdl_model.jobs.select_related("esdl_model", "owner", "record")
+    page = page_of(request, jobs.defer("esdl", "output_esdl", "log_tail", "series", "messages"))
     readiness = workflow_readiness(esdl_model, [described for described, _ in known_workflows()])
     return render(
         request,
@@ -84,9 +98,8 @@ def render_model_page(
             "stand_ins": esdl_model.profile_bindings.filter(stand_in__isnull=False).count(),
             "readiness": readiness,
             "run_form": run_form or build_run_form(esdl_model),
-            "jobs": esdl_model.jobs.select_related("owner", "record").defer("esdl", "output_esdl")[
-                :50
-            ],
+            "jobs": page.object_list,
+            "page": page,
             "csv_form": ProfileCsvForm(),
         },
         status=status,

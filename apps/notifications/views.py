@@ -9,12 +9,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.notifications.models import Notification
 from apps.notifications.services import mark_read, set_email_on_job_end
+from designtoolkit.pagination import page_of
 
 
 @require_GET
 def notification_list(request):
-    notes = Notification.objects.filter(user=request.user)[:100]
-    return render(request, "notifications/list.html", {"notes": notes})
+    page = page_of(request, Notification.objects.filter(user=request.user))
+    return render(request, "notifications/list.html", {"notes": page.object_list, "page": page})
 
 
 @require_GET

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 
-from apps.sharing.access import Level, level_of, permission_codename
+from apps.sharing.access import COVERED_BY, Level, level_of, permission_codename
 from apps.sharing.signals import access_changed, shared
 
 LEVELS: tuple[Level, ...] = ("view", "edit")
@@ -45,6 +45,34 @@ def grants_of(obj: models.Model) -> list[Grant]:
             elif codename == view:
                 found.setdefault((kind, name), "view")
     return [Grant(kind, name, level) for (kind, name), level in sorted(found.items())]
+
+
+@dataclass(frozen=True)
+class InheritedGrant:
+    """A grant on an object above this one (its model, its project) that also covers it."""
+
+    grant: Grant
+    through_kind: str  # "project", "model"
+    through: models.Model
+
+
+#: How the panel names the kinds a grant may come through.
+_KIND_NAMES = {"models.Project": "project", "models.EsdlModel": "model", "jobs.Job": "job"}
+
+
+def inherited_grants(obj: models.Model) -> list[InheritedGrant]:
+    """The grants on the objects above ``obj`` (for a job: its model, then its project), which
+    reach it as well (``apps.sharing.access.COVERED_BY``): the sharing panel must not say
+    "only you" of a model whose project is shared."""
+    found: list[InheritedGrant] = []
+    current = obj
+    while parent_field := COVERED_BY[current._meta.label].parent:
+        current = getattr(current, parent_field)
+        if not COVERED_BY[current._meta.label].grants:
+            continue
+        kind = _KIND_NAMES.get(current._meta.label, current._meta.verbose_name)
+        found.extend(InheritedGrant(grant, kind, current) for grant in grants_of(current))
+    return found
 
 
 def find_grantee(*, user: str = "", team: str = "", to_share: bool = True):

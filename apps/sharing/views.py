@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
 from apps.sharing.access import require_owner, visible_to
+from apps.sharing.models import Team
 from apps.sharing.services import find_grantee, revoke, share
 from apps.sharing.teams import (
     add_member,
@@ -20,6 +22,7 @@ from apps.sharing.teams import (
     require_manager,
     teams_of,
 )
+from designtoolkit.pagination import page_of
 
 SHARED_KINDS = {"project": Project, "model": EsdlModel, "job": Job}
 
@@ -72,6 +75,13 @@ def revoke_object(request, kind: str, pk: str):
     return redirect(obj)
 
 
+def _team_page(request) -> dict:
+    # Counted apart from the membership filter, whose join would count the user alone.
+    teams = Team.objects.filter(pk__in=teams_of(request.user).values("pk")).order_by("name")
+    page = page_of(request, teams.annotate(member_count=Count("user")))
+    return {"teams": page.object_list, "page": page}
+
+
 def team_list(request):
     """The teams the user is in; anyone may start a team (and manages it)."""
     if request.method == "POST":
@@ -81,12 +91,12 @@ def team_list(request):
             return render(
                 request,
                 "sharing/team_list.html",
-                {"teams": teams_of(request.user), "errors": exc.messages},
+                {**_team_page(request), "errors": exc.messages},
                 status=400,
             )
         messages.success(request, f"Team {team.name} created.")
         return redirect(team)
-    return render(request, "sharing/team_list.html", {"teams": teams_of(request.user)})
+    return render(request, "sharing/team_list.html", _team_page(request))
 
 
 def team_detail(request, pk: int):

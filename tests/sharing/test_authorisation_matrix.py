@@ -87,7 +87,8 @@ class Check:
 
 
 MATRIX: dict[str, list[Check]] = {
-    "home": [Check("get", everyone(302, LOGIN))],
+    # The dashboard: each user's own view of what they may see.
+    "home": [Check("get", everyone(200, LOGIN))],
     "projects:list": [Check("get", everyone(200, LOGIN))],
     "projects:detail": [
         Check("get", SEE_PROJECT, {"pk": "P"}),
@@ -99,6 +100,10 @@ MATRIX: dict[str, list[Check]] = {
     "jobs:detail": [Check("get", SEE_MODEL, {"pk": "J"})],
     "jobs:output-esdl": [Check("get", SEE_MODEL, {"pk": "J"})],
     "jobs:cancel": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "J"})],
+    # Renaming a job is a change: editors of its model and the owner (then back to the job page).
+    "jobs:rename": [
+        Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "J"}, {"name": "Run 1"})
+    ],
     "jobs:delete": [Check("post", statuses(302, 403, 403, 403, 404, LOGIN), {"pk": "J"})],
     # Saving a job's output as a variation changes its model: editors (J has no output: the
     # job page again with the reason, 302).
@@ -184,6 +189,13 @@ MATRIX: dict[str, list[Check]] = {
     "job-detail": [
         Check("get", API_SEE_MODEL, {"pk": "J"}),
         Check("delete", statuses(204, 403, 403, 403, 404, 401), {"pk": "J"}),
+        Check(
+            "patch",
+            statuses(200, 403, 403, 200, 404, 401),
+            {"pk": "J"},
+            {"name": "Run 1"},
+            json=True,
+        ),
     ],
     "job-cancel": [Check("post", statuses(409, 403, 403, 409, 404, 401), {"pk": "J"})],
     "job-series": [Check("get", API_SEE_MODEL, {"pk": "J"})],

@@ -297,3 +297,17 @@ def test_the_add_member_form_says_a_member_gets_all_the_team_was_given(client, o
     page = client.get(team_url).content.decode()
 
     assert "A new member gets access to everything shared with Heat." in page
+
+
+def test_model_panel_names_access_inherited_from_its_project(client, owner):
+    """A model whose project is shared is not "only yours": the panel says through what."""
+    project = Project.objects.create(owner=owner, name="Harbour")
+    esdl_model = EsdlModel.objects.create(project=project, name="Net", esdl="", size_bytes=0)
+    team = Group.objects.create(name="Heat planners")
+    share(project, team, "edit")
+    client.force_login(owner)
+    panel = client.get(esdl_model.get_absolute_url()).content.decode()
+    panel = panel.split('data-testid="sharing"', 1)[1].split("</section>", 1)[0]
+    assert "Only you have access" not in panel
+    assert "Shared through project" in panel and "Harbour" in panel
+    assert "with team Heat planners (edit)" in panel

@@ -30,6 +30,12 @@ class WorkflowSerializer(serializers.Serializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        source="display_name",
+        read_only=True,
+        help_text="The name its owner gave, else model · workflow · short id",
+    )
+    project = serializers.IntegerField(source="esdl_model.project_id", read_only=True)
     series_count = serializers.SerializerMethodField()
     value_count = serializers.IntegerField(read_only=True)
     history = serializers.SerializerMethodField(
@@ -42,6 +48,8 @@ class JobSerializer(serializers.ModelSerializer):
         model = Job
         fields = [
             "id",
+            "name",
+            "project",
             "esdl_model",
             "workflow",
             "workflow_version",
@@ -84,6 +92,14 @@ class JobSerializer(serializers.ModelSerializer):
             "results_deleted_at": deleted.isoformat() if deleted else None,
             "results_deleted_by": record.results_deleted_by_name if deleted else None,
         }
+
+
+class JobRenameSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=True,
+        help_text="The new name; empty: back to the default (model · workflow · short id)",
+    )
 
 
 class JobCreateSerializer(serializers.Serializer):

@@ -6,13 +6,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.jobs.api.serializers import (
     EstimateSerializer,
     JobCreateSerializer,
+    JobRenameSerializer,
     JobSerializer,
     SeriesDataSerializer,
     SeriesSerializer,
@@ -21,7 +21,13 @@ from apps.jobs.api.serializers import (
 from apps.jobs.estimates import outlook_text, queue_outlook
 from apps.jobs.filters import JobFilter
 from apps.jobs.models import Job
-from apps.jobs.services import cancel_job, delete_job, prepare_submission, submit_job
+from apps.jobs.services import (
+    cancel_job,
+    delete_job,
+    prepare_submission,
+    rename_job,
+    submit_job,
+)
 from apps.jobs.workflows import known_workflows, time_limit_for
 from apps.models.models import EsdlModel
 from apps.models.services import ProfilesNotReady
@@ -29,6 +35,7 @@ from apps.results.services import SeriesNotFound, read_series
 from apps.sharing.access import open_for_support, require_edit, require_owner, visible_to
 from apps.sharing.api import SharingActions
 from designtoolkit.api_errors import Conflict, error_response
+from designtoolkit.pagination import MAX_PAGE, OptionalPages
 
 
 class WorkflowListView(APIView):
@@ -48,22 +55,6 @@ class WorkflowListView(APIView):
         return Response(WorkflowSerializer(rows, many=True).data)
 
 
-MAX_PAGE = 500
-
-
-class OptionalPages(PageNumberPagination):
-    """Pages of 50 when the client asks for pages; the whole list (as before) when it does not."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE
-
-    def get_page_size(self, request):
-        if "page" not in request.query_params and "page_size" not in request.query_params:
-            return None
-        return super().get_page_size(request)
-
-
 class JobViewSet(
     SharingActions,
     mixins.ListModelMixin,
@@ -78,7 +69,18 @@ class JobViewSet(
         jobs = visible_to(self.request.user, Job).defer("esdl", "output_esdl")
         if self.action == "list":
             jobs = JobFilter.from_query(self.request.query_params).apply(jobs, self.request.user)
-        return jobs.select_related("record", "costing__version")
+        return jobs.select_related("esdl_model", "record", "costing__version")
+
+    @extend_schema(request=JobRenameSerializer, responses=JobSerializer)
+    def partial_update(self, request, pk=None):
+        """Rename the job (``{"name": "..."}``; empty: the default name again). Those who may
+        edit its model may (403 for viewers)."""
+        job = self.get_object()
+        require_edit(request.user, job)
+        data = JobRenameSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rename_job(job, data.validated_data["name"])
+        return Response(JobSerializer(job).data)
 
     #: What staff answering a ticket about a job may read of it with ``?ticket=<number>``.
     SUPPORT_ACTIONS = ("retrieve", "series", "series_data")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -11,6 +11,12 @@ from apps.models.models import EsdlModel, Project
 from apps.models.services import upload_esdl_model
 from apps.sharing.access import require_edit, visible_to
 from apps.sharing.api import SharingActions
+from designtoolkit.pagination import MAX_PAGE, OptionalPages
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", int, description="a page of the list (with count, next)"),
+    OpenApiParameter("page_size", int, description=f"rows per page (at most {MAX_PAGE})"),
+]
 
 
 class ProjectViewSet(
@@ -21,9 +27,16 @@ class ProjectViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = ProjectSerializer
+    pagination_class = OptionalPages  # whole list, or pages with ?page= / ?page_size=
 
     def get_queryset(self):
         return visible_to(self.request.user, Project)
+
+    @extend_schema(parameters=PAGE_PARAMETERS)
+    def list(self, request, *args, **kwargs):
+        """The projects the user may see; in pages when ``page`` or ``page_size`` is given
+        (then ``{count, next, previous, results}``), else all at once."""
+        return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer) -> None:
         serializer.save(owner=self.request.user)
@@ -33,10 +46,25 @@ class EsdlModelViewSet(
     SharingActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = EsdlModelSerializer
+    pagination_class = OptionalPages
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return visible_to(self.request.user, EsdlModel).defer("esdl")
+        models = visible_to(self.request.user, EsdlModel).defer("esdl")
+        if self.action == "list" and self.request.query_params.get("project", "").isdigit():
+            models = models.filter(project_id=int(self.request.query_params["project"]))
+        return models
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("project", int, description="models of this project"),
+            *PAGE_PARAMETERS,
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        """The models the user may see (of one project with ``project``); in pages when
+        ``page`` or ``page_size`` is given, else all at once."""
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=EsdlUploadSerializer, responses={201: EsdlModelSerializer})
     def create(self, request, *args, **kwargs):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 
 from apps.sharing.access import level_of, owner_of
-from apps.sharing.services import grants_of
+from apps.sharing.services import grants_of, inherited_grants
 from apps.sharing.views import SHARED_KINDS
 
 register = template.Library()
@@ -23,6 +23,7 @@ def sharing_panel(context, obj, access: str) -> dict:
         "kind": kind,
         "access": access,
         "grants": grants_of(obj) if is_owner else [],
+        "inherited": inherited_grants(obj) if is_owner else [],
         "owner": None if is_owner else owner_of(obj),
         "csrf_token": context.get("csrf_token"),
     }
