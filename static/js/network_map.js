@@ -281,9 +281,11 @@
     tableBody.querySelectorAll("tr.selected").forEach((row) => row.classList.remove("selected"));
     const row = tableBody.querySelector(`tr[data-asset-id="${CSS.escape(id)}"]`);
     if (row) row.classList.add("selected");
-    if (pan && layer) {
-      if (layer.getBounds) map.fitBounds(layer.getBounds(), { maxZoom: map.getZoom(), padding: [40, 40] });
-      else map.panTo(layer.getLatLng());
+    if (pan && layer) { // from the table: bring the asset into view if it is not
+      const view = map.getBounds();
+      if (layer.getBounds && !view.contains(layer.getBounds())) {
+        map.fitBounds(layer.getBounds(), { maxZoom: map.getZoom(), padding: [40, 40] });
+      } else if (layer.getLatLng && !view.contains(layer.getLatLng())) map.panTo(layer.getLatLng());
     }
     const p = feature.properties;
     const rows = p.attributes.map((a) =>
