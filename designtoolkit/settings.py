@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "apps.keyfigures",
     "apps.outside",
     "apps.dashboard",
+    "apps.network",
 ]
 
 MIDDLEWARE = [
@@ -337,6 +338,11 @@ OUTSIDE_MAX_BYTES = env_int("DT_OUTSIDE_MAX_BYTES", 4 * 1024 * 1024)
 # local catalogue and the built-in BDEW profiles only.
 EDR_URL = env_str("DT_EDR_URL", "")
 PROFILE_GENERATOR_URL = env_str("DT_PROFILE_GENERATOR_URL", "")
+# The network map draws on a plain background: no outside tile server is asked unless one is
+# named here ({z}/{x}/{y} URL template, e.g. of the operator's own tile server), with the
+# attribution its licence requires. Browsers fetch the tiles, not the server.
+MAP_TILE_URL = env_str("DT_MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("DT_MAP_TILE_ATTRIBUTION", "")
 
 # RabbitMQ (Dramatiq); OMOTES_NAMESPACE (read by omotes.broker) prefixes the queue names.
 BROKER_URL = env_str("OMOTES_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")

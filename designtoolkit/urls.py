@@ -52,6 +52,7 @@ urlpatterns = [
     path("outside/", include("apps.outside.urls")),
     path("api/models/<int:pk>/retry-outside/", RetryView.as_view(), name="api-retry-outside"),
     path("api/jobs/<uuid:pk>/inputs/", JobInputsView.as_view(), name="api-job-inputs"),
+    path("api/", include("apps.network.api_urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

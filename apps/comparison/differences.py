@@ -18,28 +18,11 @@ from pyecore.ecore import EAttribute, EEnum
 from apps.comparison.services import CACHE_S, variation_labels
 from apps.jobs.models import Job
 from apps.keyfigures.models import JobCosting
-from apps.models.esdl_document import NUMERIC_TYPES, EsdlDocument
+from apps.models.esdl_document import ATTRIBUTE_UNITS, NUMERIC_TYPES, EsdlDocument
 from apps.models.esdl_intake import EsdlRejected
 
 logger = logging.getLogger(__name__)
 
-#: Units of the ESDL attributes a variation usually changes (ESDL's own conventions: SI, C).
-ATTRIBUTE_UNITS = {
-    "power": "W",
-    "length": "m",
-    "innerDiameter": "m",
-    "outerDiameter": "m",
-    "COP": "-",
-    "efficiency": "-",
-    "volume": "m3",
-    "capacity": "J",
-    "maxChargeRate": "W",
-    "maxDischargeRate": "W",
-    "minTemperature": "C",
-    "maxTemperature": "C",
-    "roughness": "m",
-    "area": "m2",
-}
 #: asset id -> (name, ESDL class, attributes that are set)
 Assets = dict[str, tuple[str, str, dict[str, Any]]]
 _SKIPPED = {"id", "name", "shortName", "description", "aggregated", "aggregationCount"}

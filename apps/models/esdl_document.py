@@ -33,6 +33,29 @@ from omotes.preflight import CONSUMER_TYPES, asset_label, is_result_profile, net
 #: ESDL attribute types that hold a number a variation may change.
 NUMERIC_TYPES = frozenset({"EDouble", "EFloat", "EInt", "ELong"})
 
+#: Units of ESDL asset attributes as the ESDL documentation states them (SI; temperatures in
+#: °C, not K), for showing a model's numbers: a variation's changes, the network map's assets.
+ATTRIBUTE_UNITS: dict[str, str] = {
+    "power": "W",
+    "length": "m",
+    "innerDiameter": "m",
+    "outerDiameter": "m",
+    "roughness": "m",
+    "COP": "-",
+    "efficiency": "-",
+    "heatEfficiency": "-",
+    "volume": "m3",
+    "capacity": "J",
+    "maxChargeRate": "W",
+    "maxDischargeRate": "W",
+    "minTemperature": "°C",
+    "maxTemperature": "°C",
+    "area": "m2",
+    "surfaceArea": "m2",
+    "fillLevel": "-",
+    "aggregationCount": "-",
+}
+
 #: Ids of the standard demand profiles a consumer without a profile gets (with its asset id).
 STANDARD_DEMAND_PREFIX = "standard-demand-"
 #: The period of an input profile that states none, when no other input profile of the model

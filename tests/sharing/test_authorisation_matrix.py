@@ -229,6 +229,18 @@ MATRIX: dict[str, list[Check]] = {
     "outside:retry": [Check("post", statuses(302, 403, 403, 302, 404, LOGIN), {"pk": "M"})],
     "api-retry-outside": [Check("post", statuses(202, 403, 403, 202, 404, 401), {"pk": "M"})],
     "api-job-inputs": [Check("get", API_SEE_MODEL, {"pk": "J"})],
+    # The network map: M and J have an empty ESDL here (an empty network with the reason, 200).
+    "api-model-network": [Check("get", API_SEE_MODEL, {"pk": "M"})],
+    "api-job-network": [Check("get", API_SEE_MODEL, {"pk": "J"})],
+    # No quantity named: 400; J wrote no results, so any quantity is 404 even for its owner.
+    "api-job-network-values": [
+        Check("get", statuses(400, 400, 400, 400, 404, 401), {"pk": "J"}),
+        Check("get", statuses(404, 404, 404, 404, 404, 401), {"pk": "J"}, {"quantity": "q"}),
+    ],
+    "api-job-asset-results": [
+        Check("get", statuses(400, 400, 400, 400, 404, 401), {"pk": "J"}),
+        Check("get", API_SEE_MODEL, {"pk": "J"}, {"asset_id": "a"}),
+    ],
 }
 
 # Third-party groups of routes, decided as a group.
