@@ -207,6 +207,7 @@ def main() -> int:
         if args.keep:
             KEPT.write_text(json.dumps({"jobs": ids, "assets": args.assets, "hours": args.hours}))
 
+    example: dict | None = None  # the series looked at, whose Redis copies go at the end
     try:
         jobs = list(Job.objects.filter(pk__in=ids).select_related("owner"))
         compared = [str(j.pk) for j in jobs][: args.variations]
@@ -314,8 +315,11 @@ def main() -> int:
         if not args.keep:
             log("dropping the bench databases")
             drop_synthetic_jobs(ids)
+            from apps.results.points import forget_points
+
             for job in ids:
                 cache.delete_many([f"dt:compare:kpis:{job}"])
+                forget_points(job, [example] if example else [])
             from django.db import connections
 
             connections.close_all()

@@ -3,6 +3,7 @@ is the chart InfluxDB gives, they go when the results go, and access is checked 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.core.cache import cache
 
@@ -10,7 +11,7 @@ from apps.comparison.api import ChartSerializer, chart_document
 from apps.comparison.services import compare_series
 from apps.jobs.services import delete_job
 from apps.results.influx import influx_client
-from apps.results.points import points_key, series_points
+from apps.results.points import Points, points_key, series_points
 from omotes.influx import quote_identifier, quote_string
 from tests.comparison.results import HOUR_S, START_S, make_project
 
@@ -143,3 +144,15 @@ def test_kept_copies_do_not_open_a_job_to_others(client, owner, make_user, varia
 
     assert client.get(SERIES, params).status_code == 404
     assert client.get(SERIES, {**params, "format": "csv"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "times", [[], [1_546_300_800], [0, 3600, 7200, 10800], [0, 10, 25, 26], [-3600, 0, 3600]]
+)
+def test_a_copy_gives_back_the_same_points(times):
+    points = Points(np.asarray(times, np.int64), np.linspace(-1e6, 1e-9, len(times)))
+
+    again = Points.from_bytes(points.to_bytes())
+
+    assert again.times.tolist() == times
+    assert again.values.tolist() == points.values.tolist()
