@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -31,8 +31,10 @@ from apps.comparison.services import (
     load_series_of,
     series_options,
 )
+from apps.jobs.api.serializers import QuantitySerializer
 from apps.jobs.models import Job
 from apps.results.influx import influx_client
+from apps.results.quantities import asset_class_name, describe_field
 from apps.results.reduction import MAX_WIDTH_PX, MIN_WIDTH_PX
 from apps.results.services import SeriesNotFound
 from designtoolkit.api_errors import error_response
@@ -138,22 +140,45 @@ class ChartSerializer(serializers.Serializer):
     reduced = serializers.BooleanField(help_text="min/max per bucket instead of every point")
     bucket_s = serializers.IntegerField(allow_null=True, help_text="bucket length when reduced")
     x = serializers.ListField(
-        child=serializers.IntegerField(), help_text="epoch seconds: points, or bucket starts"
+        child=serializers.IntegerField(),
+        help_text="epoch seconds: points, or bucket starts (the first no earlier than the data)",
     )
     series = ChartSeriesSerializer(many=True)
+    quantity = serializers.SerializerMethodField()
+
+    @extend_schema_field(QuantitySerializer)
+    def get_quantity(self, chart: Chart) -> dict:
+        """The catalogue's entry; the asset's class (context) tells supply from return ports."""
+        return describe_field(chart.field, self.context.get("asset_class", ""), chart.unit)
 
 
 class AssetFieldSerializer(serializers.Serializer):
     field = serializers.CharField()
     unit = serializers.CharField()
+    name = serializers.CharField(help_text="for people, from the quantity catalogue")
+    group = serializers.CharField(help_text="heat, temperature, flow, pressure...")
+    description = serializers.CharField()
 
 
 class AssetOptionSerializer(serializers.Serializer):
     asset_id = serializers.CharField()
     asset_name = serializers.CharField()
     asset_class = serializers.CharField()
+    asset_class_name = serializers.SerializerMethodField(help_text="e.g. Heating demand")
     jobs = serializers.IntegerField(help_text="in how many of the jobs the asset appears")
-    fields = AssetFieldSerializer(many=True)
+    fields = serializers.SerializerMethodField(method_name="described_fields")
+
+    def get_asset_class_name(self, option: dict) -> str:
+        return asset_class_name(option["asset_class"])
+
+    @extend_schema_field(AssetFieldSerializer(many=True))
+    def described_fields(self, option: dict) -> list[dict]:
+        described = []
+        for entry in option["fields"]:
+            quantity = describe_field(entry["field"], option["asset_class"], entry["unit"])
+            shown = {key: quantity[key] for key in ("name", "group", "description")}
+            described.append({**entry, **shown})
+        return AssetFieldSerializer(described, many=True).data
 
 
 class KpiRowSerializer(serializers.Serializer):
@@ -249,7 +274,8 @@ class CompareSeriesView(APIView):
             raise ValidationError(str(exc)) from exc
         except InfluxError as exc:
             raise _influx_failure(exc, jobs) from exc
-        response = Response(ChartSerializer(chart).data)
+        asset_class = next((s.get("asset_class", "") for job in jobs for s in job.series), "")
+        response = Response(ChartSerializer(chart, context={"asset_class": asset_class}).data)
         if request.accepted_renderer.format == "csv":
             response.chart = chart
             # Asset ids and fields come from result data: only harmless characters in a header.
