@@ -70,6 +70,7 @@ window.DTCharts = (function () {
     return {
       label: withLabel === false ? undefined : `Time (${zoneLabel})`,
       labelSize: withLabel === false ? 0 : 24,
+      space: 100,  // an ISO date is ~70 px wide: keep ticks far enough apart not to overlap
       values: (u, splits, axisIdx, space, incr) => {
         let lastDay = "";
         return splits.map((ts) => {

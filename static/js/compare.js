@@ -156,6 +156,36 @@
         : `${data.x.length} points, full resolution`);
   }
 
+  // Reduced data is drawn as a band from each bucket's minimum to its maximum, filled
+  // translucent so that the variations' bands show through each other; full resolution as lines.
+  const linear = uPlot.paths.linear();
+  function minMaxBand(u, seriesIdx, idx0, idx1) {
+    if (!loaded || !loaded.reduced) {
+      const line = linear(u, seriesIdx, idx0, idx1);
+      line.fill = null;  // the fill is for bands: full-resolution lines are not areas
+      return line;
+    }
+    const xs = u.data[0];
+    const ys = u.data[seriesIdx];
+    const key = u.series[seriesIdx].scale;
+    const path = new Path2D();
+    let run = [];  // [x px, min px, max px] of consecutive buckets with values
+    const flush = () => {
+      if (!run.length) return;
+      path.moveTo(run[0][0], run[0][2]);
+      run.forEach(([x, , high]) => path.lineTo(x, high));
+      for (let i = run.length - 1; i >= 0; i--) path.lineTo(run[i][0], run[i][1]);
+      path.closePath();
+      run = [];
+    };
+    for (let i = idx0 - (idx0 % 2); i + 1 <= idx1; i += 2) {
+      if (ys[i] === null || ys[i + 1] === null) { flush(); continue; }
+      run.push([u.valToPos(xs[i], "x", true), u.valToPos(ys[i], key, true), u.valToPos(ys[i + 1], key, true)]);
+    }
+    flush();
+    return { stroke: path, fill: path };
+  }
+
   function chartOptions(data) {
     return {
       width: Math.max(container.clientWidth, 400),
@@ -170,6 +200,8 @@
         ...data.series.map((s, i) => ({
           label: s.missing ? `${s.label} (no such series)` : s.label,
           stroke: C.colour(i),
+          fill: C.colour(i, 0.25),
+          paths: minMaxBand,
           width: 1,
           show: !hidden.has(s.job),
           spanGaps: false,

@@ -3,10 +3,12 @@ against the demand, a week shown first, ISO dates in the reader's zone, a toolti
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.comparison.results import CONSUMER, Asset, drop_written, make_project, store_job
-from tests.conftest import PASSWORD, Stack, serve_web, wait_for
+from tests.conftest import PASSWORD, ROOT, Stack, serve_web, wait_for
 
 STEPS = 60 * 24  # two months of hours: more than a week, so the chart opens on one
 WEEK_S = 7 * 24 * 3600
@@ -59,6 +61,9 @@ def page(web_url, owner, browser):
         viewport={"width": 1440, "height": 1000}, timezone_id="Europe/Amsterdam"
     )
     page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("response", lambda r: r.status >= 400 and page.errors.append(f"{r.status} {r.url}"))
     page.goto(f"{web_url}/accounts/login/")
     page.fill("input[name=login]", owner.email)
     page.fill("input[name=password]", PASSWORD)
@@ -90,7 +95,12 @@ def test_job_page_reads_in_mw_and_celsius_with_producers_stacked_and_a_week_show
     job, web_url, page
 ):
     page.goto(f"{web_url}/jobs/{job.pk}/")
-    wait_for(lambda: page.get_attribute("#balance-chart", "data-series") == "3", 30, "balance")
+    wait_for(
+        lambda: page.errors or page.get_attribute("#balance-chart", "data-series") == "3",
+        30,
+        "balance",
+    )
+    assert not page.errors
 
     # KPIs lead, in the unit their size calls for, with the SI value in the tooltip.
     tile = page.locator("#kpis .kpi-tile").first
@@ -113,8 +123,30 @@ def test_job_page_reads_in_mw_and_celsius_with_producers_stacked_and_a_week_show
 
     # Hourly data opens on its first week; the strip below shows the whole period.
     assert balance["xMax"] - balance["xMin"] == WEEK_S
-    overview = page.evaluate("() => window.jobCharts.balance.overview.data[0].length")
-    assert overview == STEPS
+    strip = page.evaluate(
+        """() => { const o = window.jobCharts.balance.overview;
+                   return {points: o.data[0].length, left: o.select.left, width: o.select.width,
+                           plot: o.over.clientWidth}; }"""
+    )
+    assert strip["points"] == STEPS
+    assert strip["left"] == pytest.approx(0, abs=1)
+    assert strip["width"] == pytest.approx(strip["plot"] * 168 / (STEPS - 1), abs=2)
+
+    # Dragging across the strip shows that period above.
+    box = page.locator("#balance-range .u-over").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.5, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, y, steps=6)
+    page.mouse.up()
+    moved = chart(page, "balance")
+    first_s = page.evaluate("() => window.jobCharts.balance.main.data[0][0]")
+    span_s = (STEPS - 1) * 3600
+    assert moved["xMin"] == pytest.approx(first_s + 0.5 * span_s, abs=span_s * 0.02)
+    assert moved["xMax"] == pytest.approx(first_s + 0.6 * span_s, abs=span_s * 0.02)
+    page.dblclick("#balance-chart .u-over")  # the whole period
+    whole = chart(page, "balance")
+    assert whole["xMax"] - whole["xMin"] >= span_s
 
     # Dates: ISO, in the reader's time zone, which the axis names.
     assert "Europe/Amsterdam" in balance["xLabel"]
@@ -132,7 +164,10 @@ def test_job_page_reads_in_mw_and_celsius_with_producers_stacked_and_a_week_show
     tip = page.locator("#balance-chart .chart-tooltip")
     tip.wait_for(state="visible")
     assert " MW" in tip.inner_text() and " W)" in tip.inner_text()
-    assert tip.inner_text().startswith("2019-01-0")
+    assert re.match(r"2019-\d\d-\d\d \d\d:\d\d\n", tip.inner_text())  # ISO, never US
+
+    (ROOT / "var").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "var" / "job-results.png"), full_page=True)
 
     # The first producer's supply temperature, flat at 80 °C: °C on an axis around 80.
     wait_for(lambda: page.get_attribute("#chart", "data-unit") == "°C", 30, "asset chart")
@@ -143,7 +178,8 @@ def test_job_page_reads_in_mw_and_celsius_with_producers_stacked_and_a_week_show
 
     # Supply and return temperature of a consumer on one chart.
     page.select_option("#asset-select", "cons-t")
-    wait_for(lambda: chart(page, "asset")["labels"][0].startswith("Supply"), 30, "houses")
+    wait_for(lambda: page.get_attribute("#chart", "data-series") == "2", 30, "the houses' chart")
     houses = chart(page, "asset")
     assert houses["labels"] == ["Supply temperature (In)", "Return temperature (Out)"]
     assert houses["xMax"] - houses["xMin"] == WEEK_S
+    assert not page.errors
