@@ -173,16 +173,21 @@ window.DTCharts = (function () {
         }],
       },
     }, [xs, ys], box);
-    function follow() {
-      const left = overview.valToPos(main.scales.x.min, "x");
-      const right = overview.valToPos(main.scales.x.max, "x");
+    // The strip's box follows the main chart's range (once the strip has its scales: uPlot
+    // sets them when it first draws, after the constructor returns).
+    function follow(strip) {
+      const left = strip.valToPos(main.scales.x.min, "x");
+      const right = strip.valToPos(main.scales.x.max, "x");
+      if (!Number.isFinite(left) || !Number.isFinite(right)) return;
       quiet = true;
-      overview.setSelect({ left, top: 0, width: Math.max(right - left, 2), height: overview.over.clientHeight }, false);
+      strip.setSelect({ left, top: 0, width: Math.max(right - left, 2), height: strip.over.clientHeight }, false);
       quiet = false;
     }
     main.hooks.setScale = main.hooks.setScale || [];
-    main.hooks.setScale.push((u, key) => { if (key === "x") follow(); });
-    follow();
+    main.hooks.setScale.push((u, key) => { if (key === "x" && overview) follow(overview); });
+    overview.hooks.ready = overview.hooks.ready || [];
+    overview.hooks.ready.push(follow);
+    follow(overview);
     return overview;
   }
 

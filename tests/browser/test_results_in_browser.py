@@ -133,6 +133,7 @@ def test_job_page_reads_in_mw_and_celsius_with_producers_stacked_and_a_week_show
     assert strip["width"] == pytest.approx(strip["plot"] * 168 / (STEPS - 1), abs=2)
 
     # Dragging across the strip shows that period above.
+    page.locator("#balance-range").scroll_into_view_if_needed()
     box = page.locator("#balance-range .u-over").bounding_box()
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + box["width"] * 0.5, y)
@@ -159,6 +160,7 @@ def test_job_page_reads_in_mw_and_celsius_with_producers_stacked_and_a_week_show
     ]
 
     # The tooltip follows the cursor and gives the SI value beside the readable one.
+    page.locator("#balance-chart").scroll_into_view_if_needed()
     box = page.locator("#balance-chart .u-over").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5)
     tip = page.locator("#balance-chart .chart-tooltip")
