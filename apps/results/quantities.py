@@ -303,6 +303,10 @@ def catalogue() -> dict:
         "groups": list(GROUPS),
         "display": {unit: [asdict(s) for s in steps] for unit, steps in DISPLAY_STEPS.items()},
         "asset_classes": ASSET_CLASS_NAMES,
+        "non_si": {
+            unit: {"si_unit": si, "factor": factor, "offset": offset}
+            for unit, (si, factor, offset) in NON_SI_UNITS.items()
+        },
         "roles": {
             "producers": sorted(PRODUCER_CLASSES),
             "consumers": sorted(CONSUMER_CLASSES),

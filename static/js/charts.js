@@ -49,6 +49,28 @@ window.DTCharts = (function () {
     return unit && unit !== "-" ? `${formatNumber(v)} ${unit}` : formatNumber(v);
   }
 
+  // A unit of any kind (MWh, MW, W, °C...) as a scale from it to the unit its values' size calls
+  // for: {unit, convert(v), convertDifference(d)}. Units the catalogue does not know stay as they are.
+  function readableScale(unit, values) {
+    const known = (catalogue.non_si || {})[unit] || { si_unit: unit, factor: 1, offset: 0 };
+    const toSi = (v) => v * known.factor + known.offset;
+    const present = values.filter((v) => v !== null && v !== undefined);
+    const scale = scaleFor(known.si_unit, magnitudeOf([present.map(toSi)]));
+    if (!catalogue.display[known.si_unit]) {
+      return { unit, convert: (v) => v, convertDifference: (d) => d };
+    }
+    return {
+      unit: scale.unit,
+      convert: (v) => (v === null || v === undefined ? v : (toSi(v) - scale.offset) / scale.factor),
+      convertDifference: (d) => (d === null || d === undefined ? d : (d * known.factor) / scale.factor),
+    };
+  }
+
+  function readable(value, unit) {
+    const scale = readableScale(unit, [value]);
+    return shown(scale.convert(value), scale.unit);
+  }
+
   // -- time ---------------------------------------------------------------------------------------
 
   function tzDate(ts) { return uPlot.tzDate(new Date(ts * 1e3), timeZone); }
@@ -128,12 +150,16 @@ window.DTCharts = (function () {
           const rows = [`<div class="when">${isoTime(u.data[0][idx])}</div>`];
           u.series.forEach((s, i) => {
             if (!i || !s.show || !s.dt) return;
-            const si = s.dt.raw[idx];
-            if (si === null || si === undefined) return;
-            const value = (si - s.dt.scale.offset) / s.dt.scale.factor;
-            const siText = s.dt.scale.unit !== s.dt.siUnit ? ` <span class="si">(${shown(si, s.dt.siUnit)})</span>` : "";
+            // Reduced data (dt.minMax) holds each bucket's minimum and maximum at idx pairs.
+            const at = s.dt.minMax ? [idx - (idx % 2), idx - (idx % 2) + 1] : [idx];
+            const si = at.map((i) => s.dt.raw[i]);
+            if (si.some((v) => v === null || v === undefined)) return;
+            const { unit, offset, factor } = s.dt.scale;
+            const text = (values, u) => values.map((v) => formatNumber(v)).join(" – ") + (u && u !== "-" ? ` ${u}` : "");
+            const siText = unit !== s.dt.siUnit ? ` <span class="si">(${text(si, s.dt.siUnit)})</span>` : "";
             const swatch = `<i style="background:${s._stroke || s.stroke}"></i>`;
-            rows.push(`<div>${swatch}${escape(s.label)}: <b>${shown(value, s.dt.scale.unit)}</b>${siText}</div>`);
+            const value = text(si.map((v) => (v - offset) / factor), unit);
+            rows.push(`<div>${swatch}${escape(s.label)}: <b>${value}</b>${siText}</div>`);
           });
           tip.innerHTML = rows.join("");
           tip.hidden = false;
@@ -201,7 +227,7 @@ window.DTCharts = (function () {
   }
 
   return {
-    catalogue, PALETTE, colour, scaleFor, magnitudeOf, convert, formatNumber, shown,
+    catalogue, PALETTE, colour, scaleFor, magnitudeOf, convert, formatNumber, shown, readableScale, readable,
     timeZone, zoneLabel, tzDate, isoTime, xAxis, yRange, stackedRange, defaultWindow,
     tooltipPlugin, rangeSelector, noteRange,
   };

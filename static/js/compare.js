@@ -143,7 +143,9 @@
     } else {
       chart.setData(plotData);
     }
-    chart.series.slice(1).forEach((s, i) => { s.dt = { raw: siData[i + 1], siUnit: data.quantity.si_unit, scale }; });
+    chart.series.slice(1).forEach((s, i) => {
+      s.dt = { raw: siData[i + 1], siUnit: data.quantity.si_unit, scale, minMax: data.reduced };
+    });
     container.dataset.unit = scale.unit;
     container.dataset.points = String(data.x.length);
     container.dataset.reduced = String(data.reduced);
@@ -286,12 +288,14 @@
       const tr = table.insertRow();
       tr.dataset.kpi = row.key;
       tr.insertCell().textContent = row.name;
-      tr.insertCell().textContent = row.unit;
+      // A row's values in one unit their size calls for (MWh -> GWh...); percentages unchanged.
+      const unit = C.readableScale(row.unit, row.values);
+      tr.insertCell().textContent = unit.unit;
       row.values.forEach((value, i) => {
         const td = tr.insertCell();
-        td.textContent = formatNumber(value);
+        td.textContent = formatNumber(unit.convert(value));
         if (row.decision && row.best.includes(i)) td.classList.add("best");
-        const diff = row.difference[i];
+        const diff = unit.convertDifference(row.difference[i]);
         if (kpiTable.variations[i].job !== kpiTable.baseline && diff !== null) {
           const span = document.createElement("span");
           const pct = row.difference_percent[i];
@@ -316,7 +320,7 @@
 
   function shown(value, unit) {
     if (value === null || value === undefined) return "(not set)";
-    return typeof value === "number" ? `${formatNumber(value)}${unit ? " " + unit : ""}` : String(value);
+    return typeof value === "number" ? C.readable(value, unit || "") : String(value);
   }
 
   async function loadDifferences() {
@@ -389,7 +393,7 @@
     row.values.forEach((value, i) => {
       const tr = bars.insertRow();
       tr.insertCell().textContent = kpiTable.variations[i].label;
-      tr.insertCell().textContent = `${formatNumber(value)} ${row.unit}`;
+      tr.insertCell().textContent = C.readable(value, row.unit);
       const bar = document.createElement("div");
       bar.className = "bar";
       bar.style.width = `${(100 * Math.abs(value || 0)) / top}%`;

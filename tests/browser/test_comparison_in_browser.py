@@ -79,6 +79,16 @@ def test_three_variations_switch_on_and_off_and_zoom_to_full_resolution(
     assert overview["points"] < STEPS / 4
     assert overview["lengths"] == [2 * overview["points"]] * 4
     assert overview["shown"] == [True, True, True]
+    # Read in MW; each variation's buckets are a translucent min/max band in an Okabe-Ito colour.
+    assert page.get_attribute("#compare-chart", "data-unit") == "MW"
+    paint = page.evaluate(
+        "() => window.compareChart.series.slice(1).map((s) => [s._stroke, s._fill])"
+    )
+    assert paint == [
+        ["#0072B2", "rgba(0, 114, 178, 0.25)"],
+        ["#E69F00", "rgba(230, 159, 0, 0.25)"],
+        ["#009E73", "rgba(0, 158, 115, 0.25)"],
+    ]
 
     # Switch the second variation off from the legend, and on again. The legend lists only the
     # variations (values at the cursor are in the tooltip, not in a row for the time).
