@@ -190,7 +190,7 @@
 
   function chartOptions(data) {
     return {
-      width: Math.max(container.clientWidth, 400),
+      width: Math.max(container.clientWidth, 300),
       height: 380,
       tzDate: C.tzDate,
       plugins: [C.tooltipPlugin()],
@@ -414,7 +414,7 @@
   document.getElementById("baseline-select").addEventListener("change", () => { loadKpis(); loadDifferences(); });
   document.getElementById("kpi-select").addEventListener("change", drawKpiBars);
   window.addEventListener("resize", () => {
-    if (chart) chart.setSize({ width: Math.max(container.clientWidth, 400), height: 380 });
+    if (chart) chart.setSize({ width: Math.max(container.clientWidth, 300), height: 380 });
   });
   window.compareFetchRange = fetchRange;  // for tests and the console
 

@@ -141,8 +141,13 @@
   }
 
   async function loadSeries() {
-    series = await getJson(`/api/jobs/${jobId}/series/`);
-    drawBalance();
+    try {
+      series = await getJson(`/api/jobs/${jobId}/series/`);
+    } catch (error) {
+      document.getElementById("chart-info").textContent = error.message;
+      return;
+    }
+    drawBalance().catch((error) => { document.getElementById("balance-info").textContent = error.message; });
     fillAssets();
   }
 
@@ -161,7 +166,7 @@
     const scale = C.scaleFor(siUnit, top);
     const data = [xs];
     const opts = {
-      width: Math.max(container.clientWidth, 320),
+      width: Math.max(container.clientWidth, 300),
       height: 340,
       tzDate: C.tzDate,
       plugins: [C.tooltipPlugin()],
@@ -252,7 +257,7 @@
       .sort((a, b) => rank(a) - rank(b) || (a.asset_name || a.asset_id).localeCompare(b.asset_name || b.asset_id))
       .forEach((s) => assetSelect.add(new Option(`${s.asset_name || s.asset_id} · ${s.asset_class_name}`, s.asset_id)));
     assetSelect.onchange = fillGroups;
-    document.getElementById("field-select").onchange = drawSelected;
+    document.getElementById("field-select").onchange = drawAssetChart;
     fillGroups();
   }
 
@@ -277,7 +282,13 @@
         const names = members.map((m) => m.quantity.name).join(", ");
         fieldSelect.add(new Option(names, key, false, key === current));
       });
-    drawSelected();
+    drawAssetChart();
+  }
+
+  let assetRequest = 0;  // number of the newest asset chart asked for; older answers are dropped
+
+  function drawAssetChart() {
+    drawSelected().catch((error) => { document.getElementById("chart-info").textContent = error.message; });
   }
 
   async function drawSelected() {
@@ -285,7 +296,9 @@
     const key = document.getElementById("field-select").value;
     if (!assetId || !key) return;
     const members = series.filter((s) => s.asset_id === assetId && `${s.quantity.group}|${s.quantity.si_unit}` === key);
+    const mine = ++assetRequest;
     const answers = await Promise.all(members.map((m) => points(m.asset_id, m.field)));
+    if (mine !== assetRequest) return;  // another asset was chosen meanwhile
     const xs = [...new Set(answers.flatMap((a) => a.points.map((p) => p[0])))].sort((a, b) => a - b);
     const lines = answers.map((a) => ({ label: a.quantity.name, siUnit: a.quantity.si_unit, values: onAxis(xs, a.points) }));
     const container = document.getElementById("chart");
@@ -298,8 +311,8 @@
   window.addEventListener("resize", () => {
     Object.entries(charts).forEach(([name, c]) => {
       const box = document.getElementById(name === "balance" ? "balance-chart" : "chart");
-      c.main.setSize({ width: Math.max(box.clientWidth, 320), height: 340 });
-      c.overview.setSize({ width: Math.max(box.clientWidth, 320), height: 90 });
+      c.main.setSize({ width: Math.max(box.clientWidth, 300), height: 340 });
+      c.overview.setSize({ width: Math.max(box.clientWidth, 300), height: 90 });
     });
   });
 
