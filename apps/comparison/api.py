@@ -11,7 +11,7 @@ from typing import Any
 
 import ujson
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -32,8 +32,10 @@ from apps.comparison.services import (
     load_series_of,
     series_options,
 )
+from apps.jobs.api.serializers import QuantitySerializer
 from apps.jobs.models import Job
 from apps.results.influx import influx_client
+from apps.results.quantities import asset_class_name, describe_field
 from apps.results.reduction import MAX_WIDTH_PX, MIN_WIDTH_PX
 from apps.results.services import SeriesNotFound
 from designtoolkit.api_errors import error_response
@@ -139,22 +141,45 @@ class ChartSerializer(serializers.Serializer):
     reduced = serializers.BooleanField(help_text="min/max per bucket instead of every point")
     bucket_s = serializers.IntegerField(allow_null=True, help_text="bucket length when reduced")
     x = serializers.ListField(
-        child=serializers.IntegerField(), help_text="epoch seconds: points, or bucket starts"
+        child=serializers.IntegerField(),
+        help_text="epoch seconds: points, or bucket starts (the first no earlier than the data)",
     )
     series = ChartSeriesSerializer(many=True)
+    quantity = serializers.SerializerMethodField()
+
+    @extend_schema_field(QuantitySerializer)
+    def get_quantity(self, chart: Chart) -> dict:
+        """The catalogue's entry; the asset's class (context) tells supply from return ports."""
+        return describe_field(chart.field, self.context.get("asset_class", ""), chart.unit)
 
 
 class AssetFieldSerializer(serializers.Serializer):
     field = serializers.CharField()
     unit = serializers.CharField()
+    name = serializers.CharField(help_text="for people, from the quantity catalogue")
+    group = serializers.CharField(help_text="heat, temperature, flow, pressure...")
+    description = serializers.CharField()
 
 
 class AssetOptionSerializer(serializers.Serializer):
     asset_id = serializers.CharField()
     asset_name = serializers.CharField()
     asset_class = serializers.CharField()
+    asset_class_name = serializers.SerializerMethodField(help_text="e.g. Heating demand")
     jobs = serializers.IntegerField(help_text="in how many of the jobs the asset appears")
-    fields = AssetFieldSerializer(many=True)
+    fields = serializers.SerializerMethodField(method_name="described_fields")
+
+    def get_asset_class_name(self, option: dict) -> str:
+        return asset_class_name(option["asset_class"])
+
+    @extend_schema_field(AssetFieldSerializer(many=True))
+    def described_fields(self, option: dict) -> list[dict]:
+        described = []
+        for entry in option["fields"]:
+            quantity = describe_field(entry["field"], option["asset_class"], entry["unit"])
+            shown = {key: quantity[key] for key in ("name", "group", "description")}
+            described.append({**entry, **shown})
+        return AssetFieldSerializer(described, many=True).data
 
 
 class KpiRowSerializer(serializers.Serializer):
@@ -182,10 +207,11 @@ class KpiTableSerializer(serializers.Serializer):
     rows = KpiRowSerializer(many=True)
 
 
-def chart_document(chart: Chart) -> dict[str, Any]:
-    """The chart as :class:`ChartSerializer` gives it, built directly: field by field, DRF took
-    ~35 ms for 10 series of a year at full resolution here, this takes under 1 ms (the lists
-    already hold floats and None). The tests hold the two equal."""
+def chart_document(chart: Chart, asset_class: str = "") -> dict[str, Any]:
+    """The chart as :class:`ChartSerializer` gives it (``asset_class`` its context), built
+    directly: field by field, DRF took ~35 ms for 10 series of a year at full resolution here,
+    this takes under 1 ms (the lists already hold floats and None). The tests hold the two
+    equal."""
     return {
         "asset_id": chart.asset_id,
         "field": chart.field,
@@ -209,6 +235,7 @@ def chart_document(chart: Chart) -> dict[str, Any]:
             }
             for s in chart.series
         ],
+        "quantity": describe_field(chart.field, asset_class, chart.unit),
     }
 
 
@@ -291,7 +318,8 @@ class CompareSeriesView(APIView):
             raise ValidationError(str(exc)) from exc
         except InfluxError as exc:
             raise _influx_failure(exc, jobs) from exc
-        response = Response(chart_document(chart))
+        asset_class = next((s.get("asset_class", "") for job in jobs for s in job.series), "")
+        response = Response(chart_document(chart, asset_class))
         response.chart = chart
         if request.accepted_renderer.format == "csv":
             # Asset ids and fields come from result data: only harmless characters in a header.

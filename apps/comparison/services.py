@@ -191,7 +191,7 @@ class Chart:
     width: int
     reduced: bool
     bucket_s: int | None
-    x: list[int]
+    x: list[int]  # epoch s: points, or bucket starts (the first no earlier than the data)
     series: list[ChartSeries] = field(default_factory=list)
 
     @property
@@ -290,6 +290,11 @@ def compare_series(
         series = by_job.get(job.pk) or ChartSeries(job, label, missing=True)
         series.label = label
         chart.series.append(series)
+    if chart.reduced and len(x):
+        # Buckets are aligned to the epoch, so the first one usually starts before the range
+        # and the data: dated at its start, the first row would lie outside what was read. It
+        # is dated where its data can begin instead; later buckets start inside the range.
+        x[0] = max(int(x[0]), lo, min(firsts))
     chart.x = x.tolist()
     return chart
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from apps.jobs.models import Job
 from apps.results.influx import influx_client
+from apps.results.quantities import describe_field
 from omotes.influx import quote_identifier, quote_string
 
 
@@ -20,6 +22,7 @@ class SeriesData:
     field: str
     unit: str
     points: list[tuple[int, float]]  # (epoch seconds, value in unit)
+    quantity: dict = dataclass_field(default_factory=dict)  # see quantities.describe_field
 
 
 def find_series(job: Job, asset_id: str, field: str) -> dict:
@@ -43,6 +46,7 @@ def read_series(job: Job, asset_id: str, field: str) -> SeriesData:
         field=field,
         unit=series.get("unit", ""),
         points=points,
+        quantity=describe_field(field, series.get("asset_class", ""), series.get("unit", "")),
     )
 
 

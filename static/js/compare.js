@@ -14,8 +14,7 @@
   const fieldSelect = document.getElementById("field-select");
   const info = document.getElementById("chart-info");
   const csvLink = document.getElementById("csv-link");
-  const COLORS = ["#0b6e4f", "#c0392b", "#2e86de", "#e67e22", "#8e44ad",
-    "#16a085", "#d35400", "#2c3e50", "#b7950b", "#7f8c8d"];
+  const C = window.DTCharts;  // palette, units, dates, tooltip (static/js/charts.js)
 
   let options = [];          // assets with their fields, from /api/compare/options/
   let chart = null;          // the uPlot instance (window.compareChart for tests)
@@ -25,6 +24,7 @@
   let request = 0;           // number of the newest request; older answers are dropped
   const hidden = new Set();  // job ids switched off in the legend
   let zoomTimer = null;
+  let scale = null;          // the display unit of the chart (kW, °C...), fixed per asset|field
 
   function jobParams() {
     const params = new URLSearchParams();
@@ -57,7 +57,7 @@
     assetSelect.innerHTML = "";
     let shown = 0;
     for (const a of options) {
-      const label = `${a.asset_name || a.asset_id} (${a.asset_class})` +
+      const label = `${a.asset_name || a.asset_id} (${a.asset_class_name || a.asset_class})` +
         (a.jobs < jobs.length ? ` – in ${a.jobs} of ${jobs.length}` : "");
       if (needle && !`${label} ${a.asset_id}`.toLowerCase().includes(needle)) continue;
       assetSelect.add(new Option(label, a.asset_id, false, a.asset_id === current));
@@ -71,7 +71,9 @@
     const current = fieldSelect.value;
     fieldSelect.innerHTML = "";
     (asset ? asset.fields : []).forEach((f) => {
-      fieldSelect.add(new Option(`${f.field} [${f.unit}]`, f.field, false, f.field === current));
+      const option = new Option(f.name || f.field, f.field, false, f.field === current);
+      option.title = f.description || "";
+      fieldSelect.add(option);
     });
     if (`${assetSelect.value}|${fieldSelect.value}` === chartKey) return;
     fullRange = null;
@@ -125,10 +127,15 @@
     return [xs, ...ys];
   }
 
+  // Values come in SI; the chart draws them in the display unit the catalogue gives for their
+  // size, chosen once per asset and quantity so that zooming does not switch units.
   function draw(data, key) {
     loaded = data;
-    const plotData = toPlotData(data);
-    if (!chart || key !== chartKey) {
+    const siData = toPlotData(data);
+    const fresh = !chart || key !== chartKey;
+    if (fresh) scale = C.scaleFor(data.quantity.si_unit, C.magnitudeOf(siData.slice(1)));
+    const plotData = [siData[0], ...siData.slice(1).map((ys) => C.convert(ys, scale))];
+    if (fresh) {
       if (chart) chart.destroy();
       chartKey = key;
       chart = new uPlot(chartOptions(data), plotData, container);
@@ -136,34 +143,73 @@
     } else {
       chart.setData(plotData);
     }
+    chart.series.slice(1).forEach((s, i) => {
+      s.dt = { raw: siData[i + 1], siUnit: data.quantity.si_unit, scale, minMax: data.reduced };
+    });
+    container.dataset.unit = scale.unit;
     container.dataset.points = String(data.x.length);
     container.dataset.reduced = String(data.reduced);
     container.dataset.start = String(data.start);
     container.dataset.end = String(data.end);
     const hours = data.bucket_s ? (data.bucket_s / 3600).toPrecision(3) : "";
     info.textContent = `${data.series[0] ? data.series.find((s) => !s.missing)?.asset_name || data.asset_id : ""}` +
-      ` · ${data.field} [${data.unit}] · ` +
+      ` · ${data.quantity.name} [${scale.unit}] · ` +
       (data.reduced ? `${data.x.length} buckets of ${hours} h (min and max of each)`
         : `${data.x.length} points, full resolution`);
   }
 
+  // Reduced data is drawn as a band from each bucket's minimum to its maximum, filled
+  // translucent so that the variations' bands show through each other; full resolution as lines.
+  const linear = uPlot.paths.linear();
+  function minMaxBand(u, seriesIdx, idx0, idx1) {
+    if (!loaded || !loaded.reduced) {
+      const line = linear(u, seriesIdx, idx0, idx1);
+      line.fill = null;  // the fill is for bands: full-resolution lines are not areas
+      return line;
+    }
+    const xs = u.data[0];
+    const ys = u.data[seriesIdx];
+    const key = u.series[seriesIdx].scale;
+    const path = new Path2D();
+    let run = [];  // [x px, min px, max px] of consecutive buckets with values
+    const flush = () => {
+      if (!run.length) return;
+      path.moveTo(run[0][0], run[0][2]);
+      run.forEach(([x, , high]) => path.lineTo(x, high));
+      for (let i = run.length - 1; i >= 0; i--) path.lineTo(run[i][0], run[i][1]);
+      path.closePath();
+      run = [];
+    };
+    for (let i = idx0 - (idx0 % 2); i + 1 <= idx1; i += 2) {
+      if (ys[i] === null || ys[i + 1] === null) { flush(); continue; }
+      run.push([u.valToPos(xs[i], "x", true), u.valToPos(ys[i], key, true), u.valToPos(ys[i + 1], key, true)]);
+    }
+    flush();
+    return { stroke: path, fill: path };
+  }
+
   function chartOptions(data) {
     return {
-      width: Math.max(container.clientWidth, 400),
+      width: Math.max(container.clientWidth, 300),
       height: 380,
+      tzDate: C.tzDate,
+      plugins: [C.tooltipPlugin()],
+      legend: { live: false },
       cursor: { drag: { x: true, y: false, setScale: true } },
-      scales: { x: { time: true } },
+      scales: { x: { time: true }, y: { range: C.yRange } },
       series: [
         {},
         ...data.series.map((s, i) => ({
           label: s.missing ? `${s.label} (no such series)` : s.label,
-          stroke: COLORS[i % COLORS.length],
+          stroke: C.colour(i),
+          fill: C.colour(i, 0.25),
+          paths: minMaxBand,
           width: 1,
           show: !hidden.has(s.job),
           spanGaps: false,
         })),
       ],
-      axes: [{}, { label: data.unit, size: 70 }],
+      axes: [C.xAxis(), { label: scale.unit, size: 70 }],
       hooks: {
         setScale: [(u, scaleKey) => { if (scaleKey === "x") onZoom(u); }],
         setSeries: [(u, index, opts) => {
@@ -242,12 +288,14 @@
       const tr = table.insertRow();
       tr.dataset.kpi = row.key;
       tr.insertCell().textContent = row.name;
-      tr.insertCell().textContent = row.unit;
+      // A row's values in one unit their size calls for (MWh -> GWh...); percentages unchanged.
+      const unit = C.readableScale(row.unit, row.values);
+      tr.insertCell().textContent = unit.unit;
       row.values.forEach((value, i) => {
         const td = tr.insertCell();
-        td.textContent = formatNumber(value);
+        td.textContent = formatNumber(unit.convert(value));
         if (row.decision && row.best.includes(i)) td.classList.add("best");
-        const diff = row.difference[i];
+        const diff = unit.convertDifference(row.difference[i]);
         if (kpiTable.variations[i].job !== kpiTable.baseline && diff !== null) {
           const span = document.createElement("span");
           const pct = row.difference_percent[i];
@@ -272,7 +320,7 @@
 
   function shown(value, unit) {
     if (value === null || value === undefined) return "(not set)";
-    return typeof value === "number" ? `${formatNumber(value)}${unit ? " " + unit : ""}` : String(value);
+    return typeof value === "number" ? C.readable(value, unit || "") : String(value);
   }
 
   async function loadDifferences() {
@@ -345,11 +393,11 @@
     row.values.forEach((value, i) => {
       const tr = bars.insertRow();
       tr.insertCell().textContent = kpiTable.variations[i].label;
-      tr.insertCell().textContent = `${formatNumber(value)} ${row.unit}`;
+      tr.insertCell().textContent = C.readable(value, row.unit);
       const bar = document.createElement("div");
       bar.className = "bar";
       bar.style.width = `${(100 * Math.abs(value || 0)) / top}%`;
-      bar.style.background = COLORS[i % COLORS.length];
+      bar.style.background = C.colour(i);
       tr.insertCell().appendChild(bar);
     });
   }
@@ -366,7 +414,7 @@
   document.getElementById("baseline-select").addEventListener("change", () => { loadKpis(); loadDifferences(); });
   document.getElementById("kpi-select").addEventListener("change", drawKpiBars);
   window.addEventListener("resize", () => {
-    if (chart) chart.setSize({ width: Math.max(container.clientWidth, 400), height: 380 });
+    if (chart) chart.setSize({ width: Math.max(container.clientWidth, 300), height: 380 });
   });
   window.compareFetchRange = fetchRange;  // for tests and the console
 

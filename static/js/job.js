@@ -137,60 +137,201 @@
     };
   }
 
-  let series = [];
-  let chart = null;
+  // -- results: the heat balance and one asset's quantities, each with a range chooser ----------
 
-  async function loadSeries() {
-    const response = await fetch(`/api/jobs/${jobId}/series/`, { credentials: "same-origin" });
-    series = await response.json();
-    const assets = new Map();
-    series.forEach((s) => assets.set(s.asset_id, `${s.asset_name || s.asset_id} (${s.asset_class})`));
-    const assetSelect = document.getElementById("asset-select");
-    assetSelect.innerHTML = "";
-    [...assets.entries()].sort((a, b) => a[1].localeCompare(b[1])).forEach(([id, label]) => {
-      assetSelect.add(new Option(label, id));
-    });
-    assetSelect.onchange = fillFields;
-    document.getElementById("field-select").onchange = drawSelected;
-    fillFields();
+  const C = window.DTCharts;
+  const MAX_PRODUCERS = 8;
+  let series = [];             // every series of the job, with its catalogue entry (quantity)
+  const charts = {};           // "balance" / "asset": {main, overview} (window.jobCharts for tests)
+  window.jobCharts = charts;
+
+  async function getJson(url) {
+    const response = await fetch(url, { credentials: "same-origin" });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.detail || response.statusText);
+    return body;
   }
 
-  function fillFields() {
+  function points(assetId, field) {
+    const params = new URLSearchParams({ asset_id: assetId, field: field });
+    return getJson(`/api/jobs/${jobId}/series/data/?${params}`);
+  }
+
+  async function loadSeries() {
+    try {
+      series = await getJson(`/api/jobs/${jobId}/series/`);
+    } catch (error) {
+      document.getElementById("chart-info").textContent = error.message;
+      return;
+    }
+    drawBalance().catch((error) => { document.getElementById("balance-info").textContent = error.message; });
+    fillAssets();
+  }
+
+  // A chart of several series (SI values on the time axis xs), converted to one display unit.
+  // stacked: each series is drawn on top of the ones before it (heat of the producers), lines
+  // (not stacked) are drawn as they are (the total demand).
+  function draw(name, container, overviewBox, xs, stacked, lines) {
+    const all = stacked.concat(lines);
+    const siUnit = all.length ? all[0].siUnit : "";
+    let top = C.magnitudeOf(lines.map((l) => l.values));
+    if (stacked.length) {
+      const sums = xs.map((_, i) => stacked.reduce((sum, s) => sum + (s.values[i] || 0), 0));
+      top = Math.max(top, C.magnitudeOf([sums]));
+    }
+    if (!stacked.length) top = C.magnitudeOf(all.map((l) => l.values));
+    const scale = C.scaleFor(siUnit, top);
+    const data = [xs];
+    const opts = {
+      width: Math.max(container.clientWidth, 300),
+      height: 340,
+      tzDate: C.tzDate,
+      plugins: [C.tooltipPlugin()],
+      legend: { live: false },
+      cursor: { drag: { x: true, y: false, setScale: true } },
+      scales: { x: { time: true }, y: { range: stacked.length ? C.stackedRange : C.yRange } },
+      series: [{}],
+      bands: [],
+      axes: [C.xAxis(), { label: scale.unit, size: 64 }],
+      hooks: { setScale: [C.noteRange(container)] },
+    };
+    let running = xs.map(() => 0);
+    stacked.forEach((s, k) => {
+      running = running.map((sum, i) => sum + (s.values[i] || 0));
+      data.push(C.convert(running, scale));
+      opts.series.push({
+        label: s.label, stroke: C.colour(k), width: 1, fill: C.colour(k, 0.45),
+        dt: { raw: s.values, siUnit, scale },
+      });
+      if (k) opts.bands.push({ series: [k + 1, k], fill: C.colour(k, 0.45) });
+    });
+    lines.forEach((l, j) => {
+      const k = stacked.length + j;
+      data.push(C.convert(l.values, scale));
+      opts.series.push({
+        label: l.label, stroke: stacked.length ? "#000000" : C.colour(k), width: stacked.length ? 2 : 1.5,
+        dash: stacked.length ? [6, 4] : undefined, dt: { raw: l.values, siUnit, scale },
+      });
+    });
+    if (charts[name]) { charts[name].main.destroy(); charts[name].overview.destroy(); }
+    const main = new uPlot(opts, data, container);
+    const window_ = C.defaultWindow(xs);
+    if (window_) main.setScale("x", { min: window_[0], max: window_[1] });
+    else C.noteRange(container)(main, "x");
+    const overviewValues = stacked.length ? C.convert(running, scale) : data[1];
+    const overview = C.rangeSelector(main, overviewBox, xs, overviewValues, C.colour(0));
+    charts[name] = { main, overview };
+    container.dataset.points = String(xs.length);
+    container.dataset.series = String(all.length);
+    container.dataset.unit = scale.unit;
+    return main;
+  }
+
+  // Values of one series placed on the time axis xs (null where it has none).
+  function onAxis(xs, pts) {
+    const at = new Map(pts.map((p) => [p[0], p[1]]));
+    return xs.map((t) => (at.has(t) ? at.get(t) : null));
+  }
+
+  async function drawBalance() {
+    const section = document.getElementById("balance");
+    const producers = series.filter((s) => s.field === "heat_supplied");
+    if (!producers.length) { section.hidden = true; return; }
+    section.hidden = false;
+    const shown = producers.slice(0, MAX_PRODUCERS);
+    const hasDemand = series.some((s) => s.field === "heat_demand");
+    const [answers, demand] = await Promise.all([
+      Promise.all(shown.map((p) => points(p.asset_id, p.field))),
+      hasDemand ? getJson(`/api/jobs/${jobId}/series/total/?field=heat_demand`) : null,
+    ]);
+    const xs = [...new Set(answers.flatMap((a) => a.points.map((p) => p[0])))].sort((a, b) => a - b);
+    const stacked = answers.map((a, i) => ({
+      label: shown[i].asset_name || shown[i].asset_id, siUnit: a.quantity.si_unit, values: onAxis(xs, a.points),
+    }));
+    const lines = demand ? [{
+      label: `Total heat demand (${demand.assets} consumer${demand.assets === 1 ? "" : "s"})`,
+      siUnit: demand.quantity.si_unit, values: onAxis(xs, demand.points),
+    }] : [];
+    draw("balance", document.getElementById("balance-chart"), document.getElementById("balance-range"), xs, stacked, lines);
+    document.getElementById("balance-info").textContent = producers.length > MAX_PRODUCERS
+      ? `The ${MAX_PRODUCERS} first of ${producers.length} producers are stacked.` : "";
+  }
+
+  // Producers first, then consumers, then the rest; each by its ESDL name.
+  function rank(s) {
+    const roles = C.catalogue.roles || { producers: [], consumers: [] };
+    return roles.producers.includes(s.asset_class) ? 0 : roles.consumers.includes(s.asset_class) ? 1 : 2;
+  }
+
+  function fillAssets() {
+    const assets = new Map();
+    series.forEach((s) => {
+      if (!assets.has(s.asset_id)) assets.set(s.asset_id, s);
+    });
+    const assetSelect = document.getElementById("asset-select");
+    assetSelect.innerHTML = "";
+    [...assets.values()]
+      .sort((a, b) => rank(a) - rank(b) || (a.asset_name || a.asset_id).localeCompare(b.asset_name || b.asset_id))
+      .forEach((s) => assetSelect.add(new Option(`${s.asset_name || s.asset_id} · ${s.asset_class_name}`, s.asset_id)));
+    assetSelect.onchange = fillGroups;
+    document.getElementById("field-select").onchange = drawAssetChart;
+    fillGroups();
+  }
+
+  // The quantities of one asset, grouped: a group of one unit (all its temperatures, ...) is drawn
+  // on one chart. Temperature first when the asset has one (supply and return together).
+  function fillGroups() {
     const assetId = document.getElementById("asset-select").value;
     const fieldSelect = document.getElementById("field-select");
+    const current = fieldSelect.value;
     fieldSelect.innerHTML = "";
-    // Asset-level quantities (heat supplied, demanded, lost) before the per-port ones.
-    const portLevel = (s) => (s.field.includes(".") ? 1 : 0);
-    series.filter((s) => s.asset_id === assetId)
-      .sort((a, b) => portLevel(a) - portLevel(b) || a.field.localeCompare(b.field))
-      .forEach((s) => {
-      fieldSelect.add(new Option(`${s.field} [${s.unit}]`, s.field));
+    const groups = new Map();
+    series.filter((s) => s.asset_id === assetId).forEach((s) => {
+      const key = `${s.quantity.group}|${s.quantity.si_unit}`;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(s);
     });
-    drawSelected();
+    const order = C.catalogue.groups || [];
+    [...groups.entries()]
+      .sort((a, b) => (a[0].startsWith("temperature") ? -1 : 0) - (b[0].startsWith("temperature") ? -1 : 0)
+        || order.indexOf(a[1][0].quantity.group) - order.indexOf(b[1][0].quantity.group))
+      .forEach(([key, members]) => {
+        const names = members.map((m) => m.quantity.name).join(", ");
+        fieldSelect.add(new Option(names, key, false, key === current));
+      });
+    drawAssetChart();
+  }
+
+  let assetRequest = 0;  // number of the newest asset chart asked for; older answers are dropped
+
+  function drawAssetChart() {
+    drawSelected().catch((error) => { document.getElementById("chart-info").textContent = error.message; });
   }
 
   async function drawSelected() {
     const assetId = document.getElementById("asset-select").value;
-    const field = document.getElementById("field-select").value;
-    if (!assetId || !field) return;
-    const params = new URLSearchParams({ asset_id: assetId, field: field });
-    const response = await fetch(`/api/jobs/${jobId}/series/data/?${params}`, { credentials: "same-origin" });
-    const data = await response.json();
-    const xs = data.points.map((p) => p[0]);
-    const ys = data.points.map((p) => p[1]);
+    const key = document.getElementById("field-select").value;
+    if (!assetId || !key) return;
+    const members = series.filter((s) => s.asset_id === assetId && `${s.quantity.group}|${s.quantity.si_unit}` === key);
+    const mine = ++assetRequest;
+    const answers = await Promise.all(members.map((m) => points(m.asset_id, m.field)));
+    if (mine !== assetRequest) return;  // another asset was chosen meanwhile
+    const xs = [...new Set(answers.flatMap((a) => a.points.map((p) => p[0])))].sort((a, b) => a - b);
+    const lines = answers.map((a) => ({ label: a.quantity.name, siUnit: a.quantity.si_unit, values: onAxis(xs, a.points) }));
     const container = document.getElementById("chart");
-    const opts = {
-      width: Math.max(container.clientWidth, 400),
-      height: 360,
-      series: [{}, { label: `${data.field} [${data.unit}]`, stroke: "#0b6e4f", width: 1 }],
-      axes: [{}, { label: data.unit }],
-    };
-    if (chart) chart.destroy();
-    chart = new uPlot(opts, [xs, ys], container);
-    container.dataset.points = String(xs.length);
+    draw("asset", container, document.getElementById("chart-range"), xs, [], lines);
+    const first = members[0];
     document.getElementById("chart-info").textContent =
-      `${data.asset_name} · ${data.field} · ${xs.length} points`;
+      `${first.asset_name || first.asset_id} (${first.asset_class_name}) · ${lines.map((l) => l.label).join(", ")} · ${xs.length} points`;
   }
+
+  window.addEventListener("resize", () => {
+    Object.entries(charts).forEach(([name, c]) => {
+      const box = document.getElementById(name === "balance" ? "balance-chart" : "chart");
+      c.main.setSize({ width: Math.max(box.clientWidth, 300), height: 340 });
+      c.overview.setSize({ width: Math.max(box.clientWidth, 300), height: 90 });
+    });
+  });
 
   connect(1000);
   if (document.getElementById("job-status").textContent.trim() === "succeeded") {

@@ -79,14 +79,26 @@ def test_three_variations_switch_on_and_off_and_zoom_to_full_resolution(
     assert overview["points"] < STEPS / 4
     assert overview["lengths"] == [2 * overview["points"]] * 4
     assert overview["shown"] == [True, True, True]
+    # Read in MW; each variation's buckets are a translucent min/max band in an Okabe-Ito colour.
+    assert page.get_attribute("#compare-chart", "data-unit") == "MW"
+    paint = page.evaluate(
+        "() => window.compareChart.series.slice(1).map((s) => [s._stroke, s._fill])"
+    )
+    assert paint == [
+        ["#0072B2", "rgba(0, 114, 178, 0.25)"],
+        ["#E69F00", "rgba(230, 159, 0, 0.25)"],
+        ["#009E73", "rgba(0, 158, 115, 0.25)"],
+    ]
 
-    # Switch the second variation off from the legend, and on again.
+    # Switch the second variation off from the legend, and on again. The legend lists only the
+    # variations (values at the cursor are in the tooltip, not in a row for the time).
     legend = page.locator("#compare-chart .u-legend .u-series")
-    legend.nth(2).click()
+    assert legend.count() == 3
+    legend.nth(1).click()
     assert chart_state(page)["shown"] == [True, False, True]
-    legend.nth(2).click()
+    legend.nth(1).click()
     assert chart_state(page)["shown"] == [True, True, True]
-    legend.nth(3).click()  # and leave the third one off through the zoom
+    legend.nth(2).click()  # and leave the third one off through the zoom
 
     # Drag across 5% of the plot: about 18 days, which the server sends at full resolution.
     box = page.locator("#compare-chart .u-over").bounding_box()

@@ -84,6 +84,6 @@ def test_decision_table_marks_the_best_and_lists_what_differs(two_variations, we
     page.wait_for_selector(".variation-diff")
     diff = page.inner_text(f".variation-diff[data-job='{bigger.pk}']")
     assert "Added HeatPump New heat pump" in diff
-    assert "Cheap source: power 5,000,000 W → 10,000,000 W" in diff
+    assert "Cheap source: power 5.00 MW → 10.0 MW" in diff  # read in MW, not 5,000,000 W
     assert "Parameter timestep: 3,600 → 1,800" in diff
     assert "Pipe 1" not in diff  # unchanged assets are not listed

@@ -37,11 +37,21 @@ PRODUCER = Asset("prod-1", "Producer 1", "GenericProducer", ("heat_supplied",))
 CONSUMER = Asset("cons-1", "Consumer 1", "HeatingDemand", ("heat_demand",))
 PIPE = Asset("pipe-1", "Pipe 1", "Pipe", ("heat_loss", "In.temperature"))
 ASSETS = (PRODUCER, CONSUMER, PIPE)
-UNITS = {"heat_supplied": "W", "heat_demand": "W", "heat_loss": "W", "In.temperature": "K"}
+UNITS = {
+    "heat_supplied": "W",
+    "heat_demand": "W",
+    "heat_loss": "W",
+    "In.temperature": "K",
+    "Out.temperature": "K",
+}
+#: Fields written as a flat line (a supply temperature held at 80 °C).
+FLAT = {"Out.temperature": 353.15}
 
 
 def value_at(asset: Asset, field: str, step: int, scale: float) -> float:
     """A daily wave with some noise, scaled per variation (the noise is the same for all)."""
+    if field in FLAT:
+        return FLAT[field]
     base = {"heat_supplied": 2e6, "heat_demand": 1.8e6, "heat_loss": 2e5, "In.temperature": 350.0}
     noise = random.Random(f"{asset.asset_id}{field}{step}").uniform(-0.1, 0.1)
     return base[field] * scale * (1.0 + 0.3 * math.sin(2 * math.pi * step / 24) + noise)

@@ -14,6 +14,7 @@ from tests.comparison.results import HOUR_S, START_S, make_project
 pytestmark = pytest.mark.django_db
 
 SERIES = "/api/compare/series/"
+OPTIONS = "/api/compare/options/"
 
 
 def query(jobs, **params) -> dict:
@@ -53,7 +54,8 @@ def test_a_year_is_reduced_to_min_and_max_per_bucket_exactly_as_from_the_raw_poi
     for job, series in zip(variations, chart["series"], strict=True):
         raw = read_series(job, "prod-1", "heat_supplied").points
         expected = reduce_min_max([t for t, _ in raw], [v for _, v in raw], chart["bucket_s"])
-        assert chart["x"] == expected.times
+        # Epoch-aligned buckets; the first is dated where the data begins, not before it.
+        assert chart["x"] == [max(expected.times[0], START_S), *expected.times[1:]]
         assert series["min"] == pytest.approx(expected.minimum, rel=1e-12)
         assert series["max"] == pytest.approx(expected.maximum, rel=1e-12)
         # The extremes of the whole year survive the reduction.
@@ -98,6 +100,41 @@ def test_the_csv_holds_exactly_what_the_chart_shows(client, owner, variations):
             columns = [s["values"] for s in chart["series"]]
         for i, column in enumerate(columns):
             assert [float(r[2 + i]) for r in body] == column
+
+
+def test_no_csv_row_is_dated_before_the_data_or_the_range_asked(client, owner, variations):
+    client.force_login(owner)
+    start = START_S + 5 * HOUR_S + 17  # not on any bucket boundary
+    for extra in ({}, {"start": start, "end": start + 300 * 24 * HOUR_S}):
+        params = query(variations, asset_id="cons-1", field="heat_demand", width=300, **extra)
+
+        response = client.get(SERIES, {**params, "format": "csv"})
+
+        body = list(csv.reader(io.StringIO(response.content.decode())))[1:]
+        times = [int(row[1]) for row in body]
+        assert times[0] >= max(START_S, extra.get("start", START_S)), times[:3]
+        assert body[0][0] >= "2019-01-01T00:00:00Z"
+        assert times == sorted(set(times))
+
+
+def test_chart_and_options_name_the_quantity_for_people(client, owner, variations):
+    client.force_login(owner)
+
+    chart = client.get(SERIES, query(variations, asset_id="pipe-1", field="In.temperature")).json()
+    options = client.get(OPTIONS, query(variations)).json()
+
+    assert chart["quantity"] == {
+        "key": "temperature",
+        "name": "Temperature at In",
+        "description": "Water temperature at the port.",
+        "group": "temperature",
+        "si_unit": "K",
+    }
+    producer = next(a for a in options if a["asset_id"] == "prod-1")
+    assert producer["asset_class_name"] == "Producer"
+    assert producer["fields"][0]["name"] == "Heat supplied"
+    assert producer["fields"][0]["group"] == "heat"
+    assert producer["fields"][0]["unit"] == "W"  # values stay SI
 
 
 def test_model_names_cannot_become_spreadsheet_formulas_in_the_csv(client, owner, stored_jobs):

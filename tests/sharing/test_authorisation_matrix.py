@@ -200,6 +200,7 @@ MATRIX: dict[str, list[Check]] = {
     "job-cancel": [Check("post", statuses(409, 403, 403, 409, 404, 401), {"pk": "J"})],
     "job-series": [Check("get", API_SEE_MODEL, {"pk": "J"})],
     "job-series-data": [Check("get", statuses(400, 400, 400, 400, 404, 401), {"pk": "J"})],
+    "job-series-total": [Check("get", statuses(400, 400, 400, 400, 404, 401), {"pk": "J"})],
     "job-grants": [Check("get", API_SEE_MODEL, {"pk": "J"})],
     "job-share": [Check("post", statuses(400, 403, 403, 403, 404, 401), {"pk": "J"})],
     "job-revoke": [Check("post", statuses(400, 403, 403, 403, 404, 401), {"pk": "J"})],

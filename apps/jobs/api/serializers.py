@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.jobs.models import Job, JobRecord
 from apps.keyfigures.services import key_figures_used
+from apps.results.quantities import asset_class_name, describe_field
 
 
 class WorkflowSerializer(serializers.Serializer):
@@ -133,14 +135,35 @@ class EstimateSerializer(serializers.Serializer):
     steps = serializers.IntegerField(help_text="Time steps of the period")
 
 
+class QuantitySerializer(serializers.Serializer):
+    """What a stored field is, from the quantity catalogue (``apps.results.quantities``)."""
+
+    key = serializers.CharField(help_text="the quantity without its port, e.g. temperature")
+    name = serializers.CharField(help_text="for people, e.g. Return temperature (In)")
+    description = serializers.CharField()
+    group = serializers.CharField(help_text="heat, temperature, flow, pressure...")
+    si_unit = serializers.CharField(help_text="the unit values are stored and sent in")
+
+
 class SeriesSerializer(serializers.Serializer):
     asset_id = serializers.CharField()
     asset_name = serializers.CharField()
     asset_class = serializers.CharField()
+    asset_class_name = serializers.SerializerMethodField(help_text="e.g. Heating demand")
     measurement = serializers.CharField()
     field = serializers.CharField()
     unit = serializers.CharField()
     points = serializers.IntegerField()
+    quantity = serializers.SerializerMethodField()
+
+    def get_asset_class_name(self, series: dict) -> str:
+        return asset_class_name(series.get("asset_class", ""))
+
+    @extend_schema_field(QuantitySerializer)
+    def get_quantity(self, series: dict) -> dict:
+        return describe_field(
+            series.get("field", ""), series.get("asset_class", ""), series.get("unit", "")
+        )
 
 
 class SeriesDataSerializer(serializers.Serializer):
@@ -151,3 +174,14 @@ class SeriesDataSerializer(serializers.Serializer):
     points = serializers.ListField(
         child=serializers.ListField(), help_text="[epoch seconds, value] pairs"
     )
+    quantity = QuantitySerializer()
+
+
+class SeriesTotalSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    unit = serializers.CharField()
+    assets = serializers.IntegerField(help_text="how many assets the total adds up")
+    points = serializers.ListField(
+        child=serializers.ListField(), help_text="[epoch seconds, sum of the assets' values]"
+    )
+    quantity = QuantitySerializer()

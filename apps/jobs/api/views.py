@@ -16,6 +16,7 @@ from apps.jobs.api.serializers import (
     JobSerializer,
     SeriesDataSerializer,
     SeriesSerializer,
+    SeriesTotalSerializer,
     WorkflowSerializer,
 )
 from apps.jobs.estimates import outlook_text, queue_outlook
@@ -32,6 +33,7 @@ from apps.jobs.workflows import known_workflows, time_limit_for
 from apps.models.models import EsdlModel
 from apps.models.services import ProfilesNotReady
 from apps.results.services import SeriesNotFound, read_series
+from apps.results.totals import read_total
 from apps.sharing.access import open_for_support, require_edit, require_owner, visible_to
 from apps.sharing.api import SharingActions
 from designtoolkit.api_errors import Conflict, error_response
@@ -220,3 +222,23 @@ class JobViewSet(
         except SeriesNotFound as exc:
             raise NotFound(str(exc)) from exc
         return Response(SeriesDataSerializer(data).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("field", str, required=True, description="e.g. heat_demand"),
+        ],
+        responses=SeriesTotalSerializer,
+    )
+    @action(detail=True, methods=["get"], url_path="series/total")
+    def series_total(self, request, pk=None):
+        """One quantity summed over every asset that has it, per time step (e.g. the total heat
+        demand of all consumers), in the quantity's SI unit."""
+        job = self.get_object()
+        field = request.query_params.get("field", "")
+        if not field:
+            raise ValidationError({"field": ["Give this query parameter."]})
+        try:
+            total = read_total(job, field)
+        except SeriesNotFound as exc:
+            raise NotFound(str(exc)) from exc
+        return Response(SeriesTotalSerializer(total).data)

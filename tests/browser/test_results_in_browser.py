@@ -1,0 +1,187 @@
+"""A job's results as a designer reads them: KPIs and charts in kW/MW and °C, producers stacked
+against the demand, a week shown first, ISO dates in the reader's zone, a tooltip at the cursor."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.comparison.results import CONSUMER, Asset, drop_written, make_project, store_job
+from tests.conftest import PASSWORD, ROOT, Stack, serve_web, wait_for
+
+STEPS = 60 * 24  # two months of hours: more than a week, so the chart opens on one
+WEEK_S = 7 * 24 * 3600
+PRODUCER = Asset("prod-1", "Big boiler", "GenericProducer", ("heat_supplied", "Out.temperature"))
+SECOND = Asset("prod-2", "Heat pump park", "GenericProducer", ("heat_supplied",))
+HOUSE = Asset("cons-t", "Row of houses", "HeatingDemand", ("In.temperature", "Out.temperature"))
+
+
+@pytest.fixture
+def web_url(transactional_db, tmp_path) -> str:
+    import os
+
+    from django.conf import settings
+
+    env = dict(os.environ, DT_DB_NAME=settings.DATABASES["default"]["NAME"], PYTHONUNBUFFERED="1")
+    stack = Stack(env, tmp_path)
+    yield serve_web(stack)
+    stack.stop_all()
+
+
+@pytest.fixture
+def job(owner):
+    project = make_project(owner, "Readable results")
+    job = store_job(
+        project,
+        "District north",
+        steps=STEPS,
+        assets=(PRODUCER, SECOND, CONSUMER, HOUSE),
+        kpis=[{"key": "heat_supplied", "name": "Heat supplied", "value": 398_735.0, "unit": "MWh"}],
+    )
+    job.esdl_model.summary = {
+        "carriers": [
+            {
+                "id": "hc",
+                "name": "Heat",
+                "class": "HeatCommodity",
+                "supply_temperature": 80.0,
+                "return_temperature": 40.0,
+            }
+        ]
+    }
+    job.esdl_model.save(update_fields=["summary"])
+    yield job
+    drop_written()
+
+
+@pytest.fixture
+def page(web_url, owner, browser):
+    context = browser.new_context(
+        viewport={"width": 1440, "height": 1000}, timezone_id="Europe/Amsterdam"
+    )
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("response", lambda r: r.status >= 400 and page.errors.append(f"{r.status} {r.url}"))
+    page.goto(f"{web_url}/accounts/login/")
+    page.fill("input[name=login]", owner.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    yield page
+    context.close()
+
+
+def chart(page, name: str) -> dict:
+    return page.evaluate(
+        """(name) => {
+          const u = window.jobCharts[name].main;
+          return {
+            labels: u.series.slice(1).map((s) => s.label),
+            bands: (u.bands || []).length,
+            xMin: u.scales.x.min, xMax: u.scales.x.max,
+            yMin: u.scales.y.min, yMax: u.scales.y.max,
+            first: u.data.slice(1).map((d) => d[0]),
+            raw: u.series.slice(1).map((s) => s.dt.raw[0]),
+            xLabel: u.axes[0].label, yLabel: u.axes[1].label,
+          };
+        }""",
+        name,
+    )
+
+
+def test_job_page_reads_in_mw_and_celsius_with_producers_stacked_and_a_week_shown(
+    job, web_url, page
+):
+    page.goto(f"{web_url}/jobs/{job.pk}/")
+    wait_for(
+        lambda: page.errors or page.get_attribute("#balance-chart", "data-series") == "3",
+        30,
+        "balance",
+    )
+    assert not page.errors
+
+    # KPIs lead, in the unit their size calls for, with the SI value in the tooltip.
+    tile = page.locator("#kpis .kpi-tile").first
+    assert tile.locator(".kpi-value").inner_text() == "399 GWh"
+    assert tile.get_attribute("title") == "1.43545e+15 J"
+    assert (
+        page.locator("#kpis").bounding_box()["y"] < page.locator("#job-history").bounding_box()["y"]
+    )
+    assert "return 40.0 °C" in page.inner_text("#job-carriers")
+
+    # Producers stacked (one band between them) against the total demand, in MW.
+    balance = chart(page, "balance")
+    assert balance["labels"] == ["Big boiler", "Heat pump park", "Total heat demand (1 consumer)"]
+    assert balance["bands"] == 1
+    assert balance["yLabel"] == "MW" == page.get_attribute("#balance-chart", "data-unit")
+    supplied, stacked, demand = balance["first"]
+    assert supplied == pytest.approx(balance["raw"][0] / 1e6)
+    assert stacked == pytest.approx((balance["raw"][0] + balance["raw"][1]) / 1e6)
+    assert demand == pytest.approx(balance["raw"][2] / 1e6)
+
+    # Hourly data opens on its first week; the strip below shows the whole period.
+    assert balance["xMax"] - balance["xMin"] == WEEK_S
+    strip = page.evaluate(
+        """() => { const o = window.jobCharts.balance.overview;
+                   return {points: o.data[0].length, left: o.select.left, width: o.select.width,
+                           plot: o.over.clientWidth}; }"""
+    )
+    assert strip["points"] == STEPS
+    assert strip["left"] == pytest.approx(0, abs=1)
+    assert strip["width"] == pytest.approx(strip["plot"] * 168 / (STEPS - 1), abs=2)
+
+    # Dragging across the strip shows that period above.
+    page.locator("#balance-range").scroll_into_view_if_needed()
+    box = page.locator("#balance-range .u-over").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.5, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, y, steps=6)
+    page.mouse.up()
+    moved = chart(page, "balance")
+    first_s = page.evaluate("() => window.jobCharts.balance.main.data[0][0]")
+    span_s = (STEPS - 1) * 3600
+    assert moved["xMin"] == pytest.approx(first_s + 0.5 * span_s, abs=span_s * 0.02)
+    assert moved["xMax"] == pytest.approx(first_s + 0.6 * span_s, abs=span_s * 0.02)
+    page.dblclick("#balance-chart .u-over")  # the whole period
+    whole = chart(page, "balance")
+    assert whole["xMax"] - whole["xMin"] >= span_s
+
+    # Dates: ISO, in the reader's time zone, which the axis names.
+    assert "Europe/Amsterdam" in balance["xLabel"]
+    ticks = page.evaluate(
+        "() => DTCharts.xAxis().values(null, [1546300800, 1546311600], 0, 0, 3600)"
+    )
+    assert ticks == ["01:00\n2019-01-01", "04:00"]  # midnight UTC is 01:00 in Amsterdam
+    assert page.evaluate("() => DTCharts.xAxis().values(null, [1546300800], 0, 0, 86400)") == [
+        "2019-01-01"
+    ]
+
+    # The tooltip follows the cursor and gives the SI value beside the readable one.
+    page.locator("#balance-chart").scroll_into_view_if_needed()
+    box = page.locator("#balance-chart .u-over").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.5)
+    tip = page.locator("#balance-chart .chart-tooltip")
+    tip.wait_for(state="visible")
+    assert " MW" in tip.inner_text() and " W)" in tip.inner_text()
+    assert re.match(r"2019-\d\d-\d\d \d\d:\d\d\n", tip.inner_text())  # ISO, never US
+
+    (ROOT / "var").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "var" / "job-results.png"), full_page=True)
+
+    # The first producer's supply temperature, flat at 80 °C: °C on an axis around 80.
+    wait_for(lambda: page.get_attribute("#chart", "data-unit") == "°C", 30, "asset chart")
+    boiler = chart(page, "asset")
+    assert boiler["labels"] == ["Supply temperature (Out)"]
+    assert boiler["first"] == [pytest.approx(80.0)]
+    assert 75 < boiler["yMin"] < 80 < boiler["yMax"] < 85
+
+    # Supply and return temperature of a consumer on one chart.
+    page.select_option("#asset-select", "cons-t")
+    wait_for(lambda: page.get_attribute("#chart", "data-series") == "2", 30, "the houses' chart")
+    houses = chart(page, "asset")
+    assert houses["labels"] == ["Supply temperature (In)", "Return temperature (Out)"]
+    assert houses["xMax"] - houses["xMin"] == WEEK_S
+    assert not page.errors
