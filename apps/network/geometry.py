@@ -216,8 +216,8 @@ def _geographic(nodes: dict[str, Node]) -> tuple[list[dict], list[str]]:
                 if other in points:
                     found.append(points[other])
                     break
-                if other in lines:  # the end of a neighbouring pipe nearest to us is unknown:
-                    found.append(lines[other][-1 if side == "in" else 0])  # its far end
+                if other in lines:  # a pipe's outlet feeds our inlet: its last point, and so on
+                    found.append(lines[other][-1 if side == "in" else 0])
                     break
         return found
 
