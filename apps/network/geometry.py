@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from esdl import esdl
@@ -99,14 +100,24 @@ def category_of(asset: Any) -> str:
     return "other"
 
 
+@cache
+def _shown_features(eclass: Any) -> tuple[tuple[str, str], ...]:
+    """(name, type name) of a class's single-valued attributes that may be shown: asked once
+    per ESDL class, as pyecore walks the whole class tree for each question."""
+    return tuple(
+        (feature.name, getattr(feature.eType, "name", ""))
+        for feature in eclass.eAllStructuralFeatures()
+        if not getattr(feature, "many", False)
+        and (getattr(feature.eType, "name", "") in NUMERIC_TYPES or feature.name in _SHOWN_ENUMS)
+    )
+
+
 def attributes_of(asset: Any) -> list[dict[str, Any]]:
     """The set numbers and a few enumerations of an asset, with their units: key ones first."""
     found: dict[str, dict[str, Any]] = {}
-    for feature in asset.eClass.eAllStructuralFeatures():
-        name = feature.name
-        if getattr(feature, "many", False) or not asset.eIsSet(name):
+    for name, type_name in _shown_features(asset.eClass):
+        if not asset.eIsSet(name):
             continue
-        type_name = getattr(feature.eType, "name", "")
         value = asset.eGet(name)
         if type_name in NUMERIC_TYPES and isinstance(value, int | float) and math.isfinite(value):
             found[name] = {"name": name, "value": value, "unit": ATTRIBUTE_UNITS.get(name, "")}
@@ -216,8 +227,8 @@ def _geographic(nodes: dict[str, Node]) -> tuple[list[dict], list[str]]:
                 if other in points:
                     found.append(points[other])
                     break
-                if other in lines:  # the end of a neighbouring pipe nearest to us is unknown:
-                    found.append(lines[other][-1 if side == "in" else 0])  # its far end
+                if other in lines:  # a pipe's outlet feeds our inlet: its last point, and so on
+                    found.append(lines[other][-1 if side == "in" else 0])
                     break
         return found
 
