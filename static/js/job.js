@@ -302,6 +302,20 @@
     drawAssetChart();
   }
 
+  // The network map's "chart" button: that asset, with the group of quantities holding the field.
+  document.addEventListener("network:show-series", (event) => {
+    const { asset_id: assetId, field } = event.detail;
+    const shown = series.find((s) => s.asset_id === assetId && s.field === field);
+    if (!shown) return;
+    event.preventDefault();
+    const assetSelect = document.getElementById("asset-select");
+    assetSelect.value = assetId;
+    fillGroups();
+    document.getElementById("field-select").value = `${shown.quantity.group}|${shown.quantity.si_unit}`;
+    drawAssetChart();
+    document.getElementById("chart").scrollIntoView({ behavior: "smooth", block: "center" });
+  });
+
   let assetRequest = 0;  // number of the newest asset chart asked for; older answers are dropped
 
   function drawAssetChart() {

@@ -51,20 +51,17 @@
   let request = 0;
 
   // -- units people read (SI in the API) ----------------------------------------------------
+  // The quantity catalogue's rule (static/js/charts.js, from apps/results/quantities.py) for the
+  // units it knows; a load factor reads as a percentage and a long pipe in km.
   function displayScale(unit, magnitude, key) {
     const m = Math.abs(magnitude || 0);
-    if (unit === "W") {
-      if (m >= 1e9) return { unit: "GW", f: (v) => v / 1e9 };
-      if (m >= 1e6) return { unit: "MW", f: (v) => v / 1e6 };
-      if (m >= 1e3) return { unit: "kW", f: (v) => v / 1e3 };
-      return { unit: "W", f: (v) => v };
-    }
-    if (unit === "J") return { unit: "MWh", f: (v) => v / 3.6e9 };
-    if (unit === "K") return { unit: "°C", f: (v) => v - 273.15 };
-    if (unit === "Pa") return { unit: "bar", f: (v) => v / 1e5 };
-    if (unit === "m3/s") return { unit: "m³/h", f: (v) => v * 3600 };
-    if (unit === "m" && m >= 1000) return { unit: "km", f: (v) => v / 1000 };
     if (unit === "-" && key === "load_factor") return { unit: "%", f: (v) => v * 100 };
+    const charts = window.DTCharts;
+    if (charts && charts.catalogue.display[unit]) {
+      const scale = charts.scaleFor(unit, m);
+      return { unit: scale.unit, f: (v) => (v - scale.offset) / scale.factor };
+    }
+    if (unit === "m" && m >= 1000) return { unit: "km", f: (v) => v / 1000 };
     return { unit: unit === "-" ? "" : unit, f: (v) => v };
   }
 
@@ -327,18 +324,9 @@
     });
   }
 
-  // The job page's chart: an event it may listen to, else its asset and quantity pickers.
+  // The job page's chart shows the series (static/js/job.js listens for this event).
   function showInChart(assetId, field) {
-    const event = new CustomEvent("network:show-series", { detail: { asset_id: assetId, field }, cancelable: true });
-    if (!document.dispatchEvent(event)) return; // the chart took it
-    const assetSelect = document.getElementById("asset-select");
-    const fieldSelect = document.getElementById("field-select");
-    if (!assetSelect || !fieldSelect) return;
-    assetSelect.value = assetId;
-    assetSelect.dispatchEvent(new Event("change"));
-    fieldSelect.value = field;
-    fieldSelect.dispatchEvent(new Event("change"));
-    (document.getElementById("chart") || assetSelect).scrollIntoView({ behavior: "smooth", block: "center" });
+    document.dispatchEvent(new CustomEvent("network:show-series", { detail: { asset_id: assetId, field }, cancelable: true }));
   }
 
   // -- colouring by a result ----------------------------------------------------------------
