@@ -330,7 +330,10 @@
   }
 
   // -- colouring by a result ----------------------------------------------------------------
+  // In the reader's time zone, named, as the job's charts show time (static/js/charts.js).
   function isoLabel(seconds) {
+    const charts = window.DTCharts;
+    if (charts && window.uPlot) return `${charts.isoTime(seconds)} (${charts.zoneLabel})`;
     return new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
   }
 
