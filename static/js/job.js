@@ -11,7 +11,7 @@
   let messagesLoaded = false;
 
   async function loadMessages() {
-    const response = await fetch(location.pathname, { credentials: "same-origin" });
+    const response = await fetch(location.pathname + location.search, { credentials: "same-origin" });
     if (!response.ok) return;
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const fresh = page.getElementById("job-messages");
@@ -145,7 +145,11 @@
   const charts = {};           // "balance" / "asset": {main, overview} (window.jobCharts for tests)
   window.jobCharts = charts;
 
+  // Staff answering a ticket opened this page with ?ticket=N: the API reads the job the same way.
+  const ticket = new URLSearchParams(location.search).get("ticket");
+
   async function getJson(url) {
+    if (ticket) url += `${url.includes("?") ? "&" : "?"}ticket=${encodeURIComponent(ticket)}`;
     const response = await fetch(url, { credentials: "same-origin" });
     const body = await response.json();
     if (!response.ok) throw new Error(body.detail || response.statusText);
