@@ -58,6 +58,7 @@ def test_the_estimate_updates_as_the_user_changes_period_step_and_workflow(
     wait_for(lambda: page.get_attribute("#estimate", "data-seconds"), 30, "a first estimate")
     year = float(page.get_attribute("#estimate", "data-seconds"))
     assert "about" in page.inner_text("#estimate") and "starts" in page.inner_text("#estimate")
+    assert "time limit 70 min" in page.inner_text("#estimate")  # simulate_kpis: 3,600 + 600 s
 
     week, _ = estimate_after(lambda: page.fill("#p-simulate_kpis-end", "2019-01-07T23:00"))
     finer, _ = estimate_after(lambda: page.fill("#p-simulate_kpis-timestep_s", "900"))
