@@ -19,7 +19,6 @@ behind.
 from __future__ import annotations
 
 import collections
-import gc
 import logging
 import multiprocessing
 import os
@@ -112,9 +111,6 @@ def _child_main(references: tuple[str, ...], influx: InfluxSettings, conn: Conne
                 prepare()
         except Exception:  # noqa: BLE001 - reported by the job that needs this workflow
             pass
-    # What the imports made lives as long as the process: out of the garbage collector's way
-    # (a simulation allocates all the time, and each full collection would walk it all again).
-    gc.freeze()
     conn.send(("ready",))
     try:
         order: JobOrder = conn.recv()
