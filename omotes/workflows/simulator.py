@@ -391,8 +391,10 @@ def collect_simulator_logs(aggregator: LogAggregator) -> Iterator[None]:
     old_propagate, old_level = sim_logger.propagate, sim_logger.level
     sim_logger.addHandler(aggregator)
     sim_logger.propagate = False
-    if sim_logger.getEffectiveLevel() > logging.WARNING:
-        sim_logger.setLevel(logging.WARNING)
+    # Exactly the aggregator's level: records below it would go nowhere (no propagation), yet at
+    # a job process's INFO level the simulator's per-time-step info and debug calls would each
+    # build a record first.
+    sim_logger.setLevel(aggregator.level)
     try:
         yield
     finally:
