@@ -60,3 +60,5 @@ urlpatterns = [
     path("health/sources/", outside_sources_health, name="health-sources"),
     path("metrics", metrics_view, name="metrics"),
 ]
+
+handler500 = "designtoolkit.server_errors.server_error"

@@ -107,3 +107,39 @@ def test_login_over_plain_http_works_with_the_cookie_setting_of_run_sh(web_serve
 
     assert account.geturl().endswith("/account/")
     assert owner.email in account.read().decode()
+
+
+@pytest.fixture
+def database_refusing(transactional_db):
+    """The real PostgreSQL driver failing to connect (a closed port), as when the server is
+    full or fails over; the connection is restored afterwards."""
+    from django.db import connection
+
+    connection.close()
+    port = connection.settings_dict["PORT"]
+    connection.settings_dict["PORT"] = "1"
+    yield
+    connection.close()
+    connection.settings_dict["PORT"] = port
+
+
+def test_a_database_that_refuses_gets_503_with_retry_after(client, owner, request):
+    client.force_login(owner)  # the session is read from the database on each request
+    request.getfixturevalue("database_refusing")
+    client.raise_request_exception = False
+
+    page = client.get("/projects/")
+    api = client.get("/api/projects/")
+
+    assert page.status_code == 503 and page["Retry-After"] == "5"
+    assert "busy" in page.content.decode()
+    assert api.status_code == 503 and api["Retry-After"] == "5"
+    assert api.json()["detail"].startswith("The service is busy")
+
+
+def test_a_defect_is_still_a_500_with_our_page(rf):
+    from designtoolkit.server_errors import server_error
+
+    response = server_error(rf.get("/projects/"))  # no database failure at hand
+
+    assert response.status_code == 500 and "Something went wrong" in response.content.decode()
