@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import log_in
 from tests.comparison.results import HOUR_S, START_S, drop_written, make_project, store_job
-from tests.conftest import PASSWORD, ROOT, Stack, serve_web, wait_for
+from tests.conftest import ROOT, wait_for
 
 STEPS = 8760
-
-
-@pytest.fixture
-def web_url(transactional_db, tmp_path) -> str:
-    """The ASGI web server alone (no worker is needed: the results are in InfluxDB already)."""
-    import os
-
-    from django.conf import settings
-
-    env = dict(os.environ, DT_DB_NAME=settings.DATABASES["default"]["NAME"], PYTHONUNBUFFERED="1")
-    stack = Stack(env, tmp_path)
-    yield serve_web(stack)
-    stack.stop_all()
 
 
 @pytest.fixture
@@ -39,11 +27,7 @@ def three_variations(owner):
 @pytest.fixture
 def page(web_url, owner, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 1100})
-    page.goto(f"{web_url}/accounts/login/")
-    page.fill("input[name=login]", owner.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    log_in(page, f"{web_url}/accounts/login/", owner.email)
     return page
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD, ROOT, bind_profiles, serve_web, wait_for
+from tests.browser.conftest import log_in
+from tests.conftest import ROOT, bind_profiles, serve_web, wait_for
 from tests.corpus import generated_network
 from tests.jobs.test_end_to_end import wait_until_done
 from tests.models.test_upload_api import upload
@@ -49,11 +50,7 @@ def test_click_on_an_asset_shows_its_results_and_the_colouring_follows_the_chose
     owner, finished_job, live_url, browser
 ):
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.goto(f"{live_url}/accounts/login/")
-    page.fill("input[name=login]", owner.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    log_in(page, f"{live_url}/accounts/login/", owner.email)
     page.goto(f"{live_url}/jobs/{finished_job}/")
     click_assets_and_change_the_colouring(page)
 

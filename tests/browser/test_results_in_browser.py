@@ -7,26 +7,15 @@ import re
 
 import pytest
 
+from tests.browser.conftest import log_in
 from tests.comparison.results import CONSUMER, Asset, drop_written, make_project, store_job
-from tests.conftest import PASSWORD, ROOT, Stack, serve_web, wait_for
+from tests.conftest import ROOT, wait_for
 
 STEPS = 60 * 24  # two months of hours: more than a week, so the chart opens on one
 WEEK_S = 7 * 24 * 3600
 PRODUCER = Asset("prod-1", "Big boiler", "GenericProducer", ("heat_supplied", "Out.temperature"))
 SECOND = Asset("prod-2", "Heat pump park", "GenericProducer", ("heat_supplied",))
 HOUSE = Asset("cons-t", "Row of houses", "HeatingDemand", ("In.temperature", "Out.temperature"))
-
-
-@pytest.fixture
-def web_url(transactional_db, tmp_path) -> str:
-    import os
-
-    from django.conf import settings
-
-    env = dict(os.environ, DT_DB_NAME=settings.DATABASES["default"]["NAME"], PYTHONUNBUFFERED="1")
-    stack = Stack(env, tmp_path)
-    yield serve_web(stack)
-    stack.stop_all()
 
 
 @pytest.fixture
@@ -64,11 +53,7 @@ def page(web_url, owner, browser):
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.on("response", lambda r: r.status >= 400 and page.errors.append(f"{r.status} {r.url}"))
-    page.goto(f"{web_url}/accounts/login/")
-    page.fill("input[name=login]", owner.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    log_in(page, f"{web_url}/accounts/login/", owner.email)
     yield page
     context.close()
 

@@ -5,15 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD, ROOT, wait_for
+from tests.browser.conftest import log_in
+from tests.conftest import ROOT, wait_for
 from tests.helpdesk.builders import failed_job, make_staff
-
-
-def log_in(page, url: str, email: str) -> None:
-    page.goto(url)
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
 
 
 @pytest.fixture

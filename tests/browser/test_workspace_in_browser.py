@@ -11,8 +11,9 @@ import pytest
 from apps.jobs.live import publish_job_state
 from apps.jobs.models import Job
 from apps.sharing.services import share
+from tests.browser.conftest import log_in
 from tests.comparison.results import drop_written, make_project, store_job
-from tests.conftest import PASSWORD, wait_for
+from tests.conftest import wait_for
 from tests.dashboard.builders import running_job, shared_project
 from tests.helpdesk.builders import failed_job
 
@@ -40,11 +41,7 @@ def in_thread(work) -> None:
 
 def logged_in_page(browser, web_server: str, email: str, viewport: dict):
     page = browser.new_page(viewport=viewport)
-    page.goto(f"{web_server}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    log_in(page, f"{web_server}/accounts/login/", email)
     return page
 
 
