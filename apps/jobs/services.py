@@ -23,7 +23,7 @@ from apps.models.models import EsdlModel
 from apps.models.services import esdl_for_job, refusal
 from apps.notifications.services import choose_job_email
 from apps.outside.services import record_job_inputs
-from apps.results.services import drop_job_results
+from apps.results.points import drop_job_results
 from omotes.estimation import Estimate
 from omotes.protocol import WorkflowDescription
 

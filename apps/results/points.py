@@ -109,3 +109,10 @@ def forget_points(job_id, series: Iterable[dict]) -> None:
     keys = [points_key(job_id, s.get("asset_id", ""), s.get("field", "")) for s in series]
     for start in range(0, len(keys), 1000):
         cache.delete_many(keys[start : start + 1000])
+
+
+def drop_job_results(job: Job) -> None:
+    """Drop the job's database, and the copies of its series kept for charts."""
+    series = Job.objects.filter(pk=job.pk).values_list("series", flat=True).first()
+    forget_points(job.pk, series or [])
+    influx_client().drop_database(job.database)

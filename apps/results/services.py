@@ -50,15 +50,6 @@ def read_series(job: Job, asset_id: str, field: str) -> SeriesData:
     )
 
 
-def drop_job_results(job: Job) -> None:
-    """Drop the job's database, and the copies of its series kept for charts."""
-    from apps.results.points import forget_points  # it reads through this module
-
-    series = Job.objects.filter(pk=job.pk).values_list("series", flat=True).first()
-    forget_points(job.pk, series or [])
-    influx_client().drop_database(job.database)
-
-
 # -- range reads and server-side reduction (comparison charts) -------------------------------------
 
 

@@ -3,15 +3,30 @@ someone else shared."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from apps.jobs import lifecycle
-from apps.jobs.models import Job
+from apps.jobs.models import Job, Worker
 from apps.models.models import EsdlModel, Project
 from apps.sharing.services import share
 from tests.jobs.builders import make_job
 
 
 def running_job(owner, progress: float = 0.25) -> Job:
-    """A running job of a workflow no worker offers (the dispatcher leaves it alone)."""
+    """A running job of a workflow no worker offers, on a worker whose heartbeat stays fresh
+    for ten minutes: a dispatcher running beside the test (the session's stack) would otherwise
+    take it for orphaned and queue it again."""
+    Worker.objects.update_or_create(
+        worker_id="worker-a",
+        defaults={
+            "host": "test",
+            "slots": 1,
+            "workflows": [],
+            "last_seen": timezone.now() + timedelta(minutes=10),
+        },
+    )
     job = make_job(owner)
     lifecycle.transition(job.pk, lifecycle.SUBMIT)
     lifecycle.transition(job.pk, lifecycle.START, run_id="r1", worker_id="worker-a")

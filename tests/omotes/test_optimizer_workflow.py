@@ -315,7 +315,8 @@ def test_cancel_stops_the_optimiser_within_seconds(api, project, optimizer_worke
         300,
         "the optimiser to start solving",
     )
-    assert _worker_job_children(worker_pid)
+    running = set(_worker_job_children(worker_pid))
+    assert running
 
     started = time.monotonic()
     response = api.post(f"/api/jobs/{job_id}/cancel/")
@@ -323,7 +324,12 @@ def test_cancel_stops_the_optimiser_within_seconds(api, project, optimizer_worke
     state = wait_until_done(job_id, 30)
 
     assert state.status == "cancelled"
-    wait_for(lambda: not _worker_job_children(worker_pid), 15, "the job process to be killed")
+    # The job's process goes; a spare started for the next job may take its place.
+    wait_for(
+        lambda: not running <= set(_worker_job_children(worker_pid)),
+        15,
+        "the job process to be killed",
+    )
     assert time.monotonic() - started < 20
 
 
@@ -336,10 +342,13 @@ def test_an_optimiser_job_out_of_time_stops_with_what_it_was_doing_and_what_to_d
     WorkflowSetting.objects.create(workflow="optimizer", time_limit_s=20)
     big = generate_network(100).to_string().encode()  # minutes of solving
     job_id = _submit(api, project, big, "optimizer")
+    worker_pid = stack.processes["optimizer"].pid
+    wait_for(lambda: Job.objects.get(pk=job_id).status == "running", 60, "the job to start")
+    running = set(_worker_job_children(worker_pid))
 
     state = wait_until_done(job_id, 120)
 
-    assert state.status == "failed"
+    assert state.status == "failed", f"{state.status} after {state.finished_at - state.started_at}"
     assert re.fullmatch(
         # What it was doing (its last progress: "stage 1/2: matching demand", "3 of 4 goals
         # solved"...), once it said: on a busy machine mesido may still be loading.
@@ -348,8 +357,12 @@ def test_an_optimiser_job_out_of_time_stops_with_what_it_was_doing_and_what_to_d
         r"the optimiser without heat losses \(faster\) or a smaller model\.",
         state.error,
     ), state.error
-    worker_pid = stack.processes["optimizer"].pid
-    wait_for(lambda: not _worker_job_children(worker_pid), 15, "the job process to be killed")
+    # The job's process goes; a spare started for the next job may take its place.
+    wait_for(
+        lambda: not running <= set(_worker_job_children(worker_pid)),
+        15,
+        "the job process to be killed",
+    )
 
 
 @needs_optimizer
