@@ -307,7 +307,7 @@ def _worker_job_children(worker_pid: int) -> list[int]:
 
 @needs_optimizer
 def test_cancel_stops_the_optimiser_within_seconds(api, project, optimizer_worker, stack):
-    big = generate_network(100).to_string().encode()  # half a minute and more of solving
+    big = generate_network(400).to_string().encode()  # minutes of solving (100 assets: ~11 s)
     job_id = _submit(api, project, big, "optimizer")
     worker_pid = stack.processes["optimizer"].pid
     wait_for(
@@ -340,7 +340,7 @@ def test_an_optimiser_job_out_of_time_stops_with_what_it_was_doing_and_what_to_d
     from apps.jobs.models import WorkflowSetting
 
     WorkflowSetting.objects.create(workflow="optimizer", time_limit_s=20)
-    big = generate_network(100).to_string().encode()  # minutes of solving
+    big = generate_network(400).to_string().encode()  # minutes of solving (100 assets: ~11 s)
     job_id = _submit(api, project, big, "optimizer")
     worker_pid = stack.processes["optimizer"].pid
     wait_for(lambda: Job.objects.get(pk=job_id).status == "running", 60, "the job to start")
