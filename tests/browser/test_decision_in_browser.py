@@ -9,7 +9,7 @@ from django.core.cache import cache
 from apps.jobs.models import Job
 from apps.keyfigures.models import JobCosting
 from apps.keyfigures.services import ensure_shipped_dataset
-from tests.browser.test_comparison_in_browser import page, web_url  # noqa: F401 - fixtures
+from tests.browser.test_comparison_in_browser import page  # noqa: F401 - a fixture
 from tests.comparison.results import drop_written, make_project, store_job
 
 ESDL = """<?xml version='1.0' encoding='UTF-8'?>
