@@ -84,18 +84,6 @@ def click_assets_and_change_the_colouring(page) -> None:
     page.locator("#network-assets tbody tr", has_text="GenericProducer").first.click()
     page.wait_for_selector("#network-asset-outputs tr[data-field=heat_supplied]")
 
-    # Its "chart" button shows that series in the job's chart, with its group of quantities.
-    producer = page.get_attribute("#network-asset", "data-asset-id")
-    page.click("#network-asset-outputs tr[data-field=heat_supplied] button[data-chart]")
-    wait_for(
-        lambda: (
-            page.input_value("#asset-select") == producer
-            and "Heat supplied" in page.inner_text("#chart-info")
-        ),
-        30,
-        "the producer's heat supplied in the job's chart",
-    )
-
     # The same for a pipe, clicked on the map: its heat loss summary.
     pipe_id = page.evaluate(
         """() => [...document.querySelectorAll("#network-map .network-pipe")]
@@ -131,5 +119,20 @@ def click_assets_and_change_the_colouring(page) -> None:
         30,
         "the map coloured by heat loss at one hour",
     )
+    # Its "chart" button shows that series in the job's chart, with its group of quantities.
+    # (Last: the chart scrolls the page away from the map.)
+    page.locator("#network-assets tbody tr", has_text="GenericProducer").first.click()
+    page.wait_for_selector("#network-asset-outputs tr[data-field=heat_supplied]")
+    producer = page.get_attribute("#network-asset", "data-asset-id")
+    page.click("#network-asset-outputs tr[data-field=heat_supplied] button[data-chart]")
+    wait_for(
+        lambda: (
+            page.input_value("#asset-select") == producer
+            and "Heat supplied" in page.inner_text("#chart-info")
+        ),
+        30,
+        "the producer's heat supplied in the job's chart",
+    )
+
     (ROOT / "var").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "var" / "network-map.png"), full_page=True)
