@@ -26,8 +26,16 @@ def _tolerate_a_period_boundary(settings) -> None:
 
 
 def totp(secret_b32: str, at: float | None = None) -> str:
-    """RFC 6238 code (HMAC-SHA1, 30 s, 6 digits), as any authenticator app computes it."""
-    counter = int(time.time() if at is None else at) // 30
+    """RFC 6238 code (HMAC-SHA1, 30 s, 6 digits), as any authenticator app computes it.
+
+    For now (``at`` None), a code of a window with at least 3 s left: one made at its very end
+    would have expired by the time the server checks it (a person would wait for the next)."""
+    if at is None:
+        left_s = 30 - time.time() % 30
+        if left_s < 3:
+            time.sleep(left_s + 0.05)
+        at = time.time()
+    counter = int(at) // 30
     digest = hmac.new(base64.b32decode(secret_b32), struct.pack(">Q", counter), hashlib.sha1)
     raw = digest.digest()
     offset = raw[-1] & 0x0F
