@@ -23,7 +23,7 @@ times, for one asset and quantity across ``--variations`` of the jobs:
   ``influx_read_10`` reading the series of the 10 jobs as the first request does (in parallel,
   decoded), ``redis_points_10`` the same from Redis, ``compare_series_full`` /
   ``compare_series_reduced`` the whole service call with Redis warm, ``document`` building the
-  response dict, ``ujson`` / ``drf_serialise`` its JSON by the view's renderer and by DRF's
+  response dict, ``orjson`` / ``drf_serialise`` its JSON by the view's renderer and by DRF's
   serializer and renderer (as before), ``rest`` the request minus the service call and
   serialising (routing, session, permission filter, PostgreSQL).
 
@@ -86,7 +86,7 @@ def timed(call, repeat: int) -> dict[str, float]:
 def time_parts(jobs, example: dict, repeat: int) -> dict[str, float]:
     """Medians (ms) of the parts of one full-resolution request, each timed alone."""
     import msgpack
-    import ujson
+    import orjson
     from rest_framework.renderers import JSONRenderer
 
     from apps.comparison.api import ChartSerializer, chart_document
@@ -132,7 +132,7 @@ def time_parts(jobs, example: dict, repeat: int) -> dict[str, float]:
             lambda: compare_series(jobs, asset_id, field_name, width=1000)
         ),
         "document": median(lambda: chart_document(chart)),
-        "ujson": median(lambda: ujson.dumps(document, ensure_ascii=False)),
+        "orjson": median(lambda: orjson.dumps(document)),
         "drf_serialise": median(lambda: JSONRenderer().render(ChartSerializer(chart).data)),
     }
     return parts
@@ -308,7 +308,7 @@ def main() -> int:
             result["series_full_ms"]["median"]
             - parts["compare_series_full"]
             - parts["document"]
-            - parts["ujson"],
+            - parts["orjson"],
             1,
         )
     finally:

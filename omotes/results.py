@@ -17,12 +17,12 @@ write and to read:
 
 So every (asset, time step) is one line holding all of that asset's fields, ~10x fewer lines
 (and HTTP bytes, and parsing in InfluxDB) than one line per value. Encoding is column-wise: each
-column's floats become text in one C call (ujson's shortest round-trip form, made identical to
-``repr``), then one ``str.format`` per line splices names, values and the timestamp. Rows holding
-NaN or infinity go through :func:`omotes.influx.encode_line`, which drops such values (InfluxDB
-cannot store them). Batches of :data:`BATCH_LINES` lines go out on :data:`WRITERS` concurrent
-HTTP connections while the next asset is encoded. Measured on this 2-core machine: see
-``bench/README.md`` (``ingest.py``).
+column's floats become text in one C call (orjson's shortest round-trip digits, the same
+numbers as ``repr``), then one ``str.format`` per line splices names, values and the timestamp.
+Rows holding NaN or infinity go through :func:`omotes.influx.encode_line`, which drops such
+values (InfluxDB cannot store them). Batches of :data:`BATCH_LINES` lines go out on
+:data:`WRITERS` concurrent HTTP connections while the next asset is encoded. Measured on this
+2-core machine: see ``bench/README.md`` (``ingest.py``).
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ from omotes.influx import InfluxClient, encode_line, escape_key, escape_measurem
 from omotes.metrics import INFLUX_WRITE_VALUES
 from omotes.protocol import SeriesDescription, WorkflowError
 
-try:  # C float formatting; installed with the web stack (autobahn). Without it: repr().
-    import ujson
+try:  # C float formatting (the ``fast`` extra; the web stack has it). Without it: repr().
+    import orjson
 except ImportError:  # pragma: no cover - depends on the environment
-    ujson = None
+    orjson = None
 
 logger = logging.getLogger(__name__)
 
@@ -217,18 +217,20 @@ _NEG_EXPONENT = re.compile(r"e-(\d)(?!\d)")
 
 
 def _float_texts(column: list[float]) -> list[str]:
-    """``repr`` of each float, made in C when ujson is there.
+    """``repr`` of each float, made in C when orjson is there (about twice as fast as ujson here,
+    six times ``repr``: ``bench/README.md``).
 
-    ujson (double-conversion) writes the same shortest round-trip digits as ``repr`` and only
-    pads negative exponents differently (``1e-7`` for ``1e-07``), which is put right here, so
-    the text is the same with or without it. NaN and infinity come out as ``NaN``/``Infinity``;
+    orjson (ryu) writes the same shortest round-trip digits as ``repr``, so InfluxDB stores the
+    same double with or without it; it pads negative exponents differently (``1e-7`` for
+    ``1e-07``), which is put right here, and writes some magnitudes positionally where ``repr``
+    uses an exponent (``0.000027`` for ``2.7e-05``). NaN and infinity come out as ``null``;
     callers replace rows holding them.
     """
     if not column:
         return []
-    if ujson is None:
+    if orjson is None:
         return list(map(repr, column))
-    text = ujson.dumps(column)[1:-1]
+    text = orjson.dumps(column).decode()[1:-1]
     if "e-" in text:
         text = _NEG_EXPONENT.sub(r"e-0\1", text)
     return text.split(",")
