@@ -111,11 +111,13 @@ def quote_string(value: str) -> str:
 
 
 def escape_key(text: str) -> str:
-    """Escape a measurement name, tag key/value or field key for line protocol."""
-    return text.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ")
+    """Escape a measurement name, tag key/value or field key for line protocol. Line breaks,
+    which line protocol cannot hold even escaped, become spaces."""
+    return escape_measurement(text).replace("=", "\\=")
 
 
 def escape_measurement(text: str) -> str:
+    text = text.replace("\r", " ").replace("\n", " ")
     return text.replace("\\", "\\\\").replace(",", "\\,").replace(" ", "\\ ")
 
 

@@ -236,31 +236,39 @@ def _float_texts(column: list[float]) -> list[str]:
     return text.split(",")
 
 
-def _line_template(output: AssetOutput) -> tuple[str, dict[str, str], list[str]]:
+def _line_pieces(output: AssetOutput) -> tuple[list[str], dict[str, str], list[str]]:
+    """The text before each field's value on a line (the first also holds measurement and
+    tags), the tags, and the field names."""
     tags = {"asset_id": str(output.asset.id), "asset_name": str(output.asset.name or "")}
     names = [c.field for c in output.columns]
     tag_text = "".join(
         f",{escape_key(key)}={escape_key(value)}" for key, value in sorted(tags.items()) if value
     )
     head = f"{escape_measurement(output.measurement)}{tag_text} "
-    template = (
-        _brace_safe(head)
-        + ",".join(_brace_safe(escape_key(name)) + "={}" for name in names)
-        + " {}"
-    )
-    return template, tags, names
+    before = [f"{head if i == 0 else ','}{escape_key(name)}=" for i, name in enumerate(names)]
+    return before, tags, names
 
 
 def encode_asset(output: AssetOutput, values: np.ndarray, stamps: Sequence[str]) -> list[str]:
     """Line protocol for one asset: one line per time step with all of its fields.
 
     ``values`` is (steps x fields) float64, ``stamps`` the epoch seconds of each step as text.
+    The lines are made as one text: every piece (the text before a field, a value, the
+    timestamp) goes into its slot of one list by slice assignment, joined once and split into
+    lines; 3-5x faster than a ``str.format`` per line (``bench/README.md``, ``ingest.py``).
     Rows holding NaN/inf are encoded by ``encode_line`` (which drops those values, and the whole
     line when none is left), so every line is what ``encode_line`` would write.
     """
-    template, tags, names = _line_template(output)
-    columns = [_float_texts(column) for column in values.T.tolist()]
-    lines: list[str | None] = list(map(template.format, *columns, stamps))
+    before, tags, names = _line_pieces(output)
+    steps, width = len(stamps), 2 * len(names) + 1
+    if steps == 0 or not names:
+        return []
+    pieces: list[str] = [""] * (steps * width)
+    for i, column in enumerate(values.T.tolist()):
+        pieces[2 * i :: width] = [before[i]] * steps
+        pieces[2 * i + 1 :: width] = _float_texts(column)
+    pieces[width - 1 :: width] = [f" {stamp}\n" for stamp in stamps]
+    lines: list[str | None] = "".join(pieces)[:-1].split("\n")  # type: ignore[assignment]
     finite = np.isfinite(values).all(axis=1)
     if not finite.all():
         for i in np.flatnonzero(~finite).tolist():
@@ -268,11 +276,6 @@ def encode_asset(output: AssetOutput, values: np.ndarray, stamps: Sequence[str])
             lines[i] = encode_line(output.measurement, tags, row, int(stamps[i]))
         return [line for line in lines if line is not None]
     return lines  # type: ignore[return-value]  # no None without non-finite rows
-
-
-def _brace_safe(text: str) -> str:
-    """``text`` with braces doubled so it survives ``str.format`` literally."""
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _describe(output: AssetOutput, column: OutputColumn, points: int) -> SeriesDescription:

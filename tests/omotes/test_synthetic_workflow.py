@@ -225,6 +225,22 @@ def test_fast_float_text_equals_encode_line_over_all_magnitudes(
     assert encode_asset(output, values, stamps) == expected
 
 
+def test_an_asset_name_with_a_line_break_stays_on_its_lines() -> None:
+    """Line protocol cannot hold a line break even escaped: it becomes a space, so each time
+    step is still one line and a NaN row is put right on its own line."""
+    es = generate_network(6, profile=None).energy_system
+    pipe = next(o for o in es.eAllContents() if isinstance(o, esdl.Pipe))
+    pipe.name = "supply\nsouth, part 1"
+    [output] = plan_outputs(es, [(port.id, q) for port, q in quantities_for(pipe, 3)])
+    values = np.arange(12, dtype=np.float64).reshape(4, 3)
+    values[2, 1] = np.nan
+    lines = encode_asset(output, values, ["10", "20", "30", "40"])
+    assert len(lines) == 4
+    assert all(r"asset_name=supply\ south\,\ part\ 1 " in line for line in lines)
+    assert [line.rsplit(" ", 1)[1] for line in lines] == ["10", "20", "30", "40"]
+    assert "=7.0" not in lines[2] and "=6.0," in lines[2] and "=8.0 " in lines[2]
+
+
 def _parsed(line: str) -> tuple[str, dict[str, float], str]:
     """A line as (measurement and tags, fields as floats, timestamp)."""
     head, fields, stamp = line.rsplit(" ", 2)
