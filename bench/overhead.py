@@ -11,7 +11,7 @@ alternates, ``--repeat`` times each (after one product warm-up run that is not c
 - **alone**: the simulator library on the ESDL the worker got for the product run before it
   (``Job.esdl``: same model, input profiles in the same InfluxDB database), in a fresh Python
   process: parse the ESDL with pyesdl, ``SimulationManager(...).execute()``. The input profiles
-  are read through :func:`omotes.workflows.simulator.profiles_from`, as in the worker (the
+  are read through :func:`omotes.workflows.simulator_profiles.profiles_from`, as in the worker (the
   simulator's own reader cannot log in to our InfluxDB). Imports happen before the clock starts.
 
 Usage::
@@ -152,7 +152,8 @@ def alone(esdl_path: str) -> dict[str, float]:
 
     from omotes.influx import InfluxClient, InfluxSettings
     from omotes.workflows.base import load_esdl
-    from omotes.workflows.simulator import profiles_from, run_settings
+    from omotes.workflows.simulator import run_settings
+    from omotes.workflows.simulator_profiles import profiles_from
 
     text = Path(esdl_path).read_text()
     client = InfluxClient(InfluxSettings.from_env())

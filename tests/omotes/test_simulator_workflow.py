@@ -29,14 +29,9 @@ from omotes.influx import InfluxClient, InfluxError, InfluxSettings, encode_line
 from omotes.protocol import WorkflowError, job_database
 from omotes.results import encode_asset, plan_outputs, write_results
 from omotes.workflows.base import JobContext, WorkflowResult
-from omotes.workflows.simulator import (
-    DEFAULT_END,
-    DEFAULT_START,
-    LogAggregator,
-    derive_period,
-    read_profile,
-    workflow,
-)
+from omotes.workflows.simulator import DEFAULT_END, DEFAULT_START, derive_period, workflow
+from omotes.workflows.simulator_logs import LogAggregator
+from omotes.workflows.simulator_profiles import read_profile
 from tests.corpus import corpus_path
 
 START = datetime(2019, 1, 1, tzinfo=UTC)
