@@ -67,7 +67,7 @@ def measure(assets: int = ASSETS, steps: int = STEPS, repeats: int = REPEATS) ->
     from omotes_simulator_core.infrastructure.simulation_manager import SimulationManager
 
     from omotes.esdl_generator import InputProfile, network_text
-    from omotes.workflows.simulator import profiles_read_by
+    from omotes.workflows.simulator_profiles import profiles_read_by
 
     profile = InputProfile()
     hours = [profile.start + timedelta(hours=h) for h in range(steps + 1)]

@@ -9,12 +9,13 @@ misbehave in this deployment:
 
 - Input profiles: the simulator reads every ``esdl:InfluxDBProfile`` itself, connecting to the
   profile's host with an empty user name and password. Our InfluxDB may need credentials, and
-  the frontend rewrites profile hosts to point at it anyway, so :func:`read_profile` (reading via
-  :class:`omotes.influx.InfluxClient` with the worker's settings) is patched in for the run.
+  the frontend rewrites profile hosts to point at it anyway, so our reader is patched in for the
+  run (:mod:`omotes.workflows.simulator_profiles`).
 - ATES assets need Rosim, a Java component fetched from the internet through pyjnius, which is
   not available here (and pyjnius must never be loaded in a worker that forks): refused up front.
 - Log output: the simulator logs one warning per capped time step and many "Property ... is not
-  set" warnings; they are collected and returned as a few counted :class:`AssetMessage` entries.
+  set" warnings; they are collected and returned as a few counted :class:`AssetMessage` entries
+  (:mod:`omotes.workflows.simulator_logs`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import importlib.metadata
 import logging
 import math
 import os
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,15 +46,15 @@ from omotes.preflight import (
     is_result_profile,
     network_assets,
 )
-from omotes.protocol import AssetMessage, ParameterSpec, ParameterType, WorkflowError
-from omotes.results import profile_label, profile_tags, write_results
+from omotes.protocol import ParameterSpec, ParameterType, WorkflowError
+from omotes.results import write_results
 from omotes.workflows.base import JobContext, WorkflowResult, describe, load_esdl
+from omotes.workflows.simulator_logs import LogAggregator, collect_simulator_logs
+from omotes.workflows.simulator_profiles import READER_MODULES, as_utc, profiles_from
 
 logger = logging.getLogger(__name__)
 
 SIMULATOR_PACKAGE = "omotes-simulator-core"
-#: The simulator's own logger hierarchy; its warnings are aggregated during a run.
-SIMULATOR_LOGGER = "omotes_simulator_core"
 #: Used when the ESDL has no InfluxDBProfile to derive the period from (one year, hourly).
 DEFAULT_START = datetime(2019, 1, 1, tzinfo=UTC)
 DEFAULT_END = datetime(2019, 12, 31, 23, tzinfo=UTC)
@@ -75,13 +75,6 @@ def _simulator_version() -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _as_utc(value: datetime) -> datetime:
-    """Naive datetimes are taken as UTC (ESDL files written by hand often lack an offset)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
 def derive_period(energy_system: esdl.EnergySystem) -> tuple[datetime, datetime]:
     """The period covered by all input profiles: latest ``startDate`` .. earliest ``endDate``.
 
@@ -99,8 +92,8 @@ def derive_period(energy_system: esdl.EnergySystem) -> tuple[datetime, datetime]
             and obj.endDate
             and not is_result_profile(obj)
         ):
-            starts.append(_as_utc(obj.startDate))
-            ends.append(_as_utc(obj.endDate))
+            starts.append(as_utc(obj.startDate))
+            ends.append(as_utc(obj.endDate))
     if starts and max(starts) < min(ends):
         return max(starts), min(ends)
     return DEFAULT_START, DEFAULT_END
@@ -110,9 +103,9 @@ def _parse_datetime(value: Any, key: str) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return _as_utc(value)
+        return as_utc(value)
     try:
-        return _as_utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+        return as_utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
     except ValueError as exc:
         raise WorkflowError(f"Parameter {key!r}: {value!r} is not an ISO 8601 datetime") from exc
 
@@ -169,238 +162,12 @@ def run_settings(params: dict[str, Any], energy_system: esdl.EnergySystem) -> Ru
     return RunSettings(start=start, end=end, timestep_s=timestep)
 
 
-# --------------------------------------------------------------------------------------------
-# Input profiles from our InfluxDB
-# --------------------------------------------------------------------------------------------
-
-# Modules that hold ``get_data_from_profile`` as a global name. ``esdl_asset_object`` imports it
-# by name (``from ... import get_data_from_profile``), so patching only the defining module
-# would not reach it. Checked for omotes-simulator-core 0.0.30: re-check on every upgrade of the
-# pinned version (grep the package for ``get_data_from_profile``).
-_READER_MODULES = (
-    "omotes_simulator_core.entities.utility.influxdb_reader",
-    "omotes_simulator_core.entities.assets.esdl_asset_object",
-)
-
-
 #: What ``_simulate`` imports when it runs; a job process started ahead imports them first.
 _SIMULATOR_MODULES = (
     "omotes_simulator_core.entities.esdl_object",
     "omotes_simulator_core.entities.simulation_configuration",
     "omotes_simulator_core.infrastructure.simulation_manager",
 )
-
-
-def read_profile(client: InfluxClient, profile: esdl.InfluxDBProfile) -> pd.DataFrame:
-    """Read one input profile from our InfluxDB, in the shape the simulator's reader returns.
-
-    Database, measurement, field and filters come from the profile; host, port and credentials
-    from ``client`` (the frontend points profile hosts at our server before a job starts). The
-    values between ``startDate`` and ``endDate`` (both included) are converted from the profile's
-    unit to W (power) or J (energy) and multiplied by ``multiplier``, as the original does.
-    Returns ``{"date": UTC datetimes, "values": floats}``.
-    """
-    from omotes_simulator_core.entities.utility.influxdb_reader import convert_to_unit, get_unit
-
-    label = profile_label(profile)
-    if not profile.database or not profile.measurement or not profile.field:
-        raise WorkflowError(f"The input {label} does not name a database, measurement and field")
-    if not profile.startDate or not profile.endDate:
-        raise WorkflowError(f"The input {label} has no startDate or endDate")
-    start, end = _as_utc(profile.startDate), _as_utc(profile.endDate)
-    start_s, end_s = int(start.timestamp()), int(end.timestamp())
-    try:
-        points = [
-            (t, v)
-            for t, v in client.select_series(
-                str(profile.database),
-                str(profile.measurement),
-                str(profile.field),
-                profile_tags(profile),
-            )
-            if start_s <= t <= end_s
-        ]
-    except InfluxError as exc:
-        raise WorkflowError(
-            f"The input {label} could not be read from database '{profile.database}': {exc}"
-        ) from exc
-    if not points:
-        raise WorkflowError(
-            f"The input {label} has no data in database '{profile.database}' between "
-            f"{start.isoformat()} and {end.isoformat()}; upload the profile first"
-        )
-    if points[0][0] != start_s or points[-1][0] != end_s:
-        first = datetime.fromtimestamp(points[0][0], UTC).isoformat()
-        last = datetime.fromtimestamp(points[-1][0], UTC).isoformat()
-        raise WorkflowError(
-            f"The input {label} should run from {start.isoformat()} to {end.isoformat()}, "
-            f"but database '{profile.database}' holds {first} .. {last}"
-        )
-    unit = get_unit(profile)
-    quantity = profile.profileQuantityAndUnit
-    multiplier = float(profile.multiplier if profile.multiplier is not None else 1.0)
-    if quantity is None:
-        values = [v * multiplier for _, v in points]
-    else:
-        values = [convert_to_unit(v, quantity, unit) * multiplier for _, v in points]
-    dates = [datetime.fromtimestamp(t, UTC) for t, _ in points]
-    return pd.DataFrame({"date": dates, "values": values})
-
-
-@contextlib.contextmanager
-def profiles_from(client: InfluxClient) -> Iterator[None]:
-    """Make the simulator read input profiles through ``client`` while the block runs."""
-
-    def reader(profile: esdl.InfluxDBProfile) -> pd.DataFrame:
-        return read_profile(client, profile)
-
-    with profiles_read_by(reader):
-        yield
-
-
-@contextlib.contextmanager
-def profiles_read_by(reader: Callable[[esdl.InfluxDBProfile], pd.DataFrame]) -> Iterator[None]:
-    """Make the simulator read input profiles with ``reader`` while the block runs (our
-    InfluxDB for a job, made-up profiles for a worker's calibration run).
-
-    Monkey-patching module globals is acceptable here because a job runs in a child process that
-    serves exactly one job; the originals are restored afterwards anyway. The simulator offers no
-    hook for credentials or another profile source (its credential map is empty in code).
-    """
-    modules = [importlib.import_module(name) for name in _READER_MODULES]
-    originals = []
-    for module in modules:
-        if not hasattr(module, "get_data_from_profile"):
-            raise RuntimeError(
-                f"{module.__name__} has no get_data_from_profile: the simulator changed, "
-                f"update omotes.workflows.simulator._READER_MODULES"
-            )
-        originals.append(module.get_data_from_profile)
-    try:
-        for module in modules:
-            module.get_data_from_profile = reader  # type: ignore[attr-defined]
-        yield
-    finally:
-        for module, original in zip(modules, originals, strict=True):
-            module.get_data_from_profile = original  # type: ignore[attr-defined]
-
-
-# --------------------------------------------------------------------------------------------
-# Log aggregation
-# --------------------------------------------------------------------------------------------
-
-_TIME_IN_TEXT = re.compile(
-    r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
-)
-_PROPERTY_NOT_SET = re.compile(
-    r"Property (?P<property>\S+) is not set for: (?P<asset>.*?)\.\s*"
-    r"Returning default value: (?P<default>.*?)\.?$"
-)
-#: Clearer text for known per-time-step messages (after times are replaced by "<time>").
-_REWORDED = {
-    "Total supply + storage is lower than total demand at time: <time>Consumers are capped to "
-    "the available power.": "Total supply + storage was lower than total demand; consumers were "
-    "capped to the available power",
-}
-_SEVERITY = {
-    logging.DEBUG: "debug",
-    logging.INFO: "info",
-    logging.WARNING: "warning",
-    logging.ERROR: "error",
-}
-
-
-@dataclass
-class _Group:
-    severity: str
-    template: str
-    object_id: str | None
-    count: int = 0
-    first_time: str | None = None
-    last_time: str | None = None
-
-
-class LogAggregator(logging.Handler):
-    """Collects log records and folds repeats into one counted message each.
-
-    Records are grouped by severity, ESDL object id and text with timestamps taken out, so the
-    warning "supply capped at time T" logged once per time step becomes one message with a
-    count and the first and last time.
-    """
-
-    def __init__(self, level: int = logging.WARNING) -> None:
-        super().__init__(level)
-        self._groups: dict[tuple[str, str | None, str], _Group] = {}
-        self._defaults: dict[tuple[str | None, str], dict[str, str]] = {}
-        self.records = 0
-
-    def handle(self, record: logging.LogRecord) -> bool:
-        self.records += 1
-        return super().handle(record)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            text = record.getMessage()
-        except Exception:  # a broken log call in the simulator must not break the run
-            text = str(record.msg)
-        object_id = getattr(record, "esdl_object_id", None)
-        unset = _PROPERTY_NOT_SET.match(text)
-        if unset is not None and record.levelno == logging.WARNING:
-            # One message per asset listing all defaults, instead of one per property.
-            defaults = self._defaults.setdefault((object_id, unset["asset"]), {})
-            defaults.setdefault(unset["property"], unset["default"])
-            return
-        times = _TIME_IN_TEXT.findall(text)
-        template = " ".join(_TIME_IN_TEXT.sub("<time>", text).split())
-        severity = _SEVERITY.get(record.levelno, "error" if record.levelno > 40 else "info")
-        key = (severity, object_id, template)
-        group = self._groups.get(key)
-        if group is None:
-            group = self._groups[key] = _Group(severity, template, object_id)
-        group.count += 1
-        if times:
-            group.first_time = group.first_time or times[0]
-            group.last_time = times[0]
-
-    def messages(self) -> list[AssetMessage]:
-        """The aggregated messages: one per distinct text and ESDL object, with its count."""
-        out = []
-        for (object_id, asset_name), defaults in self._defaults.items():
-            listed = ", ".join(f"{name} = {value}" for name, value in defaults.items())
-            text = f"{asset_name}: not set in the ESDL, defaults used: {listed}"
-            out.append(AssetMessage("warning", text, object_id, len(defaults)))
-        for group in self._groups.values():
-            text = _REWORDED.get(group.template, group.template)
-            if group.first_time:
-                text = text.replace("<time>", "…")
-                if group.count > 1:
-                    text += f" ({group.count} time steps, first {group.first_time}"
-                    text += f", last {group.last_time})"
-                else:
-                    text += f" (at {group.first_time})"
-            elif group.count > 1:
-                text += f" ({group.count} times)"
-            out.append(AssetMessage(group.severity, text, group.object_id, group.count))
-        return out
-
-
-@contextlib.contextmanager
-def collect_simulator_logs(aggregator: LogAggregator) -> Iterator[None]:
-    """Route the simulator's warnings to ``aggregator`` instead of the job log while running."""
-    sim_logger = logging.getLogger(SIMULATOR_LOGGER)
-    old_propagate, old_level = sim_logger.propagate, sim_logger.level
-    sim_logger.addHandler(aggregator)
-    sim_logger.propagate = False
-    # Exactly the aggregator's level: records below it would go nowhere (no propagation), yet at
-    # a job process's INFO level the simulator's per-time-step info and debug calls would each
-    # build a record first.
-    sim_logger.setLevel(aggregator.level)
-    try:
-        yield
-    finally:
-        sim_logger.removeHandler(aggregator)
-        sim_logger.propagate = old_propagate
-        sim_logger.setLevel(old_level)
 
 
 # --------------------------------------------------------------------------------------------
@@ -546,11 +313,30 @@ _PARAMETERS = {
 }
 
 
-def _log_timing(phase: str, began: float) -> float:
-    """Log how long a phase of the run took (the job's log shows where a run's time went;
-    bench/overhead.py reads these lines); returns now, the next phase's start."""
-    now = time.perf_counter()
-    logger.info("timing: %s took %.3f s", phase, now - began)
+@dataclass(frozen=True)
+class _Clock:
+    """Wall and CPU time of this process at one moment."""
+
+    wall_s: float
+    cpu_s: float
+
+    @classmethod
+    def now(cls) -> _Clock:
+        return cls(time.perf_counter(), time.process_time())
+
+
+def _log_timing(phase: str, began: _Clock) -> _Clock:
+    """Log how long a phase of the run took, in wall and in CPU time of this process (the job's
+    log shows where a run's time went; wall time well above CPU time is waiting: for InfluxDB,
+    or for a core on a busy machine; bench/overhead.py reads these lines); returns now, the next
+    phase's start."""
+    now = _Clock.now()
+    logger.info(
+        "timing: %s took %.3f s (cpu %.3f s)",
+        phase,
+        now.wall_s - began.wall_s,
+        now.cpu_s - began.cpu_s,
+    )
     return now
 
 
@@ -586,13 +372,13 @@ class SimulatorWorkflow:
     def prepare(self) -> None:
         """Import the simulator's modules (about 2 s of CPU) in a job process that waits for
         its job; the worker process itself never imports them (see the module docstring)."""
-        for name in (*_SIMULATOR_MODULES, *_READER_MODULES):
+        for name in (*_SIMULATOR_MODULES, *READER_MODULES):
             importlib.import_module(name)
 
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
         """Simulate ``esdl`` and write its output to ``context.database``."""
         context.progress(0.0, "loading ESDL")
-        began = time.perf_counter()
+        began = _Clock.now()
         handler, energy_system = load_esdl(esdl)
         dropped = drop_catalogue_assets(energy_system)
         if dropped:

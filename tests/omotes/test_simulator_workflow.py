@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import sys
 import time
 import uuid
@@ -28,14 +29,9 @@ from omotes.influx import InfluxClient, InfluxError, InfluxSettings, encode_line
 from omotes.protocol import WorkflowError, job_database
 from omotes.results import encode_asset, plan_outputs, write_results
 from omotes.workflows.base import JobContext, WorkflowResult
-from omotes.workflows.simulator import (
-    DEFAULT_END,
-    DEFAULT_START,
-    LogAggregator,
-    derive_period,
-    read_profile,
-    workflow,
-)
+from omotes.workflows.simulator import DEFAULT_END, DEFAULT_START, derive_period, workflow
+from omotes.workflows.simulator_logs import LogAggregator
+from omotes.workflows.simulator_profiles import read_profile
 from tests.corpus import corpus_path
 
 START = datetime(2019, 1, 1, tzinfo=UTC)
@@ -253,6 +249,30 @@ def test_progress_and_messages(test1_run) -> None:
     # "Property ... is not set" warnings are folded into one message per asset.
     pipe1 = [m for m in result.messages if m.esdl_object_id == "Pipe1"]
     assert len(pipe1) == 1 and pipe1[0].count >= 3 and "roughness" in pipe1[0].message
+
+
+def test_job_log_gives_each_phase_in_wall_and_cpu_seconds(
+    influx: InfluxClient, databases: list[str], job: JobContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A run logs where its time went, in wall and in its process's CPU seconds, so a slow run
+    on a busy machine (wall far above CPU) can be told from slow work (bench/overhead.py reads
+    these lines)."""
+    profiles_db = f"test_profiles_{uuid.uuid4().hex}"
+    databases.append(profiles_db)
+    handler = _model("test1.esdl")
+    load_profiles(influx, handler, profiles_db)
+    with caplog.at_level(logging.INFO, logger="omotes.workflows.simulator"):
+        workflow.run(handler.to_string(), {"start": START.isoformat(), "end": END.isoformat()}, job)
+    timings = {
+        m["phase"]: (float(m["wall"]), float(m["cpu"]))
+        for m in re.finditer(
+            r"timing: (?P<phase>\w+) took (?P<wall>[0-9.]+) s \(cpu (?P<cpu>[0-9.]+) s\)",
+            caplog.text,
+        )
+    }
+    assert set(timings) == {"load_esdl", "simulate", "write_results", "output_esdl"}
+    wall_s, cpu_s = timings["simulate"]
+    assert 0 < cpu_s and 0 < wall_s
 
 
 def test_ates_is_refused_without_loading_java(job: JobContext) -> None:
