@@ -28,7 +28,8 @@ from apps.models.esdl_intake import (
     restore_edr_related,
 )
 from apps.models.pipe_catalogue import PipeSpec, catalogue_name, default_catalogue, describe_size
-from omotes.preflight import CONSUMER_TYPES, asset_label, is_result_profile, network_assets
+from omotes.asset_roles import HEAT_CONSUMER_CLASSES
+from omotes.preflight import asset_label, is_result_profile, network_assets
 
 #: ESDL attribute types that hold a number a variation may change.
 NUMERIC_TYPES = frozenset({"EDouble", "EFloat", "EInt", "ELong"})
@@ -308,7 +309,7 @@ class EsdlDocument:
         profile to each, as to a profile it cannot reach, and adds it to the job's ESDL."""
         found = []
         for asset in self.assets():
-            if asset.eClass.name not in CONSUMER_TYPES:
+            if asset.eClass.name not in HEAT_CONSUMER_CLASSES:
                 continue
             inport = next((p for p in asset.port if isinstance(p, esdl.InPort)), None)
             has_input = any(

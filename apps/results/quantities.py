@@ -16,21 +16,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-#: Producers give heat out through their Out port (supply) and take the cooled water back In.
-PRODUCER_CLASSES = frozenset(
-    {
-        "Producer",
-        "GenericProducer",
-        "HeatProducer",
-        "GeothermalSource",
-        "ResidualHeatSource",
-        "SolarCollector",
-        "GasHeater",
-        "HeatPump",
-    }
-)
-#: Consumers take supply water In and give the cooled water back Out.
-CONSUMER_CLASSES = frozenset({"Consumer", "GenericConsumer", "HeatingDemand"})
+from omotes.asset_roles import HEAT_CONSUMER_CLASSES, SUPPLYING_CLASSES
 
 
 @dataclass(frozen=True)
@@ -249,11 +235,15 @@ def format_readable(value: float, unit: str) -> str:
 
 
 def port_role(asset_class: str, port: str) -> str:
-    """'supply' or 'return' for a producer's or consumer's In/Out port, else ''."""
+    """'supply' or 'return' for a producer's or consumer's In/Out port, else ''.
+
+    A heat pump counts as a producer here: only the two-port kind, a producer, names its ports
+    In and Out (see :mod:`omotes.asset_roles`).
+    """
     base = port.split("_")[0].lower()
-    if asset_class in PRODUCER_CLASSES:
+    if asset_class in SUPPLYING_CLASSES:
         return {"out": "supply", "in": "return"}.get(base, "")
-    if asset_class in CONSUMER_CLASSES:
+    if asset_class in HEAT_CONSUMER_CLASSES:
         return {"in": "supply", "out": "return"}.get(base, "")
     return ""
 
@@ -307,8 +297,9 @@ def catalogue() -> dict:
             unit: {"si_unit": si, "factor": factor, "offset": offset}
             for unit, (si, factor, offset) in NON_SI_UNITS.items()
         },
+        # Pages list producers first; a heat pump of either kind supplies the network it feeds.
         "roles": {
-            "producers": sorted(PRODUCER_CLASSES),
-            "consumers": sorted(CONSUMER_CLASSES),
+            "producers": sorted(SUPPLYING_CLASSES),
+            "consumers": sorted(HEAT_CONSUMER_CLASSES),
         },
     }

@@ -11,9 +11,11 @@ from apps.results.quantities import (
     describe_field,
     display_unit,
     format_readable,
+    port_role,
     readable,
     to_si,
 )
+from omotes.asset_roles import HEAT_CONSUMER_CLASSES, HEAT_PRODUCER_CLASSES
 from omotes.results import QUANTITY_UNITS
 
 
@@ -72,6 +74,17 @@ def test_ports_of_producers_and_consumers_say_supply_or_return():
     assert describe_field("In.temperature", "HeatingDemand")["name"] == "Supply temperature (In)"
     assert describe_field("In.mass_flow", "Pipe")["name"] == "Mass flow at In"
     assert describe_field("heat_supplied", "GenericProducer")["group"] == "heat"
+
+
+def test_a_heat_pump_is_listed_with_the_producers_and_its_out_port_is_the_supply():
+    """Only a two-port heat pump (a producer) has In and Out; a four-port one's sides have none."""
+    roles = catalogue()["roles"]
+
+    assert set(roles["producers"]) == HEAT_PRODUCER_CLASSES | {"HeatPump"}
+    assert set(roles["consumers"]) == HEAT_CONSUMER_CLASSES
+    assert port_role("HeatPump", "Out") == "supply"
+    assert port_role("GasHeater", "In") == "return"
+    assert port_role("HeatPump", "PrimIn") == ""
 
 
 def test_an_unknown_field_keeps_its_key_and_stored_unit():
