@@ -87,6 +87,18 @@ def test_a_heat_pump_is_listed_with_the_producers_and_its_out_port_is_the_supply
     assert port_role("HeatPump", "PrimIn") == ""
 
 
+def test_set_points_stored_negative_are_shown_positive_like_the_heat_they_set():
+    """The simulator stores heat_supplied and heat_demand positive, both set points negative."""
+    quantities = catalogue()["quantities"]
+
+    assert quantities["heat_supplied"]["shown_sign"] == quantities["heat_demand"]["shown_sign"] == 1
+    assert quantities["heat_supply_set_point"]["shown_sign"] == -1
+    assert quantities["heat_demand_set_point"]["shown_sign"] == -1
+    assert describe_field("heat_supply_set_point", "GenericProducer")["shown_sign"] == -1
+    assert describe_field("Out.temperature", "GenericProducer")["shown_sign"] == 1
+    assert describe_field("strange", "Pipe", "V")["shown_sign"] == 1
+
+
 def test_an_unknown_field_keeps_its_key_and_stored_unit():
     assert describe_field("strange", "Pipe", "V") == {
         "key": "strange",
@@ -94,6 +106,7 @@ def test_an_unknown_field_keeps_its_key_and_stored_unit():
         "description": "",
         "group": "other",
         "si_unit": "V",
+        "shown_sign": 1,
     }
 
 
