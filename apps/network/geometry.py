@@ -23,7 +23,7 @@ from typing import Any
 
 from esdl import esdl
 
-from apps.models.esdl_document import ATTRIBUTE_UNITS, NUMERIC_TYPES
+from apps.models.esdl_attributes import ATTRIBUTE_UNITS, NUMERIC_TYPES
 from apps.network.layout import schematic_positions
 from omotes.asset_roles import is_heat_producer_asset
 from omotes.results import port_field_names
