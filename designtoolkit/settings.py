@@ -136,6 +136,11 @@ REDIS_URL = env_str("DT_REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 }
+# The copies of series kept for charts take at most this much of Redis, least recently used
+# evicted first (apps/results/series_cache.py): Redis also carries the channel layer, whose
+# messages a global maxmemory policy could drop.
+SERIES_CACHE_MAX_BYTES = env_int("DT_SERIES_CACHE_MAX_BYTES", 256 * 1024 * 1024)
+SERIES_CACHE_PREFIX = env_str("DT_SERIES_CACHE_PREFIX", "dt:results:points")
 # Each open websocket waits for its next message with a blocking pop that Redis answers after at
 # most 5 s (channels_redis' brpop_timeout). redis-py 8 gives up reading after 5 s by default, so
 # that wait lost the race on every idle socket and daphne closed it with 1011. The read timeout

@@ -42,7 +42,8 @@ from omotes.protocol import Kpi
 J_PER_MWH = 3.6e9
 HOURS_PER_YEAR = 8760.0
 
-#: ESDL class -> key-figure family, and the carrier its producers buy (None: buys nothing).
+#: ESDL class -> key-figure family, and the carrier its producers buy (None: buys nothing). Not
+#: a list of producers (storage and pipes cost too): :mod:`omotes.asset_roles` says which are.
 FAMILIES: dict[str, tuple[str, str | None]] = {
     "GenericProducer": ("generic_producer", "natural_gas"),
     "GasHeater": ("gas_heater", "natural_gas"),

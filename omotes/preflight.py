@@ -22,6 +22,11 @@ from typing import Any
 
 import esdl
 
+from omotes.asset_roles import (
+    HEAT_CONSUMER_CLASSES,
+    HEAT_PRODUCER_CLASSES,
+    is_heat_producer_asset,
+)
 from omotes.protocol import WorkflowDescription
 from omotes.workflows import optimizer_check
 
@@ -243,18 +248,6 @@ SIMULATOR_ASSET_TYPES = (
     "ResidualHeatSource",
     "SolarCollector",
 )
-CONSUMER_TYPES = ("Consumer", "GenericConsumer", "HeatingDemand")
-_PRODUCERS = (
-    "Producer",
-    "GenericProducer",
-    "HeatProducer",
-    "GeothermalSource",
-    "ResidualHeatSource",
-    "SolarCollector",
-    "GasHeater",
-)
-
-
 _STORAGES = ("HeatStorage",)
 
 
@@ -273,7 +266,8 @@ def _swapped_carriers(asset: Any) -> str:
     storage takes heat in hotter than it gives it back, a producer gives it out hotter (the
     simulator's matrix is singular otherwise); "" when they do not."""
     kind = asset.eClass.name
-    if kind not in (*CONSUMER_TYPES, *_STORAGES, *_PRODUCERS) or len(asset.port) != 2:
+    producer = is_heat_producer_asset(asset)
+    if len(asset.port) != 2 or not (producer or kind in (*HEAT_CONSUMER_CLASSES, *_STORAGES)):
         return ""
     inport = next((p for p in asset.port if isinstance(p, esdl.InPort)), None)
     outport = next((p for p in asset.port if isinstance(p, esdl.OutPort)), None)
@@ -282,7 +276,6 @@ def _swapped_carriers(asset: Any) -> str:
     t_in, t_out = _temperature(inport.carrier), _temperature(outport.carrier)
     if t_in is None or t_out is None or t_in == t_out:
         return ""
-    producer = kind in _PRODUCERS
     if (t_out > t_in) == producer:
         return ""
     rule = (
@@ -310,20 +303,32 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
     ``Heat_flow`` profile of a producer set by the optimiser, a profile as a constraint's
     maximum."""
     problems = []
-    kinds = {asset.eClass.name for asset in network_assets(energy_system)}
-    # a heat pump with two ports is the simulator's air-to-water heat pump: a producer
-    for role, members in (("consumer", CONSUMER_TYPES), ("producer", (*_PRODUCERS, "HeatPump"))):
-        if not kinds & set(members):
+    assets = list(network_assets(energy_system))
+    producers = sorted(HEAT_PRODUCER_CLASSES & set(SIMULATOR_ASSET_TYPES))
+    for role, present, members in (
+        (
+            "consumer",
+            any(a.eClass.name in HEAT_CONSUMER_CLASSES for a in assets),
+            ", ".join(sorted(HEAT_CONSUMER_CLASSES)),
+        ),
+        (
+            "producer",
+            any(map(is_heat_producer_asset, assets)),
+            # a four-port heat pump passes on heat a producer of its primary network supplied
+            f"{', '.join(producers)}, or a HeatPump with two ports",
+        ),
+    ):
+        if not present:
             problems.append(
                 AssetProblem(
                     "",
                     "",
                     f"the network has no heat {role}; the simulator needs at least one",
-                    f"add one of {', '.join(members)}",
+                    f"add one of {members}",
                 )
             )
     by_name: dict[str, list[Any]] = {}
-    for asset in network_assets(energy_system):
+    for asset in assets:
         if asset.name:
             by_name.setdefault(asset.name, []).append(asset)
     for name, same in by_name.items():
@@ -338,7 +343,7 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
                 )
                 for asset in same
             )
-    for asset in network_assets(energy_system):
+    for asset in assets:
         kind = asset.eClass.name
         profiles = [
             profile
@@ -382,7 +387,7 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
                     "split it (e.g. a joint per connection pair) so each has equal in and out",
                 )
             )
-        if kind in CONSUMER_TYPES and not profiles:
+        if kind in HEAT_CONSUMER_CLASSES and not profiles:
             problems.append(
                 problem_for(
                     asset,
@@ -392,7 +397,7 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
                     NO_DEMAND_PROFILE,
                 )
             )
-        if kind in _PRODUCERS:
+        if is_heat_producer_asset(asset):  # a two-port heat pump too: the same controller
             out_profiles = [
                 p for port in asset.port if isinstance(port, esdl.OutPort) for p in port.profile
             ]

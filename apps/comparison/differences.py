@@ -18,7 +18,8 @@ from pyecore.ecore import EAttribute, EEnum
 from apps.comparison.services import CACHE_S, variation_labels
 from apps.jobs.models import Job
 from apps.keyfigures.models import JobCosting
-from apps.models.esdl_document import ATTRIBUTE_UNITS, NUMERIC_TYPES, EsdlDocument
+from apps.models.esdl_attributes import ATTRIBUTE_UNITS, NUMERIC_TYPES
+from apps.models.esdl_document import EsdlDocument
 from apps.models.esdl_intake import EsdlRejected
 
 logger = logging.getLogger(__name__)

@@ -5,21 +5,22 @@ bind, the pipes that name only a size, a variation's changed numbers, the copy a
 one :class:`EsdlDocument` and asks it, instead of parsing the text again for each question.
 Building one goes through :func:`apps.models.esdl_intake.load`, so the hostile-input checks
 always run before pyesdl parses. Everything here is pure Python: no Django, no database, no
-network.
+network. What it reads with lives beside it: which attributes hold numbers and their units in
+:mod:`apps.models.esdl_attributes`, input profile references and assumed periods in
+:mod:`apps.models.esdl_profiles`.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from esdl import esdl
-from esdl.units.parser import unit_to_string
-from pyecore.ecore import EAttribute, EObject
+from pyecore.ecore import EObject
 
+from apps.models.esdl_attributes import numeric_attributes, quantity_unit
 from apps.models.esdl_intake import (
     MAX_ESDL_BYTES,
     EsdlRejected,
@@ -27,120 +28,18 @@ from apps.models.esdl_intake import (
     load,
     restore_edr_related,
 )
+from apps.models.esdl_profiles import (
+    DEFAULT_PROFILE_PERIOD,
+    STANDARD_DEMAND_PREFIX,
+    ProfileReference,
+    ProfileTarget,
+    as_utc,
+    iso_or_none,
+    profile_unit,
+)
 from apps.models.pipe_catalogue import PipeSpec, catalogue_name, default_catalogue, describe_size
-from omotes.preflight import CONSUMER_TYPES, asset_label, is_result_profile, network_assets
-
-#: ESDL attribute types that hold a number a variation may change.
-NUMERIC_TYPES = frozenset({"EDouble", "EFloat", "EInt", "ELong"})
-
-#: Units of ESDL asset attributes as the ESDL documentation states them (SI; temperatures in
-#: °C, not K), for showing a model's numbers: a variation's changes, the network map's assets.
-ATTRIBUTE_UNITS: dict[str, str] = {
-    "power": "W",
-    "length": "m",
-    "innerDiameter": "m",
-    "outerDiameter": "m",
-    "roughness": "m",
-    "COP": "-",
-    "efficiency": "-",
-    "heatEfficiency": "-",
-    "volume": "m3",
-    "capacity": "J",
-    "maxChargeRate": "W",
-    "maxDischargeRate": "W",
-    "minTemperature": "°C",
-    "maxTemperature": "°C",
-    "area": "m2",
-    "surfaceArea": "m2",
-    "fillLevel": "-",
-    "aggregationCount": "-",
-}
-
-#: Ids of the standard demand profiles a consumer without a profile gets (with its asset id).
-STANDARD_DEMAND_PREFIX = "standard-demand-"
-#: The period of an input profile that states none, when no other input profile of the model
-#: does either: the simulator's default year (one year, hourly).
-DEFAULT_PROFILE_PERIOD = (datetime(2019, 1, 1, tzinfo=UTC), datetime(2019, 12, 31, 23, tzinfo=UTC))
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """Naive ESDL dates are taken as UTC (the simulator compares UTC-aware datetimes)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-@dataclass(frozen=True)
-class ProfileReference:
-    """An ``esdl:InfluxDBProfile`` of the model: where its data lives and for which period."""
-
-    id: str
-    asset_id: str | None
-    asset_name: str | None
-    port_id: str | None
-    host: str
-    port: int
-    database: str
-    measurement: str
-    field: str
-    start: datetime | None
-    end: datetime | None
-    unit: str
-    multiplier: float
-    asset_power_w: float | None = None  # the asset's installed power, to scale a standard profile
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (ISO 8601 dates)."""
-        return {
-            "id": self.id,
-            "asset_id": self.asset_id,
-            "asset_name": self.asset_name,
-            "port_id": self.port_id,
-            "host": self.host,
-            "port": self.port,
-            "database": self.database,
-            "measurement": self.measurement,
-            "field": self.field,
-            "start": _iso(self.start),
-            "end": _iso(self.end),
-            "unit": self.unit,
-            "multiplier": self.multiplier,
-            "asset_power_w": self.asset_power_w,
-        }
-
-
-@dataclass(frozen=True)
-class ProfileTarget:
-    """Where an input profile now lives (our own InfluxDB) and its exact period."""
-
-    host: str
-    port: int
-    database: str
-    measurement: str
-    field: str
-    start: datetime
-    end: datetime
-
-
-def _profile_unit(profile: Any) -> str:
-    return _profile_unit_of(profile.profileQuantityAndUnit)
-
-
-def _profile_unit_of(qau: Any) -> str:
-    if isinstance(qau, esdl.QuantityAndUnitReference):
-        qau = qau.reference
-    if qau is None:
-        return ""
-    try:
-        return str(unit_to_string(qau))
-    except Exception:  # unknown enum literal in an exotic unit: show what we can
-        return str(getattr(qau, "unit", ""))
+from omotes.asset_roles import HEAT_CONSUMER_CLASSES
+from omotes.preflight import asset_label, is_result_profile, network_assets
 
 
 def es_name(document: Any) -> str:
@@ -166,15 +65,6 @@ def _containers(obj: EObject) -> Iterator[EObject]:
     while current is not None:
         yield current
         current = current.eContainer()
-
-
-def numeric_attributes(asset: Any) -> list[EAttribute]:
-    """The attributes of an asset's class that hold a number (set or not)."""
-    return [
-        feature
-        for feature in asset.eClass.eAllStructuralFeatures()
-        if isinstance(feature, EAttribute) and feature.eType.name in NUMERIC_TYPES
-    ]
 
 
 class EsdlDocument:
@@ -270,7 +160,7 @@ class EsdlDocument:
                     field=obj.field or "",
                     start=as_utc(obj.startDate) or assumed[0],
                     end=as_utc(obj.endDate) or assumed[1],
-                    unit=_profile_unit(obj),
+                    unit=profile_unit(obj),
                     multiplier=float(obj.multiplier if obj.multiplier is not None else 1.0),
                     asset_power_w=float(getattr(asset, "power", 0.0) or 0.0) or None,
                 )
@@ -308,7 +198,7 @@ class EsdlDocument:
         profile to each, as to a profile it cannot reach, and adds it to the job's ESDL."""
         found = []
         for asset in self.assets():
-            if asset.eClass.name not in CONSUMER_TYPES:
+            if asset.eClass.name not in HEAT_CONSUMER_CLASSES:
                 continue
             inport = next((p for p in asset.port if isinstance(p, esdl.InPort)), None)
             has_input = any(
@@ -335,7 +225,7 @@ class EsdlDocument:
                 {
                     "name": kpi.name or kpi.id or "",
                     "value": value if isinstance(value, int | float | str) else None,
-                    "unit": _profile_unit_of(getattr(kpi, "quantityAndUnit", None)),
+                    "unit": quantity_unit(getattr(kpi, "quantityAndUnit", None)),
                     "of": (owner.name or owner.id) if owner is not None else es_name(self),
                 }
             )
@@ -433,8 +323,8 @@ class EsdlDocument:
             "carriers": carriers,
             "input_profiles": [p.to_dict() for p in profiles],
             "profile_period": {
-                "start": _iso(min(starts)) if starts else None,
-                "end": _iso(max(ends)) if ends else None,
+                "start": iso_or_none(min(starts)) if starts else None,
+                "end": iso_or_none(max(ends)) if ends else None,
             },
             "unresolved_pipe_sizes": self.unresolved_pipe_sizes(),
             "result_profiles": results,

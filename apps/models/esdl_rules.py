@@ -17,8 +17,9 @@ from typing import Any
 from esdl import esdl
 from pyecore.ecore import EAttribute
 
-from apps.models.esdl_document import EsdlDocument, as_utc
+from apps.models.esdl_document import EsdlDocument
 from apps.models.esdl_intake import EsdlInvalid
+from apps.models.esdl_profiles import as_utc
 from apps.profiles.limits import ProfileLimits, hourly_points, years_problem
 
 _FLOAT_TYPES = frozenset({"EDouble", "EFloat", "EDoubleObject", "EFloatObject"})

@@ -18,7 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from esdl.esdl_handler import EnergySystemHandler
 
-from apps.models.esdl_document import EsdlDocument, numeric_attributes
+from apps.models.esdl_attributes import numeric_attributes
+from apps.models.esdl_document import EsdlDocument
 from apps.models.esdl_intake import EsdlRejected
 from apps.models.models import EsdlModel
 from apps.models.services import refusal, store_esdl_model, upload_esdl_model

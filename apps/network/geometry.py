@@ -23,8 +23,9 @@ from typing import Any
 
 from esdl import esdl
 
-from apps.models.esdl_document import ATTRIBUTE_UNITS, NUMERIC_TYPES
+from apps.models.esdl_attributes import ATTRIBUTE_UNITS, NUMERIC_TYPES
 from apps.network.layout import schematic_positions
+from omotes.asset_roles import is_heat_producer_asset
 from omotes.results import port_field_names
 
 #: ESDL CRS names that mean WGS84 latitude/longitude (compared upper-case, spaces removed).
@@ -84,12 +85,14 @@ def geometry_of(asset: Any) -> tuple[str, list[tuple[float, float]]] | None:
 
 
 def category_of(asset: Any) -> str:
-    """The symbol group of an asset, from its place in the ESDL class tree."""
+    """The symbol group of an asset: a heat producer by :mod:`omotes.asset_roles` (a gas heater
+    or two-port heat pump is one, though ESDL files it under Conversion; a four-port heat pump
+    stays a conversion), else its place in the ESDL class tree."""
     if isinstance(asset, esdl.Pipe):
         return "pipe"
     if isinstance(asset, esdl.Joint):
         return "joint"
-    if isinstance(asset, esdl.Producer):
+    if isinstance(asset, esdl.Producer) or is_heat_producer_asset(asset):
         return "producer"
     if isinstance(asset, esdl.Consumer):
         return "consumer"

@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from esdl import esdl
 from esdl.units.conversion import POWER_IN_W, UnitException, convert_to_unit
 
-from apps.models.esdl_document import EsdlDocument, ProfileReference
+from apps.models.esdl_document import EsdlDocument
+from apps.models.esdl_profiles import ProfileReference
 from apps.outside.fetch import Limits, OutsideRefused, OutsideServer, get
 from omotes.influx import quote_identifier
 

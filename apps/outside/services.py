@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from apps.models.esdl_document import ProfileReference
+from apps.models.esdl_profiles import ProfileReference
 from apps.models.models import EsdlModel, PipeType
 from apps.outside.fetch import Limits, OutsideRefused, OutsideUnreachable, server_at, server_of_url
 from apps.outside.generator import generate_profile, yearly_demand_wh

@@ -37,7 +37,8 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.models.esdl_document import EsdlDocument, ProfileReference
+from apps.models.esdl_document import EsdlDocument
+from apps.models.esdl_profiles import ProfileReference
 from apps.models.models import EsdlModel
 from apps.outside.edr import refresh_pipes_from_edr
 from apps.outside.influx_profiles import to_watt_factors

@@ -21,7 +21,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from apps.models.esdl_document import EsdlDocument, ProfileTarget
+from apps.models.esdl_document import EsdlDocument
+from apps.models.esdl_profiles import ProfileTarget
 from apps.outside.models import StandIn
 from apps.profiles.limits import ProfileLimits, years_problem
 from apps.profiles.models import InputProfile, ProfileBinding

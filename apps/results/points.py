@@ -21,18 +21,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.core.cache import cache
 
 from apps.jobs.models import Job
+from apps.results import series_cache
 from apps.results.influx import influx_client
 from apps.results.services import read_series_range
 
 #: Header of a series with equidistant times: a marker, the first time and the step (epoch s).
 _EVEN = struct.Struct("<cqq")
-
-#: How long a copy lives after it was made: long enough for a day of comparing, short enough
-#: that Redis holds only what is looked at these days.
-POINTS_TTL_S = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ class Points:
 
 def points_key(job_id, asset_id: str, field_name: str) -> str:
     digest = hashlib.sha1(f"{asset_id}\x00{field_name}".encode()).hexdigest()[:16]  # noqa: S324
-    return f"dt:results:points:{job_id}:{digest}"
+    return series_cache.copy_key(job_id, digest)
 
 
 def series_points(jobs: Sequence[Job], asset_id: str, field_name: str, read=None) -> list[Points]:
@@ -79,20 +75,18 @@ def series_points(jobs: Sequence[Job], asset_id: str, field_name: str, read=None
     caller passes its own to read the missing ones in parallel. Raises what the read raises.
     """
     keys = [points_key(job.pk, asset_id, field_name) for job in jobs]
-    found = cache.get_many(keys)
-    missing = [job for job, key in zip(jobs, keys, strict=True) if key not in found]
+    found: list[bytes | Points | None] = list(series_cache.fetch(keys))
+    missing = [job for job, blob in zip(jobs, found, strict=True) if blob is None]
     if missing:
         read = read or (lambda jobs: [read_points(job, asset_id, field_name) for job in jobs])
         fresh = dict(zip((job.pk for job in missing), read(missing), strict=True))
-        cache.set_many(
-            {points_key(pk, asset_id, field_name): p.to_bytes() for pk, p in fresh.items()},
-            POINTS_TTL_S,
+        series_cache.store(
+            {points_key(pk, asset_id, field_name): p.to_bytes() for pk, p in fresh.items()}
         )
-        found.update({points_key(pk, asset_id, field_name): p for pk, p in fresh.items()})
-    return [
-        blob if isinstance(blob, Points) else Points.from_bytes(blob)
-        for blob in (found[key] for key in keys)
-    ]
+        found = [
+            fresh[job.pk] if blob is None else blob for job, blob in zip(jobs, found, strict=True)
+        ]
+    return [blob if isinstance(blob, Points) else Points.from_bytes(blob) for blob in found]
 
 
 def read_points(job: Job, asset_id: str, field_name: str, client=None) -> Points:
@@ -106,9 +100,9 @@ def read_points(job: Job, asset_id: str, field_name: str, client=None) -> Points
 
 def forget_points(job_id, series: Iterable[dict]) -> None:
     """Remove the copies of a job's series (its results are being deleted)."""
-    keys = [points_key(job_id, s.get("asset_id", ""), s.get("field", "")) for s in series]
-    for start in range(0, len(keys), 1000):
-        cache.delete_many(keys[start : start + 1000])
+    series_cache.forget(
+        points_key(job_id, s.get("asset_id", ""), s.get("field", "")) for s in series
+    )
 
 
 def drop_job_results(job: Job) -> None:

@@ -10,27 +10,21 @@ values stay SI; only what a person reads is converted.
 A scaled unit (kW, MW, GW) is chosen from the size of the values, so that a series peaking at
 398,735 W reads 399 kW rather than 398,735.461 W: :func:`display_unit` picks the largest step
 whose threshold the reference magnitude reaches.
+
+Signs: a person reads the heat a producer supplies, and the heat a producer or consumer was
+asked for, as positive kW or MW, wherever the pages show it (charts, tooltips, the map's colours
+and values). The simulator (omotes-simulator-core 0.0.30; measured on test1, 2sources and
+test_2_sources) stores ``heat_supplied`` and ``heat_demand`` positive but both set points
+negative, its controller's sign. A quantity stored with the other sign carries
+``shown_sign = -1`` (:attr:`Quantity.shown_sign`); pages multiply what they show by it, in one
+place (``static/js/charts.js``). The APIs and CSV keep the stored values.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-#: Producers give heat out through their Out port (supply) and take the cooled water back In.
-PRODUCER_CLASSES = frozenset(
-    {
-        "Producer",
-        "GenericProducer",
-        "HeatProducer",
-        "GeothermalSource",
-        "ResidualHeatSource",
-        "SolarCollector",
-        "GasHeater",
-        "HeatPump",
-    }
-)
-#: Consumers take supply water In and give the cooled water back Out.
-CONSUMER_CLASSES = frozenset({"Consumer", "GenericConsumer", "HeatingDemand"})
+from omotes.asset_roles import HEAT_CONSUMER_CLASSES, SUPPLYING_CLASSES
 
 
 @dataclass(frozen=True)
@@ -87,11 +81,15 @@ NON_SI_UNITS: dict[str, tuple[str, float, float]] = {
 
 @dataclass(frozen=True)
 class Quantity:
+    """A stored quantity; ``shown_sign`` (1 or -1) turns its stored sign into the one a person
+    reads (see the module docstring)."""
+
     key: str
     name: str
     description: str
     group: str
     si_unit: str
+    shown_sign: int = 1
 
 
 GROUPS = ("heat", "energy", "temperature", "flow", "pressure", "speed", "storage", "other")
@@ -112,6 +110,7 @@ QUANTITIES: dict[str, Quantity] = {
             "Heat a producer was asked to supply.",
             "heat",
             "W",
+            shown_sign=-1,  # the simulator stores it negative
         ),
         Quantity(
             "heat_demand_set_point",
@@ -119,6 +118,7 @@ QUANTITIES: dict[str, Quantity] = {
             "Heat a consumer asked for.",
             "heat",
             "W",
+            shown_sign=-1,  # the simulator stores it negative
         ),
         Quantity(
             "heat_power_primary",
@@ -249,17 +249,22 @@ def format_readable(value: float, unit: str) -> str:
 
 
 def port_role(asset_class: str, port: str) -> str:
-    """'supply' or 'return' for a producer's or consumer's In/Out port, else ''."""
+    """'supply' or 'return' for a producer's or consumer's In/Out port, else ''.
+
+    A heat pump counts as a producer here: only the two-port kind, a producer, names its ports
+    In and Out (see :mod:`omotes.asset_roles`).
+    """
     base = port.split("_")[0].lower()
-    if asset_class in PRODUCER_CLASSES:
+    if asset_class in SUPPLYING_CLASSES:
         return {"out": "supply", "in": "return"}.get(base, "")
-    if asset_class in CONSUMER_CLASSES:
+    if asset_class in HEAT_CONSUMER_CLASSES:
         return {"in": "supply", "out": "return"}.get(base, "")
     return ""
 
 
-def describe_field(field: str, asset_class: str = "", unit: str = "") -> dict[str, str]:
-    """Name, description, group and SI unit of a stored field, port-level ones included.
+def describe_field(field: str, asset_class: str = "", unit: str = "") -> dict[str, str | int]:
+    """Name, description, group, SI unit and shown sign of a stored field, port-level ones
+    included.
 
     ``In.temperature`` of a producer reads "Return temperature (In)"; a field the catalogue does
     not know keeps its key as its name, in group "other", with the unit it was stored with.
@@ -267,7 +272,14 @@ def describe_field(field: str, asset_class: str = "", unit: str = "") -> dict[st
     port, _, key = field.rpartition(".")
     quantity = QUANTITIES.get(key)
     if quantity is None:
-        return {"key": key, "name": field, "description": "", "group": "other", "si_unit": unit}
+        return {
+            "key": key,
+            "name": field,
+            "description": "",
+            "group": "other",
+            "si_unit": unit,
+            "shown_sign": 1,
+        }
     name = quantity.name
     if port:
         role = port_role(asset_class, port)
@@ -278,6 +290,7 @@ def describe_field(field: str, asset_class: str = "", unit: str = "") -> dict[st
         "description": quantity.description,
         "group": quantity.group,
         "si_unit": quantity.si_unit or unit,
+        "shown_sign": quantity.shown_sign,
     }
 
 
@@ -307,8 +320,9 @@ def catalogue() -> dict:
             unit: {"si_unit": si, "factor": factor, "offset": offset}
             for unit, (si, factor, offset) in NON_SI_UNITS.items()
         },
+        # Pages list producers first; a heat pump of either kind supplies the network it feeds.
         "roles": {
-            "producers": sorted(PRODUCER_CLASSES),
-            "consumers": sorted(CONSUMER_CLASSES),
+            "producers": sorted(SUPPLYING_CLASSES),
+            "consumers": sorted(HEAT_CONSUMER_CLASSES),
         },
     }

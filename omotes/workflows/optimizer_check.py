@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import esdl
 
+from omotes.asset_roles import HEAT_CONSUMER_CLASSES, is_heat_producer_asset
+
 #: The workflows that run the optimiser on the job's model (alone or as their first step).
 OPTIMIZER_WORKFLOWS = frozenset({"optimizer", "optimizer_no_heat_losses", "optimize_simulate"})
 #: ESDL asset classes the end-scenario sizing handles in a heat network (mesido 0.1.22, its
@@ -36,11 +38,8 @@ SUPPORTED_ASSET_TYPES: frozenset[str] = frozenset(
         "Valve",
     }
 )
-PRODUCER_TYPES = frozenset(
-    {"ElectricBoiler", "GasHeater", "GenericProducer", "GeothermalSource", "HeatProducer"}
-    | {"HeatPump", "ResidualHeatSource"}
-)
-DEMAND_TYPES = frozenset({"GenericConsumer", "HeatingDemand"})
+#: The heat demands mesido takes (its component map has no plain ``Consumer``).
+DEMAND_TYPES = HEAT_CONSUMER_CLASSES & SUPPORTED_ASSET_TYPES
 #: The nominal sizes mesido sizes an optional pipe in (its EDR steel series-1 catalogue), smallest
 #: first. An optional pipe's own ``diameter`` is the largest it may get, so it must be one of
 #: these; the optimiser gives it one from the first of these up to that (or none).
@@ -75,13 +74,17 @@ def check_model(energy_system: esdl.EnergySystem) -> list[str]:
             unsupported.setdefault(kind, []).append(asset.name or asset.id)
     carriers = [obj for obj in energy_system.eAllContents() if isinstance(obj, esdl.HeatCommodity)]
     kinds = {type(asset).__name__ for asset in assets}
-    if not carriers or not kinds & DEMAND_TYPES or not kinds & PRODUCER_TYPES:
+    # a producer mesido takes; a four-port heat pump is its conversion between two networks
+    producers = [
+        a for a in assets if type(a).__name__ in SUPPORTED_ASSET_TYPES and is_heat_producer_asset(a)
+    ]
+    if not carriers or not kinds & DEMAND_TYPES or not producers:
         reasons.append(
             "The optimiser sizes heat networks: the model needs a heat carrier, at least one "
             "heat demand (HeatingDemand) and at least one heat producer; it has "
             f"{len(carriers)} heat carrier(s), "
             f"{sum(type(a).__name__ in DEMAND_TYPES for a in assets)} demand(s) and "
-            f"{sum(type(a).__name__ in PRODUCER_TYPES for a in assets)} producer(s)."
+            f"{len(producers)} producer(s)."
         )
     for kind, names in sorted(unsupported.items()):
         reasons.append(

@@ -47,9 +47,9 @@ _LEVELS: dict[str, tuple[float, float, float]] = {
     "temperature": (333.15, 0.01, 0.03),
     "volume_flow": (0.004, 0.3, 0.4),
     "heat_demand": (2.5e5, 0.3, 0.5),
-    "heat_demand_set_point": (2.5e5, 0.3, 0.5),
+    "heat_demand_set_point": (-2.5e5, 0.3, 0.5),  # the simulator stores set points negative
     "heat_supplied": (2.0e7, 0.3, 0.5),
-    "heat_supply_set_point": (2.0e7, 0.3, 0.5),
+    "heat_supply_set_point": (-2.0e7, 0.3, 0.5),
     "heat_loss": (1.5e3, 0.05, 0.1),
     "velocity": (0.8, 0.3, 0.4),
     "pressure_loss": (2.0e3, 0.3, 0.4),

@@ -18,14 +18,33 @@ window.DTCharts = (function () {
     return `rgba(${n >> 16}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
   }
 
+  // The sign a person reads a stored quantity with: the catalogue's shown_sign, -1 where the
+  // stored sign is not the one people expect (the simulator stores set points negative: heat a
+  // producer was asked to supply reads positive). field may name a port ("Out.temperature").
+  // Pages apply it only through the scales below (convert, the tooltip, the map's values).
+  function shownSign(field) {
+    const quantity = catalogue.quantities[String(field || "").split(".").pop()];
+    return quantity && quantity.shown_sign === -1 ? -1 : 1;
+  }
+
   // The display unit for values of siUnit around magnitude (SI): the same rule as the server's
-  // quantities.display_unit, applied to the steps the server sent.
-  function scaleFor(siUnit, magnitude) {
+  // quantities.display_unit, applied to the steps the server sent; with field, its shown sign.
+  function scaleFor(siUnit, magnitude, field) {
     const steps = catalogue.display[siUnit];
-    if (!steps || !steps.length) return { unit: siUnit, factor: 1, offset: 0 };
+    if (!steps || !steps.length) return { unit: siUnit, factor: 1, offset: 0, sign: shownSign(field) };
     let chosen = steps[0];
     steps.slice(1).forEach((s) => { if (Math.abs(magnitude) >= s.threshold) chosen = s; });
-    return chosen;
+    return signed(chosen, field);
+  }
+
+  // The same scale for the series of another field (one chart, one unit, each its own sign).
+  function signed(scale, field) {
+    return Object.assign({}, scale, { sign: shownSign(field) });
+  }
+
+  // A stored SI value as shown in a scale's unit and sign.
+  function shownValue(v, scale) {
+    return v === null || v === undefined ? null : ((scale.sign || 1) * (v - scale.offset)) / scale.factor;
   }
 
   function magnitudeOf(arrays) {
@@ -35,7 +54,7 @@ window.DTCharts = (function () {
   }
 
   function convert(values, scale) {
-    return values.map((v) => (v === null || v === undefined ? null : (v - scale.offset) / scale.factor));
+    return values.map((v) => shownValue(v, scale));
   }
 
   function formatNumber(v) {
@@ -132,7 +151,8 @@ window.DTCharts = (function () {
   // -- tooltip at the cursor ------------------------------------------------------------------------
 
   // Each drawn series may carry dt = {raw: SI values, siUnit, scale}: the tooltip shows the value
-  // read (display unit) and the stored SI value, not the stacked sum the line is drawn at.
+  // read (display unit) and its SI value, with the scale's sign, not the stacked sum the line is
+  // drawn at.
   function tooltipPlugin() {
     let tip;
     return {
@@ -152,13 +172,15 @@ window.DTCharts = (function () {
             if (!i || !s.show || !s.dt) return;
             // Reduced data (dt.minMax) holds each bucket's minimum and maximum at idx pairs.
             const at = s.dt.minMax ? [idx - (idx % 2), idx - (idx % 2) + 1] : [idx];
-            const si = at.map((i) => s.dt.raw[i]);
-            if (si.some((v) => v === null || v === undefined)) return;
-            const { unit, offset, factor } = s.dt.scale;
+            const stored = at.map((i) => s.dt.raw[i]);
+            if (stored.some((v) => v === null || v === undefined)) return;
+            const sign = s.dt.scale.sign || 1;
+            const si = stored.map((v) => sign * v).sort((a, b) => a - b);
             const text = (values, u) => values.map((v) => formatNumber(v)).join(" – ") + (u && u !== "-" ? ` ${u}` : "");
+            const unit = s.dt.scale.unit;
             const siText = unit !== s.dt.siUnit ? ` <span class="si">(${text(si, s.dt.siUnit)})</span>` : "";
             const swatch = `<i style="background:${s._stroke || s.stroke}"></i>`;
-            const value = text(si.map((v) => (v - offset) / factor), unit);
+            const value = text(stored.map((v) => shownValue(v, s.dt.scale)).sort((a, b) => a - b), unit);
             rows.push(`<div>${swatch}${escape(s.label)}: <b>${value}</b>${siText}</div>`);
           });
           tip.innerHTML = rows.join("");
@@ -227,7 +249,8 @@ window.DTCharts = (function () {
   }
 
   return {
-    catalogue, PALETTE, colour, scaleFor, magnitudeOf, convert, formatNumber, shown, readableScale, readable,
+    catalogue, PALETTE, colour, shownSign, scaleFor, signed, shownValue, magnitudeOf, convert, formatNumber,
+    shown, readableScale, readable,
     timeZone, zoneLabel, tzDate, isoTime, xAxis, yRange, stackedRange, defaultWindow,
     tooltipPlugin, rangeSelector, noteRange,
   };

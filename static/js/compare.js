@@ -133,7 +133,7 @@
     loaded = data;
     const siData = toPlotData(data);
     const fresh = !chart || key !== chartKey;
-    if (fresh) scale = C.scaleFor(data.quantity.si_unit, C.magnitudeOf(siData.slice(1)));
+    if (fresh) scale = C.scaleFor(data.quantity.si_unit, C.magnitudeOf(siData.slice(1)), data.quantity.key);
     const plotData = [siData[0], ...siData.slice(1).map((ys) => C.convert(ys, scale))];
     if (fresh) {
       if (chart) chart.destroy();

@@ -172,9 +172,10 @@
     fillAssets();
   }
 
-  // A chart of several series (SI values on the time axis xs), converted to one display unit.
-  // stacked: each series is drawn on top of the ones before it (heat of the producers), lines
-  // (not stacked) are drawn as they are (the total demand).
+  // A chart of several series (SI values on the time axis xs), converted to one display unit,
+  // each with the sign its field is read with (charts.js shownSign). stacked: each series is
+  // drawn on top of the ones before it (heat of the producers), lines (not stacked) are drawn as
+  // they are (the total demand).
   function draw(name, container, overviewBox, xs, stacked, lines) {
     const all = stacked.concat(lines);
     const siUnit = all.length ? all[0].siUnit : "";
@@ -201,20 +202,22 @@
     };
     let running = xs.map(() => 0);
     stacked.forEach((s, k) => {
-      running = running.map((sum, i) => sum + (s.values[i] || 0));
+      const own = C.signed(scale, s.field);
+      running = running.map((sum, i) => sum + own.sign * (s.values[i] || 0));  // stacked as shown
       data.push(C.convert(running, scale));
       opts.series.push({
         label: s.label, stroke: C.colour(k), width: 1, fill: C.colour(k, 0.45),
-        dt: { raw: s.values, siUnit, scale },
+        dt: { raw: s.values, siUnit, scale: own },
       });
       if (k) opts.bands.push({ series: [k + 1, k], fill: C.colour(k, 0.45) });
     });
     lines.forEach((l, j) => {
       const k = stacked.length + j;
-      data.push(C.convert(l.values, scale));
+      const own = C.signed(scale, l.field);
+      data.push(C.convert(l.values, own));
       opts.series.push({
         label: l.label, stroke: stacked.length ? "#000000" : C.colour(k), width: stacked.length ? 2 : 1.5,
-        dash: stacked.length ? [6, 4] : undefined, dt: { raw: l.values, siUnit, scale },
+        dash: stacked.length ? [6, 4] : undefined, dt: { raw: l.values, siUnit, scale: own },
       });
     });
     if (charts[name]) { charts[name].main.destroy(); charts[name].overview.destroy(); }
@@ -250,11 +253,12 @@
     ]);
     const xs = [...new Set(answers.flatMap((a) => a.points.map((p) => p[0])))].sort((a, b) => a - b);
     const stacked = answers.map((a, i) => ({
-      label: shown[i].asset_name || shown[i].asset_id, siUnit: a.quantity.si_unit, values: onAxis(xs, a.points),
+      label: shown[i].asset_name || shown[i].asset_id, field: shown[i].field,
+      siUnit: a.quantity.si_unit, values: onAxis(xs, a.points),
     }));
     const lines = demand ? [{
       label: `Total heat demand (${demand.assets} consumer${demand.assets === 1 ? "" : "s"})`,
-      siUnit: demand.quantity.si_unit, values: onAxis(xs, demand.points),
+      field: "heat_demand", siUnit: demand.quantity.si_unit, values: onAxis(xs, demand.points),
     }] : [];
     draw("balance", document.getElementById("balance-chart"), document.getElementById("balance-range"), xs, stacked, lines);
     document.getElementById("balance-info").textContent = producers.length > MAX_PRODUCERS
@@ -335,7 +339,9 @@
     const answers = await Promise.all(members.map((m) => points(m.asset_id, m.field)));
     if (mine !== assetRequest) return;  // another asset was chosen meanwhile
     const xs = [...new Set(answers.flatMap((a) => a.points.map((p) => p[0])))].sort((a, b) => a - b);
-    const lines = answers.map((a) => ({ label: a.quantity.name, siUnit: a.quantity.si_unit, values: onAxis(xs, a.points) }));
+    const lines = answers.map((a, i) => ({
+      label: a.quantity.name, field: members[i].field, siUnit: a.quantity.si_unit, values: onAxis(xs, a.points),
+    }));
     const container = document.getElementById("chart");
     draw("asset", container, document.getElementById("chart-range"), xs, [], lines);
     const first = members[0];

@@ -52,17 +52,23 @@
 
   // -- units people read (SI in the API) ----------------------------------------------------
   // The quantity catalogue's rule (static/js/charts.js, from apps/results/quantities.py) for the
-  // units it knows; a load factor reads as a percentage and a long pipe in km.
+  // units and signs it knows; a load factor reads as a percentage and a long pipe in km.
   function displayScale(unit, magnitude, key) {
     const m = Math.abs(magnitude || 0);
     if (unit === "-" && key === "load_factor") return { unit: "%", f: (v) => v * 100 };
     const charts = window.DTCharts;
     if (charts && charts.catalogue.display[unit]) {
-      const scale = charts.scaleFor(unit, m);
-      return { unit: scale.unit, f: (v) => (v - scale.offset) / scale.factor };
+      const scale = charts.scaleFor(unit, m, key);
+      return { unit: scale.unit, f: (v) => charts.shownValue(v, scale) };
     }
     if (unit === "m" && m >= 1000) return { unit: "km", f: (v) => v / 1000 };
     return { unit: unit === "-" ? "" : unit, f: (v) => v };
+  }
+
+  // -1 for a quantity stored with the other sign than people read it (set points): its largest
+  // shown value is its smallest stored one.
+  function signOf(key) {
+    return window.DTCharts ? window.DTCharts.shownSign(key) : 1;
   }
 
   function formatValue(value, unit, key) {
@@ -180,9 +186,10 @@
       const value = colours.values[id];
       if (value === null || value === undefined) {
         dimmed = true;
-      } else {
+      } else {  // the colour follows the value as shown: the darkest is the smallest shown
         const span = colours.max - colours.min;
-        colour = colourAt(span > 0 ? (value - colours.min) / span : 0.5);
+        const low = colours.sign > 0 ? colours.min : colours.max;
+        colour = colourAt(span > 0 ? (colours.sign * (value - low)) / span : 0.5);
       }
     }
     if (layer instanceof L.Polyline) {
@@ -216,12 +223,13 @@
     if (colours) {
       const scale = displayScale(colours.unit, Math.max(Math.abs(colours.min), Math.abs(colours.max)), colours.quantity);
       const stops = VIRIDIS.map((c, i) => `${c} ${(i * 100) / (VIRIDIS.length - 1)}%`).join(", ");
+      const [low, high] = colours.sign > 0 ? [colours.min, colours.max] : [colours.max, colours.min];
       parts.push(
         `<span class="network-legend-item network-scale" id="network-scale">` +
         `<span>${escapeHtml(colours.title)}</span>` +
-        `<span class="network-scale-low">${numberFormat.format(scale.f(colours.min))}</span>` +
+        `<span class="network-scale-low">${numberFormat.format(scale.f(low))}</span>` +
         `<span class="network-scale-bar" style="background: linear-gradient(to right, ${stops})"></span>` +
-        `<span class="network-scale-high">${numberFormat.format(scale.f(colours.max))}</span>` +
+        `<span class="network-scale-high">${numberFormat.format(scale.f(high))}</span>` +
         `<span>${scale.unit}</span></span>`,
         `<span class="network-legend-item muted">dashed or faded: no value</span>`);
     }
@@ -312,9 +320,10 @@
     }
     const rows = body.outputs.map((o) => {
       const scale = displayScale(o.unit, Math.max(Math.abs(o.max || 0), Math.abs(o.min || 0)), o.field);
-      const show = (v) => (v === null ? "–" : numberFormat.format(scale.f(v)));
+      const show = (v) => (v === null || v === undefined ? "–" : numberFormat.format(scale.f(v)));
+      const top = signOf(o.field) > 0 ? o.max : o.min;  // the largest value as shown
       return `<tr data-field="${escapeHtml(o.field)}"><td>${escapeHtml(o.field)}</td>` +
-        `<td class="number">${show(o.mean)}</td><td class="number">${show(o.max)}</td>` +
+        `<td class="number">${show(o.mean)}</td><td class="number">${show(top)}</td>` +
         `<td>${escapeHtml(scale.unit)}</td><td><button type="button" class="link" data-chart="${escapeHtml(o.field)}">chart</button></td></tr>`;
     }).join("");
     target.innerHTML = `<table id="network-asset-outputs"><thead><tr><th>Quantity</th><th>Mean</th>` +
@@ -345,7 +354,10 @@
     const quantity = quantitySelect.value;
     const aggregate = aggregateSelect.value;
     if (!quantity) return;
-    const params = new URLSearchParams({ quantity, aggregate });
+    const sign = signOf(quantity);
+    // The largest value as shown of a quantity stored with the other sign is its smallest stored.
+    const stored = sign > 0 ? aggregate : ({ max: "min", min: "max" }[aggregate] || aggregate);
+    const params = new URLSearchParams({ quantity, aggregate: stored });
     if (aggregate === "at") {
       if (!period) return;
       params.set("time", new Date(sliderSeconds() * 1000).toISOString());
@@ -367,7 +379,7 @@
     const option = quantitySelect.selectedOptions[0];
     const what = aggregate === "at" ? `at ${isoLabel(sliderSeconds())}` : aggregateSelect.selectedOptions[0].text;
     colours = {
-      quantity, unit: body.unit, values: body.values, min: body.min ?? 0, max: body.max ?? 0,
+      quantity, sign, unit: body.unit, values: body.values, min: body.min ?? 0, max: body.max ?? 0,
       title: `${option ? option.dataset.label : quantity} (${what})`,
     };
     mapElement.dataset.colouredBy = `${quantity}:${aggregate}${aggregate === "at" ? ":" + body.time : ""}`;

@@ -170,3 +170,42 @@ def test_job_page_reads_in_mw_and_celsius_with_producers_stacked_and_a_week_show
     assert houses["labels"] == ["Supply temperature (In)", "Return temperature (Out)"]
     assert houses["xMax"] - houses["xMin"] == WEEK_S
     assert not page.errors
+
+
+@pytest.fixture
+def signed_job(owner):
+    """A producer whose set point is stored negative, as the simulator stores it."""
+    asked = Asset("prod-s", "Boiler", "GenericProducer", ("heat_supplied", "heat_supply_set_point"))
+    yield store_job(make_project(owner, "Signs"), "Set point", steps=48, assets=(asked, CONSUMER))
+    drop_written()
+
+
+def test_a_producers_heat_and_its_set_point_read_positive_in_the_charts_and_tooltip(
+    signed_job, web_url, page
+):
+    page.goto(f"{web_url}/jobs/{signed_job.pk}/")
+    wait_for(
+        lambda: page.errors or page.get_attribute("#chart", "data-series") == "2", 30, "asset chart"
+    )
+    assert not page.errors
+
+    balance = chart(page, "balance")
+    assert balance["raw"][0] > 0
+    assert balance["first"][0] == pytest.approx(balance["raw"][0] / 1e6)
+    asset = chart(page, "asset")  # the producer comes first, with its one group: heat
+    assert asset["labels"] == ["Heat supplied", "Heat supply set point"]
+    assert asset["yLabel"] == "MW"
+    (supplied, set_point), (raw_supplied, raw_set_point) = asset["first"], asset["raw"]
+    assert raw_set_point < 0 < raw_supplied  # as stored
+    assert supplied == pytest.approx(raw_supplied / 1e6)
+    assert set_point == pytest.approx(-raw_set_point / 1e6)
+    assert asset["yMin"] > 0  # nothing below zero to draw
+
+    page.locator("#chart").scroll_into_view_if_needed()
+    box = page.locator("#chart .u-over").bounding_box()
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] * 0.5)
+    tip = page.locator("#chart .chart-tooltip")
+    tip.wait_for(state="visible")
+    text = tip.inner_text()
+    assert re.search(r"Heat supply set point: \d[\d.,]* MW \(\d[\d,]* W\)", text), text
+    assert re.search(r"Heat supplied: \d[\d.,]* MW \(\d[\d,]* W\)", text), text

@@ -39,6 +39,7 @@ PIPE = Asset("pipe-1", "Pipe 1", "Pipe", ("heat_loss", "In.temperature"))
 ASSETS = (PRODUCER, CONSUMER, PIPE)
 UNITS = {
     "heat_supplied": "W",
+    "heat_supply_set_point": "W",
     "heat_demand": "W",
     "heat_loss": "W",
     "In.temperature": "K",
@@ -52,7 +53,13 @@ def value_at(asset: Asset, field: str, step: int, scale: float) -> float:
     """A daily wave with some noise, scaled per variation (the noise is the same for all)."""
     if field in FLAT:
         return FLAT[field]
-    base = {"heat_supplied": 2e6, "heat_demand": 1.8e6, "heat_loss": 2e5, "In.temperature": 350.0}
+    base = {
+        "heat_supplied": 2e6,
+        "heat_supply_set_point": -2e6,  # stored negative, as the simulator does
+        "heat_demand": 1.8e6,
+        "heat_loss": 2e5,
+        "In.temperature": 350.0,
+    }
     noise = random.Random(f"{asset.asset_id}{field}{step}").uniform(-0.1, 0.1)
     return base[field] * scale * (1.0 + 0.3 * math.sin(2 * math.pi * step / 24) + noise)
 

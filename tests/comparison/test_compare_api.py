@@ -129,6 +129,7 @@ def test_chart_and_options_name_the_quantity_for_people(client, owner, variation
         "description": "Water temperature at the port.",
         "group": "temperature",
         "si_unit": "K",
+        "shown_sign": 1,
     }
     producer = next(a for a in options if a["asset_id"] == "prod-1")
     assert producer["asset_class_name"] == "Producer"

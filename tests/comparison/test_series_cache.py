@@ -3,13 +3,16 @@ is the chart InfluxDB gives, they go when the results go, and access is checked 
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
 import pytest
-from django.core.cache import cache
+import redis
 
 from apps.comparison.api import ChartSerializer, chart_document
 from apps.comparison.services import compare_series
 from apps.jobs.services import delete_job
+from apps.results import series_cache
 from apps.results.influx import influx_client
 from apps.results.points import Points, points_key, series_points
 from omotes.influx import quote_identifier, quote_string
@@ -41,10 +44,10 @@ def test_a_chart_from_the_kept_copies_is_the_chart_influxdb_gives(client, owner,
     client.force_login(owner)
     params = query(variations, asset_id="prod-1", field="heat_supplied", width=700)
     keys = [points_key(job.pk, "prod-1", "heat_supplied") for job in variations]
-    cache.delete_many(keys)  # another test session may share these job ids
+    series_cache.forget(keys)  # another test session may share these job ids
 
     first = client.get(SERIES, params).json()  # read from InfluxDB, copies kept
-    assert set(cache.get_many(keys)) == set(keys)
+    assert None not in series_cache.fetch(keys)
     again = client.get(SERIES, params).json()  # from the copies
 
     assert again == first
@@ -113,11 +116,11 @@ def test_deleting_a_jobs_results_removes_its_copies(client, owner, stored_jobs):
         == 200
     )
     key = points_key(job.pk, "prod-1", "heat_supplied")
-    assert cache.get(key) is not None
+    assert series_cache.fetch([key]) != [None]
 
     delete_job(job, by=owner)
 
-    assert cache.get(key) is None
+    assert series_cache.fetch([key]) == [None]
     assert (
         client.get(SERIES, query([job], asset_id="prod-1", field="heat_supplied")).status_code
         == 404  # its series are gone
@@ -130,12 +133,12 @@ def test_deleting_a_jobs_model_removes_its_copies_once_committed(
     job = stored_jobs(make_project(owner, "Cascade"), "Model deleted", steps=48)
     series_points([job], "pipe-1", "In.temperature")
     key = points_key(job.pk, "pipe-1", "In.temperature")
-    assert cache.get(key) is not None
+    assert series_cache.fetch([key]) != [None]
 
     with django_capture_on_commit_callbacks(execute=True):
         job.esdl_model.delete()
 
-    assert cache.get(key) is None
+    assert series_cache.fetch([key]) == [None]
 
 
 def test_kept_copies_do_not_open_a_job_to_others(client, owner, make_user, variations):
@@ -159,3 +162,90 @@ def test_a_copy_gives_back_the_same_points(times):
 
     assert again.times.tolist() == times
     assert again.values.tolist() == points.values.tolist()
+
+
+# --- the bound of the copies (apps.results.series_cache), against the real Redis -------------
+
+
+@pytest.fixture
+def own_copies(settings):
+    """A prefix of its own, so the account holds only this test's copies (the product's and other
+    sessions' copies share this Redis); removed afterwards."""
+    settings.SERIES_CACHE_PREFIX = f"dt:test:points:{uuid.uuid4().hex}"
+    yield settings
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    leftover = list(client.scan_iter(f"{settings.SERIES_CACHE_PREFIX}:*"))
+    if leftover:
+        client.delete(*leftover)
+
+
+def keys_in_redis(settings) -> set[str]:
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    account = {f"{settings.SERIES_CACHE_PREFIX}:{k}" for k in ("lru", "size", "bytes")}
+    return {k.decode() for k in client.scan_iter(f"{settings.SERIES_CACHE_PREFIX}:*")} - account
+
+
+def year_of_hours(level: float) -> Points:
+    times = START_S + HOUR_S * np.arange(8760, dtype=np.int64)
+    return Points(times, np.full(8760, level))
+
+
+def test_the_copies_keep_within_their_bound_evicting_the_least_recently_used_first(own_copies):
+    keys = [points_key(uuid.uuid4(), "prod-1", "heat_supplied") for _ in range(4)]
+    blob = year_of_hours(1e6).to_bytes()
+    size = len(keys[0]) + len(blob)
+    own_copies.SERIES_CACHE_MAX_BYTES = 3 * size + size // 2  # room for three copies
+    for key in keys[:3]:  # one at a time: copies stored together share their time of use
+        series_cache.store({key: blob})
+    series_cache.fetch(keys[:1])  # the first is used again: the second is now the oldest
+
+    kept = series_cache.store({keys[3]: blob})
+
+    found = series_cache.fetch(keys)
+    assert [value is not None for value in found] == [True, False, True, True]
+    assert kept == 3 * size <= own_copies.SERIES_CACHE_MAX_BYTES
+    assert series_cache.usage() == (3, 3 * size)
+    assert keys_in_redis(own_copies) == {keys[0], keys[2], keys[3]}
+
+
+def test_a_copy_larger_than_the_bound_is_not_kept(own_copies):
+    own_copies.SERIES_CACHE_MAX_BYTES = 1000
+    key = points_key(uuid.uuid4(), "prod-1", "heat_supplied")
+
+    assert series_cache.store({key: year_of_hours(1e6).to_bytes()}) == 0
+    assert series_cache.fetch([key]) == [None]
+    assert keys_in_redis(own_copies) == set()
+
+
+def test_forgetting_copies_gives_their_bytes_back_to_the_bound(own_copies):
+    keys = [points_key(uuid.uuid4(), "pipe-1", "heat_loss") for _ in range(3)]
+    series_cache.store({key: b"x" * 100 for key in keys})
+
+    assert series_cache.forget(keys[:2]) == 2
+    assert series_cache.usage() == (1, len(keys[2]) + 100)
+
+
+def test_an_evicted_series_is_read_again_from_influxdb(own_copies, variations):
+    """Room for the copies of one series of the three jobs: asking for a second evicts the
+    first; asking for the first again reads it from InfluxDB, as it is stored there."""
+    copy = year_of_hours(0.0).to_bytes()
+    own_copies.SERIES_CACHE_MAX_BYTES = (
+        3 * (len(points_key(uuid.uuid4(), "prod-1", "x")) + len(copy)) + 500
+    )
+    supplied = [points_key(job.pk, "prod-1", "heat_supplied") for job in variations]
+    first = series_points(variations, "prod-1", "heat_supplied")
+    assert None not in series_cache.fetch(supplied)
+
+    series_points(variations, "cons-1", "heat_demand")
+    assert series_cache.fetch(supplied) == [None, None, None]  # evicted
+    again = series_points(variations, "prod-1", "heat_supplied")
+
+    assert series_cache.usage()[1] <= own_copies.SERIES_CACHE_MAX_BYTES
+    for job, points, before in zip(variations, again, first, strict=True):
+        raw = list(
+            influx_client().select_series(
+                job.database, "GenericProducer", "heat_supplied", {"asset_id": "prod-1"}
+            )
+        )
+        assert points.times.tolist() == [t for t, _ in raw] == before.times.tolist()
+        assert points.values.tolist() == [v for _, v in raw] == before.values.tolist()

@@ -130,3 +130,31 @@ def old_version() -> bytes:
         '<geometry xsi:type="esdl:Point" CRS="WGS84" lat="52.0899586" lon="5.1200956"/>',
         '<buildingTypePercentage xsi:type="esdl:BuildingTypeBin" percentage="100.0"/>',
     ).encode()
+
+
+#: The two ports a four-port heat pump has besides In and Out: its primary side, unconnected.
+_PRIMARY_PORTS = (
+    '<port xsi:type="esdl:InPort" id="hp-prim-in" name="PrimIn" '
+    'carrier="23a7711a-8133-4876-b7eb-dcd9e87a1613"/>'
+    '<port xsi:type="esdl:OutPort" id="hp-prim-out" name="PrimOut" '
+    'carrier="1846d424-c17c-4279-a3c6-612f48268673"/>'
+)
+
+
+def heat_pump_producer(ports: int) -> str:
+    """The producer is a heat pump: with two ports (air-to-water), or four (water-to-water: its
+    In and Out become SecIn and SecOut, and its primary side, PrimIn and PrimOut, connects to
+    nothing)."""
+    producer = f'<asset xsi:type="esdl:GenericProducer" id="{PRODUCER_ID}"'
+    text = _changed(base(), producer, producer.replace("GenericProducer", "HeatPump"))
+    if ports == 4:
+        anchor = 'name="GenericProducer_0001" power="518000.0">'
+        text = _changed(text, anchor, anchor + _PRIMARY_PORTS)
+        for port_id, side in (
+            ("baf3897a-3e70-416a-9548-5822de1b372a", "In"),
+            ("101fbccc-ded7-43e8-b421-eaeb534097ca", "Out"),
+        ):
+            text = _changed(
+                text, f'id="{port_id}" name="{side}"', f'id="{port_id}" name="Sec{side}"'
+            )
+    return text

@@ -12,8 +12,9 @@ import pytest
 from esdl import esdl
 from esdl.esdl_handler import EnergySystemHandler
 
-from apps.models.esdl_document import EsdlDocument, ProfileTarget
+from apps.models.esdl_document import EsdlDocument
 from apps.models.esdl_intake import EsdlRejected
+from apps.models.esdl_profiles import ProfileTarget
 from tests.corpus import corpus_bytes
 from tests.models.esdl_samples import EXPECTED_COUNTS, EXPECTED_TOTALS, model_text
 

@@ -11,8 +11,9 @@ import dataclasses
 
 import pytest
 
-from apps.models.esdl_document import DEFAULT_PROFILE_PERIOD, EsdlDocument
+from apps.models.esdl_document import EsdlDocument
 from apps.models.esdl_intake import EsdlInvalid
+from apps.models.esdl_profiles import DEFAULT_PROFILE_PERIOD
 from apps.models.esdl_rules import check_rules
 from apps.profiles.limits import ProfileLimits
 from omotes.esdl_generator import network_text

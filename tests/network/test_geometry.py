@@ -10,6 +10,7 @@ from esdl import esdl
 from apps.models.esdl_document import EsdlDocument
 from apps.network.geometry import is_wgs84, network_geojson
 from tests.corpus import corpus_bytes, generated_network
+from tests.models import field_samples as samples
 
 CORPUS = [
     "test1.esdl",
@@ -180,3 +181,24 @@ def test_supply_and_return_pipes_between_the_same_assets_stay_apart_in_a_schemat
         tuple(ret["coordinates"][-1]),
     }
     assert math.dist(supply["coordinates"][1], ret["coordinates"][1]) > 10
+
+
+def category_of_producer(text: str) -> str:
+    features = network_geojson(assets_of(text))["features"]
+    [producer] = [f for f in features if f["properties"]["asset_id"] == samples.PRODUCER_ID]
+    return producer["properties"]["category"]
+
+
+def test_a_two_port_heat_pump_is_drawn_as_a_producer_and_a_four_port_one_as_a_conversion():
+    assert category_of_producer(samples.heat_pump_producer(2)) == "producer"
+    assert category_of_producer(samples.heat_pump_producer(4)) == "conversion"
+
+
+def test_a_gas_heater_is_drawn_as_a_producer_though_esdl_files_it_under_conversion():
+    text = samples.base().replace(
+        f'"esdl:GenericProducer" id="{samples.PRODUCER_ID}"',
+        f'"esdl:GasHeater" id="{samples.PRODUCER_ID}"',
+    )
+    assert "esdl:GasHeater" in text
+
+    assert category_of_producer(text) == "producer"

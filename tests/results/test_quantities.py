@@ -11,9 +11,11 @@ from apps.results.quantities import (
     describe_field,
     display_unit,
     format_readable,
+    port_role,
     readable,
     to_si,
 )
+from omotes.asset_roles import HEAT_CONSUMER_CLASSES, HEAT_PRODUCER_CLASSES
 from omotes.results import QUANTITY_UNITS
 
 
@@ -74,6 +76,29 @@ def test_ports_of_producers_and_consumers_say_supply_or_return():
     assert describe_field("heat_supplied", "GenericProducer")["group"] == "heat"
 
 
+def test_a_heat_pump_is_listed_with_the_producers_and_its_out_port_is_the_supply():
+    """Only a two-port heat pump (a producer) has In and Out; a four-port one's sides have none."""
+    roles = catalogue()["roles"]
+
+    assert set(roles["producers"]) == HEAT_PRODUCER_CLASSES | {"HeatPump"}
+    assert set(roles["consumers"]) == HEAT_CONSUMER_CLASSES
+    assert port_role("HeatPump", "Out") == "supply"
+    assert port_role("GasHeater", "In") == "return"
+    assert port_role("HeatPump", "PrimIn") == ""
+
+
+def test_set_points_stored_negative_are_shown_positive_like_the_heat_they_set():
+    """The simulator stores heat_supplied and heat_demand positive, both set points negative."""
+    quantities = catalogue()["quantities"]
+
+    assert quantities["heat_supplied"]["shown_sign"] == quantities["heat_demand"]["shown_sign"] == 1
+    assert quantities["heat_supply_set_point"]["shown_sign"] == -1
+    assert quantities["heat_demand_set_point"]["shown_sign"] == -1
+    assert describe_field("heat_supply_set_point", "GenericProducer")["shown_sign"] == -1
+    assert describe_field("Out.temperature", "GenericProducer")["shown_sign"] == 1
+    assert describe_field("strange", "Pipe", "V")["shown_sign"] == 1
+
+
 def test_an_unknown_field_keeps_its_key_and_stored_unit():
     assert describe_field("strange", "Pipe", "V") == {
         "key": "strange",
@@ -81,6 +106,7 @@ def test_an_unknown_field_keeps_its_key_and_stored_unit():
         "description": "",
         "group": "other",
         "si_unit": "V",
+        "shown_sign": 1,
     }
 
 

@@ -40,6 +40,22 @@ def test_series_list_carries_the_catalogue_entry_and_the_class_for_people(client
     assert producer["quantity"]["group"] == "heat"
     assert producer["quantity"]["si_unit"] == "W"
     assert producer["unit"] == "W"  # the stored unit, as before
+    assert producer["quantity"]["shown_sign"] == 1
+
+
+def test_a_set_point_stored_negative_is_sent_as_stored_with_the_sign_pages_show_it_with(
+    client, owner
+):
+    asked = Asset("prod-s", "Boiler", "GenericProducer", ("heat_supplied", "heat_supply_set_point"))
+    job = store_job(make_project(owner, "Signs"), "Set point", steps=STEPS, assets=(asked,))
+    client.force_login(owner)
+
+    data = client.get(
+        f"/api/jobs/{job.pk}/series/data/", {"asset_id": "prod-s", "field": "heat_supply_set_point"}
+    ).json()
+
+    assert data["quantity"]["shown_sign"] == -1
+    assert all(value < 0 for _, value in data["points"])  # the API keeps the stored values
 
 
 def test_series_data_names_its_quantity(client, owner, job):

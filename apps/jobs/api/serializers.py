@@ -143,6 +143,11 @@ class QuantitySerializer(serializers.Serializer):
     description = serializers.CharField()
     group = serializers.CharField(help_text="heat, temperature, flow, pressure...")
     si_unit = serializers.CharField(help_text="the unit values are stored and sent in")
+    shown_sign = serializers.ChoiceField(
+        choices=[1, -1],
+        help_text="pages show values times this: -1 where the stored sign is not the one a "
+        "person reads (the simulator stores set points negative); values are sent as stored",
+    )
 
 
 class SeriesSerializer(serializers.Serializer):

@@ -1,0 +1,91 @@
+"""Which assets produce heat (omotes.asset_roles), held against the simulator, and the one rule
+as the simulator's and the optimiser's checks apply it."""
+
+from __future__ import annotations
+
+import esdl
+import pytest
+from esdl.esdl_handler import EnergySystemHandler
+
+from omotes.asset_roles import (
+    HEAT_CONSUMER_CLASSES,
+    HEAT_PRODUCER_CLASSES,
+    is_heat_producer,
+)
+from omotes.preflight import SIMULATOR_ASSET_TYPES, simulator_inputs
+from omotes.workflows import optimizer_check
+from tests.models import field_samples as samples
+
+NO_PRODUCER = "the network has no heat producer; the simulator needs at least one"
+
+
+def energy_system(text: str):
+    return EnergySystemHandler().load_from_string(text)
+
+
+@pytest.mark.parametrize("kind", sorted(HEAT_PRODUCER_CLASSES))
+def test_a_producer_class_produces_heat_whatever_its_ports(kind):
+    assert is_heat_producer(kind, 2) and is_heat_producer(kind, 4)
+
+
+def test_a_heat_pump_produces_heat_only_without_a_primary_side():
+    assert is_heat_producer("HeatPump", 2)
+    assert is_heat_producer("HeatPump", 3)  # mesido's air-to-water pump with its power port
+    assert not is_heat_producer("HeatPump", 4)
+    assert not any(is_heat_producer(kind, 2) for kind in HEAT_CONSUMER_CLASSES)
+    assert not is_heat_producer("HeatExchange", 2)
+
+
+def test_the_simulator_drives_a_two_port_heat_pump_as_a_producer_and_four_ports_as_a_conversion():
+    """The rule is the simulator's mapper registry: a production cluster or not."""
+    from omotes_simulator_core.adapter.transforms.esdl_asset_mapper import EsdlAssetMapper
+    from omotes_simulator_core.entities.assets.esdl_asset_object import EsdlAssetObject
+    from omotes_simulator_core.entities.assets.production_cluster import ProductionCluster
+
+    for ports in (2, 4):
+        system = energy_system(samples.heat_pump_producer(ports))
+        [pump] = [a for a in system.eAllContents() if isinstance(a, esdl.HeatPump)]
+        mapped = EsdlAssetMapper.to_entity(EsdlAssetObject(pump))
+        assert isinstance(mapped, ProductionCluster) == is_heat_producer("HeatPump", ports)
+
+
+def test_every_producer_class_the_simulator_maps_it_maps_as_a_producer():
+    from omotes_simulator_core.adapter.transforms.esdl_asset_mapper import conversion_dict_mappers
+    from omotes_simulator_core.adapter.transforms.esdl_asset_mappers.producer_mapper import (
+        EsdlAssetProducerMapper,
+    )
+
+    producers = {
+        k.__name__ for k, m in conversion_dict_mappers.items() if m is EsdlAssetProducerMapper
+    }
+    assert producers == HEAT_PRODUCER_CLASSES & set(SIMULATOR_ASSET_TYPES)
+
+
+def test_the_simulator_check_takes_a_two_port_heat_pump_as_the_networks_producer():
+    assert simulator_inputs(energy_system(samples.heat_pump_producer(2))) == []
+
+
+def test_the_simulator_check_refuses_a_network_whose_only_producer_is_a_four_port_heat_pump():
+    [problem] = simulator_inputs(energy_system(samples.heat_pump_producer(4)))
+
+    assert problem.problem == NO_PRODUCER
+    assert "HeatPump with two ports" in problem.hint
+    assert "ElectricBoiler" not in problem.hint  # a producer, but not one the simulator takes
+
+
+def test_the_simulator_check_names_a_two_port_heat_pump_whose_supply_and_return_look_swapped():
+    system = energy_system(samples.heat_pump_producer(2))
+    [pump] = [a for a in system.eAllContents() if isinstance(a, esdl.HeatPump)]
+    inport, outport = pump.port
+    inport.carrier, outport.carrier = outport.carrier, inport.carrier
+
+    [problem] = simulator_inputs(system)
+
+    assert problem.asset_name == "GenericProducer_0001"
+    assert "a producer gives heat out hotter than it takes it in" in problem.problem
+
+
+def test_the_optimiser_check_counts_a_heat_pump_as_a_producer_only_without_a_primary_side():
+    assert optimizer_check.check_model(energy_system(samples.heat_pump_producer(2))) == []
+    [reason] = optimizer_check.check_model(energy_system(samples.heat_pump_producer(4)))
+    assert reason.endswith("1 demand(s) and 0 producer(s).")
