@@ -1,7 +1,8 @@
 """ASGI entry point: HTTP through Django, websockets through Channels (session auth).
 
 HTTP requests pass the request limits first (413 for a body larger than any upload the product
-takes, 414 for an overlong URL), so Django never reads such a request.
+takes, 414 for an overlong URL), so Django never reads such a request; then at most
+``WEB_REQUEST_SLOTS`` of them are in Django at once per process (``designtoolkit.request_slots``).
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from django.urls import path  # noqa: E402
 from apps.jobs.consumers import JobProgressConsumer  # noqa: E402
 from apps.notifications.consumers import BellConsumer  # noqa: E402
 from designtoolkit.request_limits import RequestLimits  # noqa: E402
+from designtoolkit.request_slots import RequestSlots  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": RequestLimits(
-            django_asgi_app,
+            RequestSlots(django_asgi_app, slots=settings.WEB_REQUEST_SLOTS),
             max_body_bytes=settings.REQUEST_BODY_MAX_BYTES,
             max_url_bytes=settings.URL_MAX_BYTES,
         ),

@@ -216,6 +216,9 @@ ACCOUNT_ADAPTER = "apps.accounts.adapter.AccountAdapter"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"  # the dashboard
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+# Sessions are read from Redis (the cache) and written through to PostgreSQL: one query less on
+# every request (bench/load.py), and a session outlives a flushed or restarted Redis.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # "Remember me" keeps the session this long after the browser closes (R9).
 SESSION_COOKIE_AGE = env_int("DT_SESSION_DAYS", 30) * 24 * 3600
 # Session and CSRF cookies go over HTTPS only, unless the server is reached over plain HTTP on
@@ -389,6 +392,12 @@ if env_int("DT_DB_POOL_MAX", 0) > 0:
     DATABASES["default"]["OPTIONS"] = {
         "pool": {"min_size": 1, "max_size": env_int("DT_DB_POOL_MAX", 0), "timeout": 20}
     }
+# HTTP requests one web process serves at once (the others wait, in order): fewer than its
+# database connections, so none waits for one (designtoolkit.request_slots).
+WEB_REQUEST_SLOTS = env_int(
+    "DT_WEB_REQUEST_SLOTS",
+    max(1, env_int("DT_DB_POOL_MAX", 0) - 2) if env_int("DT_DB_POOL_MAX", 0) else 8,
+)
 # Production (DT_ENV=production, compose.yaml): no default or example password or secret.
 if env_str("DT_ENV", "development") == "production":
     check_production(globals())

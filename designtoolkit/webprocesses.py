@@ -1,10 +1,13 @@
 """Several web server processes on one port: ``python -m designtoolkit.webprocesses
---processes 2 -b 127.0.0.1 -p 8000 designtoolkit.asgi:application``.
+--processes 2 [--server daphne|uvicorn] -b 127.0.0.1 -p 8000 designtoolkit.asgi:application``.
 
-One daphne process runs Django's synchronous views in one Python interpreter, so it uses at most
-one core however many requests wait; ``bench/load.py`` measured it (README, "Operations"). Here
-the listening socket is opened once and handed to N processes of ``designtoolkit.webserver``
-(daphne with our request limits, ``--fd``); the kernel spreads new connections over them.
+One ASGI process runs Django's synchronous views in one Python interpreter, on one thread
+(asgiref's thread-sensitive executor), so it uses at most one core however many requests wait;
+``bench/load.py`` measured it (README, "Operations"). Here the listening socket is opened once and
+handed to N server processes (``--fd``); the kernel spreads new connections over them. The server
+is ``designtoolkit.webserver`` (daphne with our request limits at the door) or uvicorn (httptools
+and uvloop: less CPU per request; the same limits are held by ``designtoolkit.request_limits``
+inside the application, and websockets by the ``websockets`` library).
 Prometheus figures of all of them are summed through ``PROMETHEUS_MULTIPROC_DIR`` (a fresh
 folder per start). If one process dies the others are stopped and this exits with an error, so
 whoever supervises it (scripts/run.sh's shell, a container's restart policy) sees it.
@@ -23,9 +26,30 @@ import tempfile
 import time
 
 
+def daphne_command(fd: int, application: str) -> list[str]:
+    return [sys.executable, "-m", "designtoolkit.webserver", "--fd", str(fd), application]
+
+
+def uvicorn_command(fd: int, application: str) -> list[str]:
+    """uvicorn as daphne runs here: no lifespan (Django has none), no access log (each request
+    has a JSON line of apps.operations), the client address as the socket says (allauth reads
+    X-Forwarded-For itself, DT_TRUSTED_PROXY_COUNT), pings on idle websockets as daphne's."""
+    return [
+        *(sys.executable, "-m", "uvicorn", "--fd", str(fd)),
+        *("--lifespan", "off", "--no-access-log", "--no-proxy-headers", "--no-server-header"),
+        *("--loop", "uvloop", "--http", "httptools", "--ws", "websockets"),
+        *("--ws-ping-interval", "20", "--ws-ping-timeout", "30", "--log-level", "warning"),
+        application,
+    ]
+
+
+SERVERS = {"daphne": daphne_command, "uvicorn": uvicorn_command}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m designtoolkit.webprocesses")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--server", choices=sorted(SERVERS), default="daphne")
     parser.add_argument("-b", "--bind", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=8000)
     parser.add_argument("application")
@@ -34,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     listener = socket.create_server((args.bind, args.port), backlog=1024)
     metrics_dir = tempfile.mkdtemp(prefix="dt-web-metrics-")
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": metrics_dir}
-    command = [sys.executable, "-m", "designtoolkit.webserver", "--fd", str(listener.fileno())]
+    command = SERVERS[args.server](listener.fileno(), args.application)
     children = [
-        subprocess.Popen([*command, args.application], env=env, pass_fds=[listener.fileno()])
+        subprocess.Popen(command, env=env, pass_fds=[listener.fileno()])
         for _ in range(max(1, args.processes))
     ]
     stopping = False

@@ -75,6 +75,8 @@ class Transition:
     stop: Stop = Stop.NONE
     # A run the move refuses is a run the job does not count: tell it to stop.
     stop_refused_run: bool = False
+    # Push the new state to the job's open pages (apps.jobs.live).
+    publish: bool = True
 
 
 # What a job forgets when it goes back into the queue: its run, worker and progress.
@@ -89,6 +91,9 @@ SUBMIT = Transition(
     from_states=(Status.QUEUED,),
     to=Status.QUEUED,
     kind=Kind.QUEUED,
+    # The job was created in this transaction: no page of it is open to be told (a page opened
+    # later gets the current state when its websocket connects).
+    publish=False,
 )
 DISPATCH = Transition(
     "dispatch",
@@ -252,7 +257,8 @@ def transition(
             request_cancel(job_id)
         elif move.stop is Stop.OTHER_RUNS:
             request_cancel(job_id, keep_run=run_id)
-        publish_job_state(job_id)
+        if move.publish:
+            publish_job_state(job_id)
         if move.kind is not None:
             wake_dispatcher()
         if move.to in Job.TERMINAL:

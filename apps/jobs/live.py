@@ -14,7 +14,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from apps.jobs.estimates import outlook_text, queue_outlook
-from apps.jobs.models import Job, JobRecord
+from apps.jobs.models import Job, JobEvent, JobRecord
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +32,23 @@ def viewer_group(user_id: int) -> str:
 HISTORY_SHOWN = 100
 
 
-def job_state(job: Job) -> dict[str, Any]:
+def job_state(
+    job: Job, record: JobRecord | None = None, events: list[JobEvent] | None = None
+) -> dict[str, Any]:
     """What the job page and the API show of a job's progress: its state, the estimate it was
-    submitted with, its place in the queue while queued (R18), and its history (R24)."""
-    record = JobRecord.objects.filter(job_id=job.pk).first()
+    submitted with, its place in the queue while queued (R18), and its history (R24).
+
+    ``record`` and ``events`` (all of the job's events, oldest first): when the caller read them
+    already (the job page shows both), so they are not read twice."""
+    if record is None:
+        record = JobRecord.objects.filter(job_id=job.pk).first()
     queue = None
     if job.status == Job.Status.QUEUED:
         queue = queue_outlook(job.workflow, job.owner_id, job)
-    events = list(job.events.order_by("-at", "-pk")[:HISTORY_SHOWN])[::-1]
+    if events is None:
+        events = list(job.events.order_by("-at", "-pk")[:HISTORY_SHOWN])[::-1]
+    else:
+        events = events[-HISTORY_SHOWN:]
     return {
         **_progress(job),
         "created_at": _iso(job.created_at),

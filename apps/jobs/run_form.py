@@ -120,10 +120,13 @@ def build_run_form(
     posted: Mapping[str, str] | None = None,
     error: ValidationError | None = None,
     rerun: Job | None = None,
+    known: list | None = None,
 ) -> RunForm:
     """The form for ``esdl_model``; ``posted`` (the fields of ``workflow`` as submitted) and
-    ``error`` after a refused submit, ``rerun`` to start from a job's parameters."""
-    known = known_workflows()
+    ``error`` after a refused submit, ``rerun`` to start from a job's parameters. ``known``:
+    :func:`~apps.jobs.workflows.known_workflows` when the caller has it already (the model page
+    asks once per request)."""
+    known = known_workflows() if known is None else known
     reasons = unavailable_reasons(esdl_model, known)
     facts = ModelFacts.of(esdl_model)
     errors_by_key = _errors_by_key(error)

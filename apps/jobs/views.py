@@ -68,7 +68,7 @@ def job_list(request):
 
 
 def job_detail(request, pk):
-    jobs = Job.objects.select_related("esdl_model", "owner").defer("esdl")
+    jobs = Job.objects.select_related("esdl_model__project", "owner").defer("esdl")
     # Staff answering a ticket about this job may open it with ?ticket=<its number> (recorded).
     job = visible_to(request.user, jobs).filter(pk=pk).first() or open_for_support(
         request.user, jobs, pk, request.GET.get("ticket")
@@ -76,13 +76,14 @@ def job_detail(request, pk):
     if job is None:
         raise Http404("No such job.")
     record = JobRecord.objects.filter(job=job).first()
+    events = list(job.events.order_by("at", "pk"))
     return render(
         request,
         "jobs/job_detail.html",
         {
             "job": job,
-            "state": job_state(job),
-            "events": job.events.all(),
+            "state": job_state(job, record, events),
+            "events": events,
             "optimised": job.workflow in OPTIMIZER_WORKFLOWS and job.status == "succeeded",
             "job_messages": messages_with_assets(job),
             "params_used": [

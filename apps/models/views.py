@@ -75,17 +75,29 @@ def model_detail(request, pk: int):
     rerun = None
     if request.GET.get("rerun"):  # "Run again" on a job page: the form starts from its values
         rerun = rerun_job(request.user, esdl_model, request.GET["rerun"])
-    return render_model_page(request, esdl_model, run_form=build_run_form(esdl_model, rerun=rerun))
+    known = known_workflows()
+    return render_model_page(
+        request,
+        esdl_model,
+        run_form=build_run_form(esdl_model, rerun=rerun, known=known),
+        known=known,
+    )
 
 
 def render_model_page(
-    request, esdl_model: EsdlModel, status: int = 200, run_form: RunForm | None = None
+    request,
+    esdl_model: EsdlModel,
+    status: int = 200,
+    run_form: RunForm | None = None,
+    known: list | None = None,
 ) -> HttpResponse:
     """The model's page, for a user who may see it; also the answer to a refused form on it
-    (``run_form``: the run form as it comes back from a refused submit)."""
+    (``run_form``: the run form as it comes back from a refused submit). ``known``: the known
+    workflows (:func:`~apps.jobs.workflows.known_workflows`) if the caller has them."""
+    known = known_workflows() if known is None else known
     jobs = esdl_model.jobs.select_related("esdl_model", "owner", "record")
     page = page_of(request, jobs.defer("esdl", "output_esdl", "log_tail", "series", "messages"))
-    readiness = workflow_readiness(esdl_model, [described for described, _ in known_workflows()])
+    readiness = workflow_readiness(esdl_model, [described for described, _ in known])
     return render(
         request,
         "models/model_detail.html",
@@ -97,7 +109,7 @@ def render_model_page(
             ),
             "stand_ins": esdl_model.profile_bindings.filter(stand_in__isnull=False).count(),
             "readiness": readiness,
-            "run_form": run_form or build_run_form(esdl_model),
+            "run_form": run_form or build_run_form(esdl_model, known=known),
             "jobs": page.object_list,
             "page": page,
             "csv_form": ProfileCsvForm(),
