@@ -19,15 +19,20 @@ Output: one JSON line on stdout, also appended to ``bench/results/estimate.jsonl
 
     {"jobs": 20, "mape": 0.21, "mape_first_half": 0.3, "mape_second_half": 0.12, "failed": 0,
      "runs": [{"workflow": ..., "assets": ..., "steps": ..., "estimate_s": ..., "measured_s":
+     ..., "contention_before": ..., "run_contention": ..., "load_before": ..., "load_after":
      ..., "error": ...}, ...], "seconds": ..., "at": ...}
 
 ``mape`` is the mean of |estimate - measured| / measured over the jobs that succeeded, the
 halves over the first and second half of them in run order. ``--max-work`` (assets x time
-steps per job) keeps a run to about twenty minutes on a busy 2-core host: each job takes a
-network size first (every size is drawn as often), then a period and step that fit the cap, so
-big networks run shorter periods or coarser steps and small ones up to a year hourly. The
-machine's load counts in every measured time, so say how busy it was with the figure (the
-line carries the load averages at start and end).
+steps per job) keeps a run to about fifteen to twenty minutes on a quiet 2-core host: each job
+takes a network size first (every size is drawn as often), then a period and step that fit the
+cap, so big networks run shorter periods or coarser steps and small ones up to a year hourly.
+The machine's load counts in every measured time, so each job carries the load average at its
+estimate and at its end (``load_before``, ``load_after``), the contention its worker announced
+when it was estimated and the one its run met (``contention_before``, ``run_contention``: wall
+over CPU seconds of the worker's probes, :mod:`omotes.worker.contention`), and the line the
+load averages at start and end. ``bench/estimate_replay.py`` replays a recorded run with other
+estimators (separate histories, pooled, normalised by contention or by load).
 """
 
 from __future__ import annotations
@@ -140,6 +145,7 @@ def patiently(client: Client, method: str, path: str, **kwargs: Any) -> Any:
 
 def run_one(client: Client, model_id: int, item: dict[str, Any], timeout: float) -> dict[str, Any]:
     body = {"model": model_id, "workflow": item["workflow"], "params": item["params"]}
+    load_before = os.getloadavg()[0]
     estimated = patiently(client, "POST", "/api/jobs/estimate/", json=body)
     job = client.request("POST", "/api/jobs/", json=body)
     deadline = time.monotonic() + timeout
@@ -149,6 +155,7 @@ def run_one(client: Client, model_id: int, item: dict[str, Any], timeout: float)
             break
         time.sleep(1.0)
         job = patiently(client, "GET", f"/api/jobs/{job['id']}/")
+    load_after = os.getloadavg()[0]
     measured = None
     if job["status"] == "succeeded":
         started = datetime.fromisoformat(job["started_at"])
@@ -162,6 +169,10 @@ def run_one(client: Client, model_id: int, item: dict[str, Any], timeout: float)
         "low_s": estimated["estimate"]["low_s"],
         "high_s": estimated["estimate"]["high_s"],
         "learned_from": estimated["estimate"]["runs"],
+        "contention_before": estimated["estimate"].get("contention"),
+        "run_contention": (job.get("history") or {}).get("run_contention"),
+        "load_before": round(load_before, 2),
+        "load_after": round(load_after, 2),
         "measured_s": measured,
         "status": job["status"],
         "error": (job.get("error") or "")[:200],

@@ -12,12 +12,21 @@ the optimiser's (one "step": its horizon is fixed) the squared one. Before there
 the workflow's announced prior (``WorkflowDescription.runtime_prior``) answers, and while the
 runs cannot tell the terms apart they scale it.
 
-Workers differ in speed. Each measures its own when it starts (a calibration run, seconds per
-asset and time step, :mod:`omotes.worker.calibration`); :func:`speed_factor` turns that into a
-factor against the machine the priors were measured on. A run's seconds are divided by the
-factor of the worker that ran it before fitting (so a fast and a slow worker share one history)
-and the estimate is multiplied by the factor of the workers expected to run the job; with no
-history that makes the prior the calibration's. The spread of past runs around the
+Workers differ in speed, and a shared machine's speed changes with its load (the same job took
+135 s at a load of 6.6 on 2 cores and 547 s at 20). Each worker measures how fast its machine
+is when it starts (a calibration run, CPU seconds per asset and time step,
+:mod:`omotes.worker.calibration`; :func:`speed_factor` turns that into a factor against the
+machine the priors were measured on) and, all along, how much slower than that a job runs now
+(its *contention*, :mod:`omotes.worker.contention`). A run's speed is its worker's factor
+times the contention it met; its seconds are divided by it before fitting (so a fast and a slow
+worker, a quiet and a busy hour, share one history) and the estimate is multiplied by the speed
+of the workers expected to run the job now; with no history that makes the prior the
+calibration's.
+
+Workflows that run the same model share what they learn: a workflow names its *runtime
+family* (``simulate_kpis``, the simulator plus a KPI step, says ``simulator``), the terms are
+fitted on the runs of the whole family and each member keeps a level of its own
+(:func:`pooled`). The spread of past runs around the
 fit (their 10th and 90th percentile ratio) is the honest uncertainty; with few runs it is wide
 by construction. Each run counts with its ``weight``: the frontend counts recent runs more, as
 the speed of a shared machine drifts.
@@ -46,18 +55,31 @@ TERMS = ("overhead_s", "per_asset_s", "per_asset_step_s", "per_asset_squared_s")
 REFERENCE_S_PER_ASSET_STEP = 1e-3
 #: Never estimate less than this (process start, messages, writing a result).
 MINIMUM_S = 1.0
+#: From this contention on (wall over CPU seconds of the workers' probes) the estimate says the
+#: machine is busy.
+BUSY = 1.3
+#: Runs after which a finished run counts half as much as the newest.
+RECENT_HALF_LIFE = 5
+
+
+def recency_weight(index: int) -> float:
+    """How much the ``index``-th newest run counts (0: the newest): half as much
+    :data:`RECENT_HALF_LIFE` runs later, as the host's speed drifts with its load."""
+    return 0.5 ** (index / RECENT_HALF_LIFE)
 
 
 @dataclass(frozen=True)
 class PastRun:
-    """One finished run: its size (assets, time steps), the seconds it took and the speed
-    factor of the worker that ran it (:func:`speed_factor`; 1.0 when unknown)."""
+    """One finished run: its size (assets, time steps), the seconds it took and the speed it
+    ran at: its worker's factor (:func:`speed_factor`) times the contention it met (1.0 each
+    when unknown)."""
 
     assets: float
     steps: float
     seconds: float
     weight: float = 1.0  # how much it counts: recent runs more (the machine's speed drifts)
     speed: float = 1.0
+    workflow: str = ""  # which workflow ran it; "" when all runs are of the one estimated
 
     @property
     def features(self) -> tuple[float, float, float, float]:
@@ -91,14 +113,21 @@ class Estimate:
     runs: int  # past runs it was learned from; 0: the workflow's prior only
     reference_s: float = 0.0  # the seconds on the reference machine (speed factor 1)
     speed: float | None = None  # the workers' speed factor it assumes; None: not measured
+    # How much slower than on an idle machine the workers run jobs now (part of ``speed``);
+    # None: not measured.
+    contention: float | None = None
 
     @property
     def basis(self) -> str:
         if self.runs == 0 and self.speed is not None:
-            return "the workflow's own guess at the workers' measured speed (no finished job yet)"
-        if self.runs == 0:
-            return "the workflow's own guess (no finished job yet)"
-        return f"{self.runs} finished job{'s' if self.runs != 1 else ''}"
+            text = "the workflow's own guess at the workers' measured speed (no finished job yet)"
+        elif self.runs == 0:
+            text = "the workflow's own guess (no finished job yet)"
+        else:
+            text = f"{self.runs} finished job{'s' if self.runs != 1 else ''}"
+        if self.contention is not None and self.contention >= BUSY:
+            text += f"; the machine is busy: jobs run {self.contention:.1f}x slower now"
+        return text
 
     def to_dict(self) -> dict[str, float | int | str | None]:
         return {
@@ -109,6 +138,7 @@ class Estimate:
             "basis": self.basis,
             "reference_s": round(self.reference_s, 1),
             "speed": None if self.speed is None else round(self.speed, 3),
+            "contention": None if self.contention is None else round(self.contention, 2),
         }
 
 
@@ -160,15 +190,60 @@ def _akaike(model: RuntimeModel, runs: Sequence[PastRun], numbers: int) -> float
     return n * math.log(_relative_error(model, runs) / n + 1e-6) + 2 * numbers
 
 
+def pooled(
+    runs: Sequence[PastRun],
+    workflow: str,
+    prior: Mapping[str, float] | None = None,
+    rounds: int = 4,
+) -> list[PastRun]:
+    """The runs of a runtime family (workflows that run the same simulation, one adding a KPI
+    step, say) as runs of ``workflow``, each on the reference machine: a run of another member
+    ``w`` counts with its seconds divided by ``c_w``, how much longer ``w`` takes than
+    ``workflow``, learned from how the runs of ``w`` sit against the model fitted on all of
+    them. ``c_w`` is a geometric mean shrunk towards 1 by one pseudo-run (two runs do not swing
+    it) and stays 1 while ``workflow`` has no runs of its own. A handful of rounds of
+    fit-then-correct settles it; the shared terms so learn from every run of the family, and
+    each member keeps its own level.
+
+    The members start equal, not at the ratio of their priors: in the recorded runs
+    (bench/results/estimate.jsonl of 26 Nov) the KPI step added far less than its prior says,
+    and starting from the priors' ratio scored a mape of 0.42 against 0.37 from 1."""
+    runs = [r.on_reference() for r in runs if r.seconds > 0 and r.speed > 0]
+    members = {r.workflow for r in runs} - {"", workflow}
+    if not members or not any(r.workflow in ("", workflow) for r in runs):
+        return runs
+    correction = dict.fromkeys(members, 1.0)
+    converted = runs
+    for _ in range(rounds):
+        model = fit(converted, prior)
+        for member in members:
+            mine = [r for r in runs if r.workflow == member]
+            logs = sum(
+                r.weight * math.log(r.seconds / model.predict(r.assets, r.steps)) for r in mine
+            )
+            correction[member] = math.exp(logs / (sum(r.weight for r in mine) + 1.0))
+        converted = [replace(r, seconds=r.seconds / correction.get(r.workflow, 1.0)) for r in runs]
+    return converted
+
+
 def estimate(
     assets: float,
     steps: float,
     runs: Sequence[PastRun],
     prior: Mapping[str, float] | None = None,
     speed: float | None = None,
+    *,
+    workflow: str = "",
+    contention: float | None = None,
 ) -> Estimate:
     """The expected seconds of a run of ``assets`` and ``steps`` time steps, from ``runs``, on
-    a worker of speed factor ``speed`` (None: no worker measured its speed; taken as 1)."""
+    a worker of speed factor ``speed`` (None: no worker measured its speed; taken as 1).
+
+    ``runs`` may hold runs of other workflows of ``workflow``'s runtime family (see
+    :func:`pooled`). ``contention``, the part of ``speed`` that is the workers' load now, is
+    only said (:attr:`Estimate.basis`)."""
+    if any(r.workflow not in ("", workflow) for r in runs):
+        runs = pooled(runs, workflow, prior)
     model = fit(runs, prior)
     reference_s = model.predict(assets, steps)
     seconds = max(MINIMUM_S, reference_s * (speed or 1.0))
@@ -183,7 +258,9 @@ def estimate(
         high = max(_quantile(ratios, 0.9), 1.0)
         if len(ratios) < FEW_RUNS:
             low, high = min(low, WIDE_RANGE[0]), max(high, WIDE_RANGE[1])
-    return Estimate(seconds, seconds * low, seconds * high, len(runs), reference_s, speed)
+    return Estimate(
+        seconds, seconds * low, seconds * high, len(runs), reference_s, speed, contention
+    )
 
 
 def _least_squares(runs: Sequence[PastRun], terms: tuple[int, ...]) -> RuntimeModel | None:

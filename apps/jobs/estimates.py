@@ -1,10 +1,11 @@
 """How long a job will run and when it will start, from the product's own history (R18).
 
-The arithmetic is :mod:`omotes.estimation`; this module feeds it: the finished runs of the same
-workflow (of the same version once there are a few), each with the size it was submitted with
-(``JobRecord``) and the speed of the worker that ran it (its announced calibration run), the
-speed of the live workers that offer the workflow, and the queue as the dispatcher's policy
-would order it, slot by slot at each slot's worker's speed.
+The arithmetic is :mod:`omotes.estimation`; this module feeds it: the finished runs of the
+workflow's runtime family (each workflow's of its version now once there are a few), each with
+the size it was submitted with (``JobRecord``) and the speed it ran at (its worker's announced
+calibration run times the contention the run met), the speed of the live workers that offer
+the workflow now (calibration times the contention they announce), and the queue as the
+dispatcher's policy would order it, slot by slot at each slot's worker's speed.
 """
 
 from __future__ import annotations
@@ -20,14 +21,20 @@ from django.utils import timezone
 
 from apps.jobs.models import Job, JobRecord, Worker
 from apps.jobs.qos import current_policy
-from omotes.estimation import Estimate, PastRun, estimate, queue_start_s, speed_factor
+from apps.jobs.workflows import offered_workflows
+from omotes.estimation import (
+    Estimate,
+    PastRun,
+    estimate,
+    queue_start_s,
+    recency_weight,
+    speed_factor,
+)
 from omotes.protocol import WorkflowDescription
 from omotes.scheduling import QueuedJob, RunningJob
 
 #: The most recent finished runs an estimate learns from.
 HISTORY = 200
-#: Runs after which a finished run counts half as much as the newest.
-RECENT_HALF_LIFE = 5
 #: Runs of the same version it takes before older versions no longer count.
 SAME_VERSION = 3
 #: A pseudo fairness key for the job a user is still configuring.
@@ -50,7 +57,8 @@ def steps_of(params: dict[str, Any]) -> int:
 def worker_speeds() -> tuple[dict[str, float], float | None]:
     """Speed factors of the workers that announced a calibration, by worker id, and their
     median: the speed taken for a worker that announced none (one that predates calibration
-    or could not run it). None when no worker ever announced one."""
+    or could not run it). None when no worker ever announced one. The factor is the machine's
+    (its calibration run, in CPU seconds), not how busy it is: see :func:`live_slots`."""
     measured = Worker.objects.filter(calibration_s_per_asset_step__gt=0).values_list(
         "worker_id", "calibration_s_per_asset_step"
     )
@@ -60,45 +68,71 @@ def worker_speeds() -> tuple[dict[str, float], float | None]:
     return speeds, statistics.median(speeds.values())
 
 
-def past_runs(workflow: str, version: str) -> list[PastRun]:
-    """Finished runs of the workflow with the size they had and the speed of the worker that
-    ran them, newest first."""
+def family_of(description: WorkflowDescription) -> dict[str, str]:
+    """The workflows whose runs the estimate of ``description`` learns from, each with its
+    version now: those of its runtime family that live workers offer (itself included, even
+    when none does)."""
+    members = {
+        name: offered.description.version
+        for name, offered in offered_workflows().items()
+        if offered.description.family == description.family
+    }
+    return {**members, description.name: description.version}
+
+
+def past_runs(workflow: str, version: str, family: dict[str, str] | None = None) -> list[PastRun]:
+    """Finished runs of the workflow (and of the other members of its runtime ``family``,
+    workflow name -> version now) with the size they had and the speed they ran at (their
+    worker's calibration times the contention it measured while they ran), newest first."""
+    family = family or {workflow: version}
     speeds, typical = worker_speeds()
     records = (
         JobRecord.objects.filter(
-            job__workflow=workflow,
+            job__workflow__in=list(family),
             job__status=Job.Status.SUCCEEDED,
             job__started_at__isnull=False,
             job__finished_at__isnull=False,
         )
         .annotate(
+            workflow=F("job__workflow"),
             version=F("job__workflow_version"),
             took=F("job__finished_at") - F("job__started_at"),
             worker=F("job__worker_id"),
         )
         .order_by("-job__finished_at")
-        .values_list("version", "asset_total", "steps", "took", "worker")[:HISTORY]
+        .values_list(
+            "workflow", "version", "asset_total", "steps", "took", "worker", "run_contention"
+        )[:HISTORY]
     )
-    rows = [(v, assets, steps, took.total_seconds(), w) for v, assets, steps, took, w in records]
-    same = [row for row in rows if row[0] == version]
-    chosen = [row for row in (same if len(same) >= SAME_VERSION else rows) if row[3] > 0]
-    # Newest first; a run counts half as much RECENT_HALF_LIFE runs later (the host's speed
-    # drifts with its load, and so do the workers).
+    rows = [row for row in records if row[4].total_seconds() > 0]
+    # Per workflow: its runs of the version now once there are a few, else all of them.
+    same = {
+        name: sum(1 for row in rows if row[0] == name and row[1] == current)
+        for name, current in family.items()
+    }
+    chosen = [row for row in rows if same[row[0]] < SAME_VERSION or row[1] == family[row[0]]]
     return [
         PastRun(
-            assets, steps, seconds, 0.5 ** (index / RECENT_HALF_LIFE), speeds.get(w, typical or 1.0)
+            assets,
+            steps,
+            took.total_seconds(),
+            recency_weight(index),
+            speeds.get(w, typical or 1.0) * (contention or 1.0),
+            name if name != workflow else "",
         )
-        for index, (_, assets, steps, seconds, w) in enumerate(chosen)
+        for index, (name, _, assets, steps, took, w, contention) in enumerate(chosen)
     ]
 
 
 @dataclass(frozen=True)
 class Slot:
-    """One slot of a live worker that offers the workflow: its worker and its speed factor."""
+    """One slot of a live worker that offers the workflow: its worker and its speed factor
+    now (its calibration times the contention it announced last)."""
 
     worker_id: str
     speed: float
     measured: bool  # False: the worker announced no calibration; ``speed`` is the typical one
+    contention: float = 1.0
 
 
 def live_slots(workflow: str) -> list[Slot]:
@@ -108,8 +142,9 @@ def live_slots(workflow: str) -> list[Slot]:
     return [
         Slot(
             worker.worker_id,
-            speeds.get(worker.worker_id, typical or 1.0),
+            speeds.get(worker.worker_id, typical or 1.0) * (worker.contention or 1.0),
             worker.worker_id in speeds,
+            worker.contention or 1.0,
         )
         for worker in workers.order_by("worker_id")
         for _ in range(worker.slots)
@@ -119,19 +154,27 @@ def live_slots(workflow: str) -> list[Slot]:
 def expected_speed(slots: list[Slot]) -> float | None:
     """The speed a job of the workflow will likely run at: the mean over the live slots (a job
     takes whichever frees first); when none measured its speed, the typical speed of the
-    workers that did (the job waits for a worker like them); None when no worker ever did."""
+    workers that did (the job waits for a worker like them) times the contention the live ones
+    announce; None when none measured either."""
     if not any(slot.measured for slot in slots):
-        return worker_speeds()[1]
+        typical = worker_speeds()[1]
+        contention = sum(s.contention for s in slots) / len(slots) if slots else 1.0
+        if typical is None:
+            return None if contention == 1.0 else contention
+        return typical * contention
     return sum(slot.speed for slot in slots) / len(slots)
 
 
 def estimate_run(description: WorkflowDescription, asset_total: int, steps: int) -> Estimate:
+    slots = live_slots(description.name)
     return estimate(
         asset_total,
         steps,
-        past_runs(description.name, description.version),
+        past_runs(description.name, description.version, family_of(description)),
         description.runtime_prior,
-        expected_speed(live_slots(description.name)),
+        expected_speed(slots),
+        workflow=description.name,
+        contention=sum(s.contention for s in slots) / len(slots) if slots else None,
     )
 
 

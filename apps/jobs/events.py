@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from apps.jobs import lifecycle
-from apps.jobs.models import Job, Worker
+from apps.jobs.models import Job, JobRecord, Worker
 from apps.keyfigures.costing import cost_result
 from omotes.protocol import (
     EventKind,
@@ -94,6 +94,7 @@ def _read_announcement(payload: WorkerAnnouncement) -> dict[str, Any]:
         "slots": payload.slots,
         "workflows": [w.to_dict() for w in payload.workflows],
         "calibration_s_per_asset_step": payload.calibration_s_per_asset_step or None,
+        "contention": payload.contention or None,
     }
 
 
@@ -167,5 +168,10 @@ def handle_worker_event(data: dict[str, Any]) -> None:
         )
         if moved and costed is not None:
             costed.save(event.job_id)
+        if moved and event.kind is EventKind.RESULT:
+            # What the runtime estimate learns: the speed the run went at (R18).
+            JobRecord.objects.filter(job_id=event.job_id).update(
+                run_contention=payload.contention or None
+            )
     else:
         WORKER_EVENTS[event.kind](event.worker_id, payload)

@@ -178,6 +178,12 @@ class Worker(models.Model):
         help_text="Seconds per asset and time step of the worker's calibration run (its speed); "
         "empty until it announced one",
     )
+    contention = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="How much slower than on an idle machine a job would run on it now (its "
+        "probes, announced in every heartbeat); empty until it announced one",
+    )
     started_at = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
@@ -271,6 +277,12 @@ class JobRecord(models.Model):
     asset_total = models.PositiveIntegerField(default=0)
     steps = models.PositiveIntegerField(default=1, help_text="Time steps of the job's period")
     estimate = models.JSONField(default=dict, help_text="The run time estimated at submit")
+    run_contention = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="How much slower than on an idle machine the run went (its worker's probes "
+        "while it ran); empty when not measured",
+    )
     results_deleted_at = models.DateTimeField(null=True, blank=True)
     results_deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

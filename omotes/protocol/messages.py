@@ -155,6 +155,14 @@ class EventKind(enum.StrEnum):
 JOB_EVENTS = frozenset({EventKind.STARTED, EventKind.PROGRESS, EventKind.RESULT, EventKind.ERROR})
 
 
+def _check_contention(value: Any, what: str) -> None:
+    check(
+        is_number(value) and math.isfinite(value) and (value == 0 or value >= 1),
+        what,
+        "contention must be 0 (not measured) or a number >= 1",
+    )
+
+
 @dataclass(frozen=True)
 class JobPayload:
     """What every job event says besides its kind: which run of the job it is about.
@@ -243,10 +251,14 @@ class JobResult(JobPayload):
     messages: tuple[AssetMessage, ...] = ()
     kpis: tuple[Kpi, ...] = ()
     logs: str = ""
+    # How much slower than on an idle machine the run went, on average (the worker's probes,
+    # omotes.worker.contention); 0: not measured.
+    contention: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
         what = "result payload"
+        _check_contention(self.contention, what)
         check_text(self.output_esdl, what, "output_esdl")
         for name, kind in (
             ("series", SeriesDescription),
@@ -265,6 +277,7 @@ class JobResult(JobPayload):
             "messages": [m.to_dict() for m in self.messages],
             "kpis": [k.to_dict() for k in self.kpis],
             "logs": self.logs,
+            "contention": self.contention,
         }
 
     @classmethod
@@ -277,6 +290,7 @@ class JobResult(JobPayload):
             messages=tuple(AssetMessage.from_dict(m) for m in fields.items("messages")),
             kpis=tuple(Kpi.from_dict(k) for k in fields.items("kpis")),
             logs=fields.text("logs", ""),
+            contention=fields.number("contention", 0.0),
         )
 
 
@@ -322,7 +336,9 @@ class JobError(JobPayload):
 class WorkerAnnouncement:
     """Who a worker is: its host, how many jobs it runs at once, the workflows it offers, and
     how fast it is: the seconds per asset and time step of the calibration run it made when it
-    started (:mod:`omotes.worker.calibration`; 0 until measured, or when it could not be)."""
+    started (:mod:`omotes.worker.calibration`; 0 until measured, or when it could not be), and
+    how much slower than that a job would run now, the machine being shared (``contention``,
+    :mod:`omotes.worker.contention`; 0 until measured)."""
 
     kind: ClassVar[EventKind] = EventKind.ANNOUNCE
 
@@ -331,9 +347,11 @@ class WorkerAnnouncement:
     workflows: tuple[WorkflowDescription, ...]
     # Keyword-only, so a Heartbeat's own fields keep their places.
     calibration_s_per_asset_step: float = field(default=0.0, kw_only=True)
+    contention: float = field(default=0.0, kw_only=True)
 
     def __post_init__(self) -> None:
         what = f"{self.kind} payload"
+        _check_contention(self.contention, what)
         check_text(self.host, what, "host")
         check(is_int(self.slots) and self.slots >= 1, what, "slots must be at least 1")
         set_field(self, "workflows", tuple(self.workflows))
@@ -352,6 +370,7 @@ class WorkerAnnouncement:
             "slots": self.slots,
             "workflows": [w.to_dict() for w in self.workflows],
             "calibration_s_per_asset_step": self.calibration_s_per_asset_step,
+            "contention": self.contention,
         }
 
     @staticmethod
@@ -361,6 +380,7 @@ class WorkerAnnouncement:
             "slots": fields.integer("slots", 1),
             "workflows": tuple(WorkflowDescription.from_dict(w) for w in fields.items("workflows")),
             "calibration_s_per_asset_step": fields.number("calibration_s_per_asset_step", 0.0),
+            "contention": fields.number("contention", 0.0),
         }
 
     @classmethod

@@ -189,6 +189,11 @@ class WorkflowDescription:
     asset squared}`` (any may be left out), measured by the workflow's authors on the reference
     machine (:mod:`omotes.estimation`; the frontend scales it by each worker's calibration run);
     empty when it has none.
+    ``runtime_family`` names the workflows whose run times share their terms: those that run
+    the same model (``simulate_kpis`` runs the simulator, then a KPI step, and says
+    ``"simulator"``). The frontend learns the shared terms from the runs of the whole family,
+    and each workflow's own level on top (:func:`omotes.estimation.pooled`). Empty: a family of
+    its own (:attr:`family` is then its name).
     """
 
     name: str
@@ -199,6 +204,11 @@ class WorkflowDescription:
     default_time_limit_s: int
     supported_asset_types: tuple[str, ...] = ()
     runtime_prior: dict[str, float] = field(default_factory=dict)
+    runtime_family: str = ""
+
+    @property
+    def family(self) -> str:
+        return self.runtime_family or self.name
 
     def __post_init__(self) -> None:
         check(
@@ -221,6 +231,15 @@ class WorkflowDescription:
         )
         set_field(self, "supported_asset_types", tuple(self.supported_asset_types))
         check_items(self.supported_asset_types, str, what, "supported_asset_types")
+        check(
+            self.runtime_family == ""
+            or (
+                isinstance(self.runtime_family, str)
+                and WORKFLOW_NAME.fullmatch(self.runtime_family) is not None
+            ),
+            what,
+            f"runtime_family {short(self.runtime_family)} must be empty or a workflow name",
+        )
         set_field(self, "runtime_prior", dict(self.runtime_prior))
         for key, value in self.runtime_prior.items():
             check(
@@ -240,6 +259,7 @@ class WorkflowDescription:
             "default_time_limit_s": self.default_time_limit_s,
             "supported_asset_types": list(self.supported_asset_types),
             "runtime_prior": dict(self.runtime_prior),
+            "runtime_family": self.runtime_family,
         }
 
     @classmethod
@@ -256,4 +276,5 @@ class WorkflowDescription:
             default_time_limit_s=fields.integer("default_time_limit_s", 3600),
             supported_asset_types=tuple(fields.items("supported_asset_types")),
             runtime_prior=dict(fields.mapping("runtime_prior", {})),
+            runtime_family=fields.text("runtime_family", ""),
         )

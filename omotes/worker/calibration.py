@@ -8,7 +8,9 @@ profiles, no InfluxDB) and announces the seconds per asset and time step it took
 It runs in a child process of its own, in the background while the worker already announces and
 takes jobs: the simulator's import (seconds on a busy host) and memory stay out of the worker, a
 crash of it costs only the figure, and no job waits for it. The simulation itself takes about a
-second; of :data:`REPEATS` runs the fastest counts (the first pays for lazy imports). A worker
+second; of :data:`REPEATS` runs the fastest counts (the first pays for lazy imports). It is
+timed in CPU seconds, not on the wall clock: it says how fast the machine is, not how busy it
+was in that second (that the worker probes all along, :mod:`omotes.worker.contention`). A worker
 whose venv has no simulator (the optimiser's) runs it with its peer Python
 (``OMOTES_PEER_PYTHON``); one with neither announces 0 (not measured).
 
@@ -46,7 +48,7 @@ ENABLED_ENV = "OMOTES_CALIBRATE"
 
 @dataclass(frozen=True)
 class Calibration:
-    """The fastest calibration run: its size and seconds, and seconds per asset and step."""
+    """The fastest calibration run: its size and CPU seconds, and seconds per asset and step."""
 
     assets: int
     steps: int
@@ -93,9 +95,9 @@ def measure(assets: int = ASSETS, steps: int = STEPS, repeats: int = REPEATS) ->
                 start=profile.start,
                 stop=profile.start + timedelta(seconds=steps * STEP_S),
             )
-            began = time.perf_counter()
+            began = time.process_time()
             SimulationManager(EsdlObject(handler), config).execute(lambda *_: None)
-            fastest = min(fastest, time.perf_counter() - began)
+            fastest = min(fastest, time.process_time() - began)
     return Calibration(assets, steps, fastest)
 
 

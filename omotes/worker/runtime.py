@@ -43,7 +43,8 @@ from omotes.protocol import (
     WorkerLeave,
 )
 from omotes.worker import calibration
-from omotes.worker.child import Outcome, SpareProcesses, run_in_child
+from omotes.worker.child import JobProcess, Outcome, SpareProcesses, run_in_child
+from omotes.worker.contention import ContentionMeter
 from omotes.worker.control import ControlListener
 from omotes.workflows import registry
 from omotes.workflows.base import Workflow, describe
@@ -93,6 +94,8 @@ class WorkerRuntime:
         self._control = ControlListener(self.broker_url, self.on_control)
         # Seconds per asset and time step of this worker's calibration run; 0 until measured.
         self.calibration_s_per_asset_step = 0.0
+        # How much slower than on an idle machine a job runs now (measured while calibration is on).
+        self.contention = ContentionMeter()
         references = tuple(reference for reference, _ in self.workflows.values())
         self._spares = SpareProcesses(references, self.influx)
 
@@ -128,6 +131,7 @@ class WorkerRuntime:
             slots=self.slots,
             workflows=tuple(describe(workflow) for _, workflow in self.workflows.values()),
             calibration_s_per_asset_step=self.calibration_s_per_asset_step,
+            contention=self.contention.now(),
         )
 
     def _heartbeat_loop(self) -> None:
@@ -145,6 +149,7 @@ class WorkerRuntime:
                 announcement.workflows,
                 running,
                 calibration_s_per_asset_step=announcement.calibration_s_per_asset_step,
+                contention=announcement.contention,
             )
             try:
                 self.send_event(heartbeat)
@@ -210,6 +215,8 @@ class WorkerRuntime:
         with self._lock:
             self._runs[run.run_id] = run
         try:
+            process = self._spares.take() or JobProcess((reference,), self.influx)
+            self.contention.start(run.run_id, process.process.pid)
             self.send_event(JobStarted(**ids), request.job_id, REPORT_RETRY_S)
             last_sent = [0.0]
 
@@ -239,7 +246,7 @@ class WorkerRuntime:
                 on_progress,
                 should_stop=lambda: run.cancelled.is_set() or self._stopping.is_set(),
                 log_context=log_context,
-                process=self._spares.take(),
+                process=process,
                 time_limit_advice=getattr(workflow, "time_limit_advice", ""),
             )
             if outcome.result is None and self._stopping.is_set():
@@ -249,7 +256,7 @@ class WorkerRuntime:
             elif outcome.result is None and run.cancelled.is_set():
                 logger.info("%s cancelled", job)
             else:
-                report = _report(outcome, **ids)
+                report = _report(outcome, **ids, contention=self.contention.end(run.run_id))
                 self.send_event(report, request.job_id, REPORT_RETRY_S)
                 if isinstance(report, JobResult):
                     logger.info("%s succeeded", job)
@@ -258,6 +265,7 @@ class WorkerRuntime:
         except Exception:  # noqa: BLE001 - the broker stayed away past the retry time
             logger.exception("outcome of %s could not be reported", job)
         finally:
+            self.contention.end(run.run_id)
             with self._lock:
                 self._runs.pop(run.run_id, None)
                 free_slots = self.slots - len(self._runs)
@@ -281,6 +289,12 @@ class WorkerRuntime:
         threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True).start()
         if calibration.enabled():
             threading.Thread(target=self._calibrate, name="calibration", daemon=True).start()
+            threading.Thread(
+                target=self.contention.keep_measuring,
+                args=(self._stopping,),
+                name="contention",
+                daemon=True,
+            ).start()
         self._dramatiq_worker = Worker(
             self.broker,
             queues={omotes_broker.workflow_queue(name) for name in self.workflows},
@@ -309,7 +323,9 @@ class WorkerRuntime:
         self.broker.close()
 
 
-def _report(outcome: Outcome, run_id: str, attempt: int) -> JobResult | JobError:
+def _report(
+    outcome: Outcome, run_id: str, attempt: int, contention: float = 0.0
+) -> JobResult | JobError:
     """The event that reports a finished run; a result the protocol refuses (a plug-in that
     returned a NaN KPI, a message with an unknown severity) fails the job with the reason."""
     if outcome.result is None:
@@ -327,6 +343,7 @@ def _report(outcome: Outcome, run_id: str, attempt: int) -> JobResult | JobError
             messages=tuple(result.messages),
             kpis=tuple(result.kpis),
             logs=outcome.logs,
+            contention=contention,
         )
     except ProtocolError as exc:
         reason = f"The workflow returned a result that cannot be reported: {exc}"

@@ -68,6 +68,8 @@ class Workflow(Protocol):
     default_time_limit_s: int
     # Optional: {"overhead_s", "per_asset_s", "per_asset_step_s"}, see WorkflowDescription.
     runtime_prior: dict[str, float]
+    # Optional: the workflow whose run time this one shares (see WorkflowDescription).
+    runtime_family: str
     # Optional: a method ``prepare() -> None`` that does in a job process, before its job
     # arrives, the work every run starts with (importing the model library), so the job does
     # not wait for it. It runs in the child only; a failure there is ignored (the job's own
@@ -88,6 +90,7 @@ def describe(workflow: Workflow) -> WorkflowDescription:
         default_time_limit_s=workflow.default_time_limit_s,
         supported_asset_types=tuple(getattr(workflow, "supported_asset_types", ())),
         runtime_prior=getattr(workflow, "runtime_prior", {}),
+        runtime_family=getattr(workflow, "runtime_family", ""),
     )
 
 

@@ -25,6 +25,9 @@ class Sequence:
     description: str
     steps: tuple[str, ...]  # workflow names or module:attribute references
     version: str = "1.0"
+    # The workflow whose run times this sequence's share (its heavy step), see
+    # WorkflowDescription.runtime_family; empty: a family of its own.
+    runtime_family: str = ""
     _loaded: list[Workflow] | None = field(default=None, init=False, repr=False, compare=False)
 
     def _workflows(self) -> list[Workflow]:
@@ -107,4 +110,5 @@ simulate_and_kpis = Sequence(
     title="Simulation and KPIs",
     description="Simulates the heat network, then computes its key performance indicators.",
     steps=("simulator", "kpis"),
+    runtime_family="simulator",
 )

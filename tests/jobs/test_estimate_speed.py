@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.jobs import lifecycle
 from apps.jobs.estimates import expected_speed, live_slots, outlook_text
 from apps.jobs.models import Job, JobRecord, Worker
 from apps.jobs.services import submit_job
@@ -19,6 +20,7 @@ from apps.models.models import EsdlModel
 from omotes.estimation import Estimate, prior_model, speed_factor
 from omotes.protocol import EventKind, ParameterSpec, ParameterType, WorkflowDescription
 from omotes.workflows.base import describe
+from omotes.workflows.sequence import simulate_and_kpis
 from omotes.workflows.simulator import workflow as simulator
 from tests.conftest import bind_profiles, wait_for
 from tests.corpus import generated_network
@@ -42,15 +44,23 @@ def network(api, project, db) -> EsdlModel:
     return uploaded_network(api, project)
 
 
-def announce(worker: str, *descriptions: WorkflowDescription, calibration: float = 0.0) -> None:
-    """A worker announces itself with its calibration run's figure (0: none)."""
+def announce(
+    worker: str,
+    *descriptions: WorkflowDescription,
+    calibration: float = 0.0,
+    contention: float = 0.0,
+    kind: EventKind = EventKind.ANNOUNCE,
+) -> None:
+    """A worker announces itself with its calibration run's figure and the contention it
+    measures now (0: none)."""
     deliver(
-        EventKind.ANNOUNCE,
+        kind,
         worker,
         host="h",
         slots=1,
         workflows=[d.to_dict() for d in descriptions],
         calibration_s_per_asset_step=calibration,
+        contention=contention,
     )
 
 
@@ -87,22 +97,32 @@ def test_a_real_workers_calibration_run_is_announced_and_is_the_prior(
     )
     try:
         worker = wait_for(
-            lambda: Worker.objects.filter(pk=worker_id, calibration_s_per_asset_step__gt=0).first(),
+            lambda: Worker.objects.filter(
+                pk=worker_id, calibration_s_per_asset_step__gt=0, contention__gte=1
+            ).first(),
             180,
-            "the worker to announce its calibration run",
+            "the worker to announce its calibration run and its contention",
         )
         model = uploaded_network(api, project)
 
-        body = estimate(api, model, **WEEK)
-        # The suite's other simulator workers are live too: the job runs at their mean speed.
-        slots = live_slots("simulator")
+        # The suite's other simulator workers are live too: the job runs at their mean speed,
+        # which changes with each probe (every few seconds): taken when it held still.
+        for _ in range(5):
+            before = live_slots("simulator")
+            body = estimate(api, model, **WEEK)
+            slots = live_slots("simulator")
+            if slots == before:
+                break
     finally:
         stack.kill("calibrated-worker", signal.SIGTERM)
 
     # Seconds per asset and step of a tiny simulation: well under a second each, and not zero.
     assert 1e-5 < worker.calibration_s_per_asset_step < 0.1
-    mine = [slot.speed for slot in slots if slot.worker_id == worker_id]
-    assert mine == [pytest.approx(speed_factor(worker.calibration_s_per_asset_step))]
+    mine = [slot for slot in slots if slot.worker_id == worker_id]
+    # Its speed: the machine's (the calibration run) times how busy it is (its probes).
+    assert [slot.speed for slot in mine] == [
+        pytest.approx(speed_factor(worker.calibration_s_per_asset_step) * mine[0].contention)
+    ]
     speed = expected_speed(slots)
     assert body["estimate"]["runs"] == 0 and "measured speed" in body["estimate"]["basis"]
     assert body["estimate"]["speed"] == pytest.approx(speed, rel=1e-2)
@@ -199,3 +219,54 @@ def test_the_text_warns_when_the_likely_range_reaches_the_time_limit():
     assert "time limit 4.0 h (it may be stopped at the limit)" in outlook_text(hours, None, 14400)
     assert "likely be stopped" in outlook_text(hours, None, 2 * 3600)
     assert "stopped" not in outlook_text(hours, None, 6 * 3600)
+
+
+@pytest.mark.django_db
+def test_simulate_kpis_learns_from_the_simulators_runs(api, owner, network):
+    # Both run the same simulation: simulate_kpis names the simulator its runtime family.
+    kpis = describe(simulate_and_kpis)
+    assert kpis.family == "simulator"
+    announce("w", describe(simulator), kpis, calibration=FAST)
+    for days in (2, 3, 7, 10, 20, 30):
+        job = submit_job(owner, network, "simulator", {"end": f"2019-01-{days:02d}T00:00"})
+        finished(job, "w", reference_s(job.record.steps) * speed_factor(FAST))
+
+    body = estimate(api, network, "simulate_kpis", **WEEK)["estimate"]
+
+    assert body["runs"] == 6
+    assert body["seconds"] == pytest.approx(reference_s(WEEK_STEPS) * speed_factor(FAST), rel=1e-2)
+
+
+@pytest.mark.django_db
+def test_runs_are_learned_at_the_contention_they_met_and_estimated_at_the_contention_now(
+    api, owner, network
+):
+    announce("w", describe(simulator), calibration=FAST, contention=1.0)
+    # Six runs on a machine shared one to four ways: each took that many times as long.
+    for days, contention in zip((2, 3, 7, 10, 20, 30), (1, 4, 2, 3, 1, 2.5), strict=True):
+        job = submit_job(owner, network, "simulator", {"end": f"2019-01-{days:02d}T00:00"})
+        finished(job, "w", reference_s(job.record.steps) * speed_factor(FAST) * contention)
+        JobRecord.objects.filter(job=job).update(run_contention=contention)
+
+    quiet = estimate(api, network, **WEEK)["estimate"]
+    announce("w", describe(simulator), calibration=FAST, contention=3.0, kind=EventKind.HEARTBEAT)
+    busy = estimate(api, network, **WEEK)["estimate"]
+
+    # Normalised, the six runs agree exactly (no spread); the estimate scales with the load.
+    assert quiet["high_s"] == pytest.approx(quiet["low_s"], rel=1e-3)
+    on_fast = reference_s(WEEK_STEPS) * speed_factor(FAST)
+    assert quiet["seconds"] == pytest.approx(on_fast, rel=1e-2)
+    assert busy["seconds"] == pytest.approx(3 * on_fast, rel=1e-2)
+    assert busy["contention"] == 3.0 and "3.0x slower" in busy["basis"]
+
+
+@pytest.mark.django_db
+def test_a_result_records_the_contention_its_run_met(owner, network):
+    announce("w", describe(simulator), calibration=FAST)
+    job = submit_job(owner, network, "simulator", {**WEEK})
+    lifecycle.transition(job.pk, lifecycle.DISPATCH)
+
+    deliver(EventKind.STARTED, "w", job, run_id="run1")
+    deliver(EventKind.RESULT, "w", job, run_id="run1", contention=2.25)
+
+    assert JobRecord.objects.get(job=job).run_contention == 2.25

@@ -126,3 +126,74 @@ def test_a_queued_job_runs_at_the_speed_of_the_slot_it_gets():
     assert queue_start_s([30], [50], slots=2, slot_speeds=[2.0, 1.0]) == 30
     # Two jobs ahead: the first on slot 1 (0 -> 50), the second on slot 0 (30 -> 30+2x50=130).
     assert queue_start_s([30], [50, 50], slots=2, slot_speeds=[2.0, 1.0]) == 50
+
+
+# -- a runtime family (simulator and simulate_kpis run the same simulation) --------------------
+
+SIZES = [(10, 100), (100, 24), (600, 10), (50, 8760), (200, 365)]
+
+
+def test_a_workflow_learns_the_terms_from_the_runs_of_its_family():
+    # Five simulator runs tell the terms apart; simulate_kpis ran once, as long as the
+    # simulator would have: alone, that one run could only scale the prior.
+    runs = [PastRun(a, s, truth(a, s), workflow="simulator") for a, s in SIZES]
+    runs.append(PastRun(20, 48, truth(20, 48)))  # of the workflow estimated
+
+    pooled = estimate(300, 1000, runs, PRIOR, workflow="simulate_kpis")
+    alone = estimate(300, 1000, runs[-1:], PRIOR, workflow="simulate_kpis")
+
+    assert pooled.seconds == pytest.approx(truth(300, 1000), rel=1e-6)
+    assert pooled.runs == 6
+    assert abs(alone.seconds / truth(300, 1000) - 1) > 0.3
+
+
+def test_before_its_own_first_run_a_workflow_takes_its_familys_runs_as_they_are():
+    runs = [PastRun(a, s, truth(a, s), workflow="simulator") for a, s in SIZES]
+
+    result = estimate(300, 1000, runs, PRIOR, workflow="simulate_kpis")
+
+    assert result.seconds == pytest.approx(truth(300, 1000), rel=1e-6)
+
+
+def test_each_member_of_a_family_keeps_its_own_level():
+    # simulate_kpis takes 25 % longer than the simulator at every size (its KPI step).
+    simulator = [PastRun(a, s, truth(a, s), workflow="simulator") for a, s in SIZES]
+    kpis = [PastRun(a, s, 1.25 * truth(a, s), workflow="simulate_kpis") for a, s in SIZES]
+
+    for_kpis = estimate(300, 1000, simulator + kpis, PRIOR, workflow="simulate_kpis")
+    for_simulator = estimate(300, 1000, simulator + kpis, PRIOR, workflow="simulator")
+
+    # The other member's level is shrunk towards the estimated one's by one pseudo-run (5 runs
+    # count 5/6): the fit of 10 runs then sits at 1.25 ** (6/7) for simulate_kpis and at
+    # 1.25 ** (1/7) for the simulator, 1.25 ** (5/7) apart (the log-mean reasoning; the fit is on
+    # relative errors, hence the tolerance).
+    ratio = for_kpis.seconds / for_simulator.seconds
+    assert ratio == pytest.approx(1.25 ** (5 / 7), rel=0.02)
+    assert for_simulator.seconds == pytest.approx(truth(300, 1000), rel=0.05)
+    assert for_kpis.seconds == pytest.approx(1.25 * truth(300, 1000), rel=0.05)
+
+
+# -- contention: how much slower than on an idle machine a run went -------------------------
+
+
+def test_runs_on_a_busy_machine_normalised_by_their_contention_give_the_idle_model():
+    # The same machine, idle for some runs and shared three or six ways for others: each run
+    # took ``contention`` times as long. The estimate then scales with the contention now.
+    contentions = [1.0, 3.0, 6.0, 1.0, 2.5]
+    runs = [
+        PastRun(a, s, c * truth(a, s), speed=c)
+        for (a, s), c in zip(SIZES, contentions, strict=True)
+    ]
+
+    idle = estimate(300, 1000, runs, PRIOR, speed=1.0)
+    busy = estimate(300, 1000, runs, PRIOR, speed=4.0, contention=4.0)
+    raw = estimate(300, 1000, [PastRun(r.assets, r.steps, r.seconds) for r in runs], PRIOR)
+
+    assert idle.seconds == pytest.approx(truth(300, 1000), rel=1e-6)
+    assert busy.seconds == pytest.approx(4 * truth(300, 1000), rel=1e-6)
+    assert idle.high_s / idle.low_s == pytest.approx(1.0, abs=1e-6)
+    # Not normalised, the same runs look all over the place, and the estimate is far off.
+    assert raw.high_s / raw.low_s > 1.4
+    assert abs(raw.seconds / truth(300, 1000) - 1) > 0.2
+    assert "busy" in busy.basis and "4.0x slower" in busy.basis
+    assert "busy" not in idle.basis

@@ -54,11 +54,12 @@ PAYLOADS = [
         kpis=(Kpi("heat_loss", "Heat lost in pipes", 12.5, "MWh"),),
         logs="line 1\nline 2",
     ),
+    JobResult("run-1", 1, output_esdl="<esdl/>", contention=2.5),
     JobError("run-1", 1, reason="The ESDL could not be read", logs="Traceback ..."),
     WorkerAnnouncement("host-a", 2, WORKFLOWS),
     WorkerAnnouncement("host-a", 2, WORKFLOWS, calibration_s_per_asset_step=1.5e-3),
     Heartbeat("host-a", 2, WORKFLOWS, (ActiveRun(JOB_ID, "run-1"),)),
-    Heartbeat("host-a", 2, WORKFLOWS, calibration_s_per_asset_step=2e-3),
+    Heartbeat("host-a", 2, WORKFLOWS, calibration_s_per_asset_step=2e-3, contention=3.2),
     WorkerLeave(),
 ]
 
@@ -139,6 +140,25 @@ def test_an_announcement_without_a_calibration_reads_as_not_measured() -> None:
     assert WorkerAnnouncement.from_dict(announced).calibration_s_per_asset_step == 0.0
     with pytest.raises(ProtocolError, match="calibration_s_per_asset_step must be a number >= 0"):
         WorkerAnnouncement.from_dict({**announced, "calibration_s_per_asset_step": -1})
+
+
+def test_contention_is_not_measured_or_at_least_one() -> None:
+    announced = {"host": "h", "slots": 1, "workflows": []}
+
+    assert WorkerAnnouncement.from_dict(announced).contention == 0.0
+    assert JobResult.from_dict({"run_id": "r", "attempt": 1, "output_esdl": ""}).contention == 0
+    with pytest.raises(ProtocolError, match="contention must be 0 .not measured. or a number >= 1"):
+        WorkerAnnouncement.from_dict({**announced, "contention": 0.5})
+
+
+def test_a_workflow_names_its_runtime_family() -> None:
+    description = WorkflowDescription("w", "1.0", "W", "", (), 60, runtime_family="simulator")
+
+    assert WorkflowDescription.from_dict(over_the_wire(description.to_dict())) == description
+    assert description.family == "simulator"
+    assert WorkflowDescription("w", "1.0", "W", "", (), 60).family == "w"
+    with pytest.raises(ProtocolError, match="runtime_family 'a b' must be empty or a workflow"):
+        WorkflowDescription("w", "1.0", "W", "", (), 60, runtime_family="a b")
 
 
 def test_a_worker_event_with_a_job_id_is_refused() -> None:

@@ -26,6 +26,10 @@ class WorkflowSerializer(serializers.Serializer):
         help_text="The workflow's own runtime guess before there is history: overhead_s, "
         "per_asset_s, per_asset_step_s, per_asset_squared_s"
     )
+    runtime_family = serializers.CharField(
+        help_text="Its runtime family: workflows of one family (they run the same model) learn "
+        "their estimates from each other's runs; empty: the workflow's own name"
+    )
     available = serializers.BooleanField()
     workers = serializers.IntegerField()
     slots = serializers.IntegerField()
@@ -42,7 +46,8 @@ class JobSerializer(serializers.ModelSerializer):
     value_count = serializers.IntegerField(read_only=True)
     history = serializers.SerializerMethodField(
         help_text="Where each parameter's value came from (param_sources), the run time "
-        "estimated at submit (estimate), and when and by whom the results were deleted "
+        "estimated at submit (estimate), how much slower than on an idle machine it ran "
+        "(run_contention; null: not measured), and when and by whom the results were deleted "
         "(results_deleted_at, results_deleted_by; null while they exist)"
     )
 
@@ -91,6 +96,7 @@ class JobSerializer(serializers.ModelSerializer):
             **history,
             "param_sources": record.param_sources,
             "estimate": record.estimate,
+            "run_contention": record.run_contention,
             "results_deleted_at": deleted.isoformat() if deleted else None,
             "results_deleted_by": record.results_deleted_by_name if deleted else None,
         }
