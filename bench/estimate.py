@@ -12,7 +12,7 @@ learn from and no job waits behind another of the run.
 Usage (the instance's web server, events consumer, dispatcher, profile binder and a simulator
 worker running; see bench/e2e.py for the credentials)::
 
-    DT_USER=me@example.org DT_PASSWORD=secret python bench/estimate.py [--jobs 20] [--seed 0]
+    DT_TOKEN=<API token> python bench/estimate.py [--jobs 20] [--seed 0]
         [--url http://127.0.0.1:8000] [--max-work 3000000] [--timeout 1800] [--assets 10,25,...]
 
 Output: one JSON line on stdout, also appended to ``bench/results/estimate.jsonl``::
@@ -189,6 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=os.environ.get("DT_URL", "http://127.0.0.1:8000"))
     parser.add_argument("--user", default=os.environ.get("DT_USER"))
     parser.add_argument("--password", default=os.environ.get("DT_PASSWORD"))
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("DT_TOKEN", ""),
+        help="API token (use it: with a password the server checks its hash on every poll)",
+    )
     parser.add_argument("--jobs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -203,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     began = time.monotonic()
     load_at_start = os.getloadavg()
-    client = Client(args.url, args.user or "", args.password or "")
+    client = Client(args.url, args.user or "", args.password or "", args.token)
     sizes = tuple(int(n) for n in args.assets.split(","))
     items = plan(args.jobs, args.seed, args.max_work, sizes)
     runs: list[dict[str, Any]] = []
