@@ -1,9 +1,9 @@
 """Several web server processes on one port: ``python -m designtoolkit.webprocesses
 --processes 2 [--server daphne|uvicorn] -b 127.0.0.1 -p 8000 designtoolkit.asgi:application``.
 
-One ASGI process runs Django's synchronous views in one Python interpreter, on one thread
-(asgiref's thread-sensitive executor), so it uses at most one core however many requests wait;
-``bench/load.py`` measured it (README, "Operations"). Here the listening socket is opened once and
+One ASGI process runs Django's synchronous views in one Python interpreter (a thread per
+request in flight, bounded by ``designtoolkit.request_slots``), so it uses at most one core
+however many requests wait; ``bench/load.py`` measured it (README, "Operations"). Here the listening socket is opened once and
 handed to N server processes (``--fd``); the kernel spreads new connections over them. The server
 is ``designtoolkit.webserver`` (daphne with our request limits at the door) or uvicorn (httptools
 and uvloop: less CPU per request; the same limits are held by ``designtoolkit.request_limits``
