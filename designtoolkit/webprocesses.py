@@ -3,11 +3,12 @@
 
 One ASGI process runs Django's synchronous views in one Python interpreter (a thread per
 request in flight, bounded by ``designtoolkit.request_slots``), so it uses at most one core
-however many requests wait; ``bench/load.py`` measured it (README, "Operations"). Here the listening socket is opened once and
-handed to N server processes (``--fd``); the kernel spreads new connections over them. The server
-is ``designtoolkit.webserver`` (daphne with our request limits at the door) or uvicorn (httptools
-and uvloop: less CPU per request; the same limits are held by ``designtoolkit.request_limits``
-inside the application, and websockets by the ``websockets`` library).
+however many requests wait; ``bench/load.py`` measured it (README, "Operations"). Here the
+listening socket is opened once and handed to N server processes (``--fd``); the kernel spreads
+new connections over them. The server is ``designtoolkit.webserver`` (daphne with our request
+limits at the door) or uvicorn (httptools and uvloop; the same limits are held by
+``designtoolkit.request_limits`` inside the application, and websockets by the ``websockets``
+library; a development requirement, for the measurement).
 Prometheus figures of all of them are summed through ``PROMETHEUS_MULTIPROC_DIR`` (a fresh
 folder per start). If one process dies the others are stopped and this exits with an error, so
 whoever supervises it (scripts/run.sh's shell, a container's restart policy) sees it.
