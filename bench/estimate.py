@@ -169,6 +169,7 @@ def run_one(client: Client, model_id: int, item: dict[str, Any], timeout: float)
         "low_s": estimated["estimate"]["low_s"],
         "high_s": estimated["estimate"]["high_s"],
         "learned_from": estimated["estimate"]["runs"],
+        "speed": estimated["estimate"].get("speed"),
         "contention_before": estimated["estimate"].get("contention"),
         "run_contention": (job.get("history") or {}).get("run_contention"),
         "load_before": round(load_before, 2),

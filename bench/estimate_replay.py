@@ -3,17 +3,17 @@
 Why: a real run takes twenty minutes or more and the machine's load changes between runs, so
 two estimators are best compared on the same recorded jobs. Each job is estimated, as in the
 live run, from the jobs before it only (newest counting most, :func:`recency_weight`), with
-the pure model of :mod:`omotes.estimation`, in these variants:
+the pure model of :mod:`omotes.estimation` and the priors the workflows announce now, in
+these variants:
 
 - ``separate``: each workflow learns from its own runs only (the estimate before pooling);
 - ``pooled``: ``simulator`` and ``simulate_kpis`` share one history (a runtime family), each
   keeping its own level (:func:`omotes.estimation.pooled`);
 - ``pooled_plain``: the family's runs taken as they are, as if of one workflow;
-- ``*_speed``: as above, each past run divided by the speed it ran at (its worker's measured
-  contention, recorded as ``run_contention``) and the estimate multiplied by the contention
-  the worker measured before the job (``contention_before``);
-- ``*_load``: the same with the load average per core instead (``load_before``, and the mean
-  of ``load_before`` and ``load_after`` for a finished run), floored at 1.
+- ``*_speed``: as above, each past run divided by the contention it met (``run_contention``):
+  what the product does;
+- ``*_probe``: as ``*_speed`` and the estimate multiplied by the contention the workers
+  announced before the job (``contention_before``): what the product did until 27 Nov.
 
 Usage: ``python bench/estimate_replay.py [--line -1] [bench/results/estimate.jsonl]``; prints
 one JSON line with each variant's mape (and its halves). Variants whose inputs the recorded
@@ -32,10 +32,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from omotes.estimation import PastRun, estimate, prior_model, recency_weight  # noqa: E402
+from omotes.workflows.base import describe  # noqa: E402
+from omotes.workflows.sequence import simulate_and_kpis  # noqa: E402
+from omotes.workflows.simulator import workflow as simulator  # noqa: E402
 
 RESULTS_FILE = Path(__file__).resolve().parent / "results" / "estimate.jsonl"
-#: The workflows' priors as their workers announce them (simulate_kpis: its steps' sum).
-PRIORS = {
+#: The priors the workers announce now.
+PRIORS = {d.name: d.runtime_prior for d in (describe(simulator), describe(simulate_and_kpis))}
+#: The priors the workers announced for runs recorded before 27 Nov, which did not record the
+#: workers' speed: it is recovered from their first estimate.
+RECORDED_PRIORS = {
     "simulator": {"overhead_s": 5.0, "per_asset_s": 0.02, "per_asset_step_s": 1e-3},
     "simulate_kpis": {"overhead_s": 8.0, "per_asset_s": 0.03, "per_asset_step_s": 1e-3},
 }
@@ -53,15 +59,6 @@ def _contention_during(run: dict[str, Any]) -> float:
 
 def _contention_before(run: dict[str, Any]) -> float:
     return float(run.get("contention_before") or 1.0)
-
-
-def _load_during(run: dict[str, Any]) -> float:
-    cpus = float(run.get("cpus") or 2)
-    return max(1.0, (run["load_before"] + run["load_after"]) / 2 / cpus)
-
-
-def _load_before(run: dict[str, Any]) -> float:
-    return max(1.0, run["load_before"] / float(run.get("cpus") or 2))
 
 
 def replay(
@@ -111,6 +108,18 @@ def summary(errors: list[float]) -> dict[str, float]:
     return {"mape": mean(errors), "first": mean(errors[:half]), "second": mean(errors[half:])}
 
 
+def workers_speed(first: dict[str, Any]) -> float:
+    """The workers' calibrated speed factor the live run estimated with."""
+    if first.get("speed"):
+        return float(first["speed"])
+    recorded = prior_model(RECORDED_PRIORS[first["workflow"]])
+    return (
+        first["estimate_s"]
+        / recorded.predict(first["assets"], first["steps"])
+        / _contention_before(first)
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", nargs="?", default=str(RESULTS_FILE))
@@ -118,20 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     line = json.loads(Path(args.results).read_text().splitlines()[args.line])
     runs = [r for r in line["runs"] if r.get("measured_s")]
-    for run in runs:
-        run.setdefault("cpus", line.get("cpus"))
-    # The calibrated speed the live run assumed: its first estimate over the bare prior.
-    first = runs[0]
-    calibration = first["estimate_s"] / prior_model(PRIORS[first["workflow"]]).predict(
-        first["assets"], first["steps"]
-    )
-    if "contention_before" in first:
-        calibration /= _contention_before(first)
+    calibration = workers_speed(runs[0])
     variants: dict[str, tuple[Speed, Speed]] = {"": (_one, _one)}
     if all("run_contention" in r for r in runs):
-        variants["_speed"] = (_contention_during, _contention_before)
-    if all("load_before" in r for r in runs):
-        variants["_load"] = (_load_during, _load_before)
+        variants["_speed"] = (_contention_during, _one)
+        variants["_probe"] = (_contention_during, _contention_before)
     figures = {
         f"{pooling}{suffix}": summary(replay(runs, pooling, during, before, calibration))
         for pooling in ("separate", "pooled", "pooled_plain")

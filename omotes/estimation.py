@@ -19,9 +19,14 @@ is when it starts (a calibration run, CPU seconds per asset and time step,
 machine the priors were measured on) and, all along, how much slower than that a job runs now
 (its *contention*, :mod:`omotes.worker.contention`). A run's speed is its worker's factor
 times the contention it met; its seconds are divided by it before fitting (so a fast and a slow
-worker, a quiet and a busy hour, share one history) and the estimate is multiplied by the speed
-of the workers expected to run the job now; with no history that makes the prior the
-calibration's.
+worker, a quiet and a busy hour, share one history) and the estimate is multiplied by the
+factor of the workers expected to run the job; with no history that makes the prior the
+calibration's. The contention the workers announce *now* does not scale the estimate: an idle
+worker's probe does not predict what a job will meet (recorded runs, bench/results/
+estimate.jsonl of 27 Nov: on a quiet machine the probes read 1.2 and the runs then met 1.01;
+under load the probes read 17 to 21 and the runs met 7 to 11), and replaying those runs scored a
+mape of 0.23 estimating at 1 against 0.35 at the probe's figure. It stretches the likely range
+upwards instead, and the estimate says that the machine is busy.
 
 Workflows that run the same model share what they learn: a workflow names its *runtime
 family* (``simulate_kpis``, the simulator plus a KPI step, says ``simulator``), the terms are
@@ -240,8 +245,9 @@ def estimate(
     a worker of speed factor ``speed`` (None: no worker measured its speed; taken as 1).
 
     ``runs`` may hold runs of other workflows of ``workflow``'s runtime family (see
-    :func:`pooled`). ``contention``, the part of ``speed`` that is the workers' load now, is
-    only said (:attr:`Estimate.basis`)."""
+    :func:`pooled`). ``contention``, the workers' load now, stretches the likely range upwards
+    from :data:`BUSY` on and is said (:attr:`Estimate.basis`), but does not scale the figure
+    (see the module docstring)."""
     if any(r.workflow not in ("", workflow) for r in runs):
         runs = pooled(runs, workflow, prior)
     model = fit(runs, prior)
@@ -258,6 +264,8 @@ def estimate(
         high = max(_quantile(ratios, 0.9), 1.0)
         if len(ratios) < FEW_RUNS:
             low, high = min(low, WIDE_RANGE[0]), max(high, WIDE_RANGE[1])
+    if contention is not None and contention >= BUSY:
+        high *= contention
     return Estimate(
         seconds, seconds * low, seconds * high, len(runs), reference_s, speed, contention
     )

@@ -4,8 +4,9 @@ The arithmetic is :mod:`omotes.estimation`; this module feeds it: the finished r
 workflow's runtime family (each workflow's of its version now once there are a few), each with
 the size it was submitted with (``JobRecord``) and the speed it ran at (its worker's announced
 calibration run times the contention the run met), the speed of the live workers that offer
-the workflow now (calibration times the contention they announce), and the queue as the
-dispatcher's policy would order it, slot by slot at each slot's worker's speed.
+the workflow now (their calibration; the contention they announce only widens the range, see
+:mod:`omotes.estimation`), and the queue as the dispatcher's policy would order it, slot by
+slot at each slot's worker's speed.
 """
 
 from __future__ import annotations
@@ -126,8 +127,8 @@ def past_runs(workflow: str, version: str, family: dict[str, str] | None = None)
 
 @dataclass(frozen=True)
 class Slot:
-    """One slot of a live worker that offers the workflow: its worker and its speed factor
-    now (its calibration times the contention it announced last)."""
+    """One slot of a live worker that offers the workflow: its worker, its speed factor (its
+    calibration) and the contention it announced last."""
 
     worker_id: str
     speed: float
@@ -142,7 +143,7 @@ def live_slots(workflow: str) -> list[Slot]:
     return [
         Slot(
             worker.worker_id,
-            speeds.get(worker.worker_id, typical or 1.0) * (worker.contention or 1.0),
+            speeds.get(worker.worker_id, typical or 1.0),
             worker.worker_id in speeds,
             worker.contention or 1.0,
         )
@@ -154,14 +155,9 @@ def live_slots(workflow: str) -> list[Slot]:
 def expected_speed(slots: list[Slot]) -> float | None:
     """The speed a job of the workflow will likely run at: the mean over the live slots (a job
     takes whichever frees first); when none measured its speed, the typical speed of the
-    workers that did (the job waits for a worker like them) times the contention the live ones
-    announce; None when none measured either."""
+    workers that did (the job waits for a worker like them); None when none measured either."""
     if not any(slot.measured for slot in slots):
-        typical = worker_speeds()[1]
-        contention = sum(s.contention for s in slots) / len(slots) if slots else 1.0
-        if typical is None:
-            return None if contention == 1.0 else contention
-        return typical * contention
+        return worker_speeds()[1]
     return sum(slot.speed for slot in slots) / len(slots)
 
 

@@ -365,9 +365,13 @@ class SimulatorWorkflow:
     parameters: tuple[ParameterSpec, ...] = tuple(_PARAMETERS.values())
     default_time_limit_s = 3600
     supported_asset_types = SIMULATOR_ASSET_TYPES
-    # A rough guess until the frontend has runs to learn from (a busy 2-core machine): process
-    # start, building the network (per asset), then about a millisecond per asset and time step.
-    runtime_prior = {"overhead_s": 5.0, "per_asset_s": 0.02, "per_asset_step_s": 1e-3}
+    # The guess until the frontend has runs to learn from, on the reference machine of
+    # omotes.estimation (a worker calibrating at 1 ms per asset and time step): the start, then
+    # building the network costs about 0.1 s per asset and each time step 0.5 ms per asset.
+    # Fitted to 20 runs of generated networks of 10 to 600 assets on a quiet 2-core machine
+    # (bench/results/estimate.jsonl of 27 Nov; its workers calibrated at 1.6 ms): 200 assets
+    # for 31 steps took 34-43 s there, 600 for 49 steps 121 s.
+    runtime_prior = {"overhead_s": 3.0, "per_asset_s": 0.1, "per_asset_step_s": 5e-4}
 
     def prepare(self) -> None:
         """Import the simulator's modules (about 2 s of CPU) in a job process that waits for

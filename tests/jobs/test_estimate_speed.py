@@ -104,25 +104,20 @@ def test_a_real_workers_calibration_run_is_announced_and_is_the_prior(
             "the worker to announce its calibration run and its contention",
         )
         model = uploaded_network(api, project)
-
-        # The suite's other simulator workers are live too: the job runs at their mean speed,
-        # which changes with each probe (every few seconds): taken when it held still.
-        for _ in range(5):
-            before = live_slots("simulator")
-            body = estimate(api, model, **WEEK)
-            slots = live_slots("simulator")
-            if slots == before:
-                break
+        # The suite's other simulator workers are live too: the job runs at their mean speed.
+        body = estimate(api, model, **WEEK)
+        slots = live_slots("simulator")
     finally:
         stack.kill("calibrated-worker", signal.SIGTERM)
 
     # Seconds per asset and step of a tiny simulation: well under a second each, and not zero.
     assert 1e-5 < worker.calibration_s_per_asset_step < 0.1
     mine = [slot for slot in slots if slot.worker_id == worker_id]
-    # Its speed: the machine's (the calibration run) times how busy it is (its probes).
+    # Its speed: the machine's (the calibration run); how busy it is (its probes) is kept apart.
     assert [slot.speed for slot in mine] == [
-        pytest.approx(speed_factor(worker.calibration_s_per_asset_step) * mine[0].contention)
+        pytest.approx(speed_factor(worker.calibration_s_per_asset_step))
     ]
+    assert mine[0].contention >= 1
     speed = expected_speed(slots)
     assert body["estimate"]["runs"] == 0 and "measured speed" in body["estimate"]["basis"]
     assert body["estimate"]["speed"] == pytest.approx(speed, rel=1e-2)
@@ -238,7 +233,7 @@ def test_simulate_kpis_learns_from_the_simulators_runs(api, owner, network):
 
 
 @pytest.mark.django_db
-def test_runs_are_learned_at_the_contention_they_met_and_estimated_at_the_contention_now(
+def test_runs_are_learned_at_the_contention_they_met_and_a_busy_machine_widens_the_range(
     api, owner, network
 ):
     announce("w", describe(simulator), calibration=FAST, contention=1.0)
@@ -252,11 +247,13 @@ def test_runs_are_learned_at_the_contention_they_met_and_estimated_at_the_conten
     announce("w", describe(simulator), calibration=FAST, contention=3.0, kind=EventKind.HEARTBEAT)
     busy = estimate(api, network, **WEEK)["estimate"]
 
-    # Normalised, the six runs agree exactly (no spread); the estimate scales with the load.
+    # Normalised, the six runs agree exactly (no spread). An idle worker's probe does not
+    # predict what a job meets, so the load now stretches the range, not the figure.
     assert quiet["high_s"] == pytest.approx(quiet["low_s"], rel=1e-3)
     on_fast = reference_s(WEEK_STEPS) * speed_factor(FAST)
     assert quiet["seconds"] == pytest.approx(on_fast, rel=1e-2)
-    assert busy["seconds"] == pytest.approx(3 * on_fast, rel=1e-2)
+    assert busy["seconds"] == quiet["seconds"] and busy["low_s"] == quiet["low_s"]
+    assert busy["high_s"] == pytest.approx(3 * on_fast, rel=1e-2)
     assert busy["contention"] == 3.0 and "3.0x slower" in busy["basis"]
 
 
