@@ -65,6 +65,7 @@ from omotes.results import (  # noqa: E402
     BATCH_LINES,
     JOB_SHARD_DURATION,
     WRITERS,
+    Timeline,
     encode_asset,
     plan_outputs,
 )
@@ -105,22 +106,17 @@ def disk_bytes(influx_dir: Path, database: str) -> tuple[int | None, int | None]
 
 
 def pre_encode(energy_system: Any, hours: int, quantities: int, seed: int) -> list[bytes]:
-    """The job's line protocol as HTTP bodies of BATCH_LINES lines, cut as the writer cuts it."""
+    """The job's line protocol as the HTTP bodies the writer sends (BATCH_LINES lines at most)."""
     assets = [o for o in energy_system.eAllContents() if isinstance(o, esdl.Asset)]
     columns = [(p.id, q) for a in assets if a.port for p, q in quantities_for(a, quantities)]
     outputs = plan_outputs(energy_system, columns)
     start_s = int(DEFAULT_START.timestamp())
-    stamps = [str(start_s + i * TIMESTEP_S) for i in range(hours)]
-    bodies: list[bytes] = []
-    pending: list[str] = []
-    for output in outputs:
-        pending.extend(encode_asset(output, synthetic_values(output, hours, seed), stamps))
-        while len(pending) >= BATCH_LINES:
-            bodies.append("\n".join(pending[:BATCH_LINES]).encode("utf-8"))
-            del pending[:BATCH_LINES]
-    if pending:
-        bodies.append("\n".join(pending).encode("utf-8"))
-    return bodies
+    timeline = Timeline.of(start_s + i * TIMESTEP_S for i in range(hours))
+    return [
+        body.data
+        for output in outputs
+        for body in encode_asset(output, synthetic_values(output, hours, seed), timeline)
+    ]
 
 
 def send_bodies(settings: InfluxSettings, database: str, bodies: list[bytes], writers: int) -> None:

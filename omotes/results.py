@@ -18,16 +18,16 @@ write and to read:
 So every (asset, time step) is one line holding all of that asset's fields, ~10x fewer lines
 (and HTTP bytes, and parsing in InfluxDB) than one line per value. Encoding is column-wise: each
 column's floats become text in one C call (orjson's shortest round-trip digits, the same
-numbers as ``repr``), then one ``str.format`` per line splices names, values and the timestamp.
-Rows holding NaN or infinity go through :func:`omotes.influx.encode_line`, which drops such
-values (InfluxDB cannot store them). Batches of :data:`BATCH_LINES` lines go out on
-:data:`WRITERS` concurrent HTTP connections while the next asset is encoded. Measured on this
-2-core machine: see ``bench/README.md`` (``ingest.py``).
+numbers as ``repr``), then names, values and line ends are spliced by slice assignment and
+joined once per HTTP body of :data:`BATCH_LINES` lines (:func:`encode_asset`). Rows holding
+NaN or infinity go through :func:`omotes.influx.encode_line`, which drops such values
+(InfluxDB cannot store them). The bodies go out on :data:`WRITERS` concurrent HTTP connections
+while the next asset is encoded. Measured on this 2-core machine: see ``bench/README.md``
+(``ingest.py``).
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
 import threading
@@ -216,9 +216,10 @@ def plan_outputs(
 _NEG_EXPONENT = re.compile(r"e-(\d)(?!\d)")
 
 
-def _float_texts(column: list[float]) -> list[str]:
-    """``repr`` of each float, made in C when orjson is there (about twice as fast as ujson here,
-    six times ``repr``: ``bench/README.md``).
+def _float_texts(column: np.ndarray) -> list[str]:
+    """``repr`` of each float of a contiguous float64 array, made in C when orjson is there
+    (straight from the array: about four times ``tolist`` then ujson here, ten times ``repr``:
+    ``bench/README.md``).
 
     orjson (ryu) writes the same shortest round-trip digits as ``repr``, so InfluxDB stores the
     same double with or without it; it pads negative exponents differently (``1e-7`` for
@@ -226,11 +227,11 @@ def _float_texts(column: list[float]) -> list[str]:
     uses an exponent (``0.000027`` for ``2.7e-05``). NaN and infinity come out as ``null``;
     callers replace rows holding them.
     """
-    if not column:
+    if not len(column):
         return []
     if orjson is None:
-        return list(map(repr, column))
-    text = orjson.dumps(column).decode()[1:-1]
+        return list(map(repr, column.tolist()))
+    text = orjson.dumps(column, option=orjson.OPT_SERIALIZE_NUMPY).decode()[1:-1]
     if "e-" in text:
         text = _NEG_EXPONENT.sub(r"e-0\1", text)
     return text.split(",")
@@ -249,33 +250,88 @@ def _line_pieces(output: AssetOutput) -> tuple[list[str], dict[str, str], list[s
     return before, tags, names
 
 
-def encode_asset(output: AssetOutput, values: np.ndarray, stamps: Sequence[str]) -> list[str]:
-    """Line protocol for one asset: one line per time step with all of its fields.
+@dataclass(frozen=True)
+class Timeline:
+    """The time steps of a write, as epoch seconds and as the text that ends their lines (made
+    once for all the assets of a job)."""
 
-    ``values`` is (steps x fields) float64, ``stamps`` the epoch seconds of each step as text.
-    The lines are made as one text: every piece (the text before a field, a value, the
-    timestamp) goes into its slot of one list by slice assignment, joined once and split into
-    lines; 3-5x faster than a ``str.format`` per line (``bench/README.md``, ``ingest.py``).
+    seconds: tuple[int, ...]
+    line_ends: tuple[str, ...]
+
+    @classmethod
+    def of(cls, seconds: Iterable[int]) -> Timeline:
+        seconds = tuple(int(s) for s in seconds)
+        return cls(seconds, tuple(f" {s}\n" for s in seconds))
+
+
+@dataclass(frozen=True)
+class Body:
+    """One HTTP write: ``lines`` lines of line protocol, each ended by a line break."""
+
+    lines: int
+    data: bytes
+
+
+def encode_asset(
+    output: AssetOutput,
+    values: np.ndarray,
+    timeline: Timeline,
+    lines_per_body: int = BATCH_LINES,
+) -> list[Body]:
+    """Line protocol for one asset, one line per time step with all of its fields, cut into
+    bodies of at most ``lines_per_body`` lines.
+
+    ``values`` is (steps x fields) float64. Every piece (the text before a field, a value, the
+    line's end) goes into its slot of one list by slice assignment and each body is one join of
+    its slice: no text per line is ever made, split or joined again (twice as fast as making
+    lines and joining batches of them, five times a ``str.format`` per line: ``bench/README.md``).
     Rows holding NaN/inf are encoded by ``encode_line`` (which drops those values, and the whole
     line when none is left), so every line is what ``encode_line`` would write.
     """
     before, tags, names = _line_pieces(output)
-    steps, width = len(stamps), 2 * len(names) + 1
+    steps, width = len(timeline.seconds), 2 * len(names) + 1
     if steps == 0 or not names:
         return []
     pieces: list[str] = [""] * (steps * width)
-    for i, column in enumerate(values.T.tolist()):
+    for i, column in enumerate(np.ascontiguousarray(values.T, dtype=np.float64)):
         pieces[2 * i :: width] = [before[i]] * steps
         pieces[2 * i + 1 :: width] = _float_texts(column)
-    pieces[width - 1 :: width] = [f" {stamp}\n" for stamp in stamps]
-    lines: list[str | None] = "".join(pieces)[:-1].split("\n")  # type: ignore[assignment]
-    finite = np.isfinite(values).all(axis=1)
-    if not finite.all():
-        for i in np.flatnonzero(~finite).tolist():
-            row = dict(zip(names, values[i].tolist(), strict=True))
-            lines[i] = encode_line(output.measurement, tags, row, int(stamps[i]))
-        return [line for line in lines if line is not None]
-    return lines  # type: ignore[return-value]  # no None without non-finite rows
+    pieces[width - 1 :: width] = timeline.line_ends
+    unfinite = set(np.flatnonzero(~np.isfinite(values).all(axis=1)).tolist())
+    bodies = []
+    for first in range(0, steps, lines_per_body):
+        last = min(first + lines_per_body, steps)
+        text = "".join(pieces[first * width : last * width])
+        lines = last - first
+        if unfinite.intersection(range(first, last)):
+            text, lines = _with_unfinite_rows(
+                text, first, unfinite, output, tags, names, values, timeline
+            )
+        if lines:
+            bodies.append(Body(lines, text.encode("utf-8")))
+    return bodies
+
+
+def _with_unfinite_rows(
+    text: str,
+    first: int,
+    unfinite: set[int],
+    output: AssetOutput,
+    tags: dict[str, str],
+    names: list[str],
+    values: np.ndarray,
+    timeline: Timeline,
+) -> tuple[str, int]:
+    """A body's text with its rows holding NaN/inf as ``encode_line`` writes them (the row
+    dropped when none of its values is left), and its line count."""
+    lines: list[str | None] = text.split("\n")[:-1]  # type: ignore[assignment]
+    for index in range(len(lines)):
+        step = first + index
+        if step in unfinite:
+            row = dict(zip(names, values[step].tolist(), strict=True))
+            lines[index] = encode_line(output.measurement, tags, row, timeline.seconds[step])
+    kept = [line for line in lines if line is not None]
+    return "".join(f"{line}\n" for line in kept), len(kept)
 
 
 def _describe(output: AssetOutput, column: OutputColumn, points: int) -> SeriesDescription:
@@ -290,73 +346,44 @@ def _describe(output: AssetOutput, column: OutputColumn, points: int) -> SeriesD
     )
 
 
-def _batches(blocks: Iterable[list[str]], batch_size: int) -> Iterator[list[str]]:
-    """Re-cut blocks of lines (e.g. one asset each) into batches of ``batch_size`` lines."""
-    batch: list[str] = []
-    for block in blocks:
-        position = 0
-        while position < len(block):
-            take = block[position : position + batch_size - len(batch)]
-            batch.extend(take)
-            position += len(take)
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
-
-
 def write_batches(
     client: InfluxClient,
     database: str,
-    batches: Iterable[list[str]],
+    bodies: Iterable[Body],
     writers: int = WRITERS,
     compress: bool = False,
 ) -> int:
-    """Send batches of lines on ``writers`` concurrent connections; returns the lines written.
+    """Send bodies on ``writers`` concurrent connections; returns the lines written.
 
-    The caller's thread produces (encodes) the next batch while up to ``writers`` requests are in
+    The caller's thread produces (encodes) the next body while up to ``writers`` requests are in
     flight: most of a large write is InfluxDB ingesting, and the HTTP calls release the GIL, so
     encoding hides behind it. Each writer thread has its own client (a ``requests`` session is
-    not for concurrent use). At most ``writers + 1`` batches are held in memory.
+    not for concurrent use). At most ``writers`` bodies and the asset being encoded are held in
+    memory.
     """
     local = threading.local()
 
-    def send(batch: list[str]) -> int:
+    def send(body: Body) -> int:
         own = getattr(local, "client", None)
         if own is None:
             own = local.client = InfluxClient(client.settings)
-        own.write_body(database, "\n".join(batch).encode("utf-8"), compress=compress)
-        return len(batch)
+        own.write_body(database, body.data, compress=compress)
+        return body.lines
 
     written = 0
     with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="influx-write") as pool:
         pending: deque[Future[int]] = deque()
         try:
-            for batch in batches:
+            for body in bodies:
                 if len(pending) >= writers:
                     written += pending.popleft().result()
-                pending.append(pool.submit(send, batch))
+                pending.append(pool.submit(send, body))
             while pending:
                 written += pending.popleft().result()
         finally:
             for future in pending:
                 future.cancel()
     return written
-
-
-def write_pipelined(
-    client: InfluxClient,
-    database: str,
-    lines: Iterable[str],
-    batch_size: int = BATCH_LINES,
-    writers: int = WRITERS,
-) -> int:
-    """Write lines in batches of ``batch_size``, encoding and writing overlapped (see
-    :func:`write_batches`); returns the lines written."""
-    iterator = iter(lines)
-    chunks = iter(lambda: list(itertools.islice(iterator, batch_size)), [])
-    return write_batches(client, database, chunks, writers)
 
 
 def write_outputs(
@@ -385,13 +412,13 @@ def write_outputs(
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
     start_s = int(start.timestamp())
-    stamps = [str(start_s + i * int(timestep_s)) for i in range(steps)]
+    timeline = Timeline.of(start_s + i * int(timestep_s) for i in range(steps))
     end = start + timedelta(seconds=int(timestep_s) * max(steps - 1, 0))
 
     client.create_database(database, shard_duration=JOB_SHARD_DURATION)
     series: list[SeriesDescription] = []
 
-    def blocks() -> Iterator[list[str]]:
+    def bodies() -> Iterator[Body]:
         for done, output in enumerate(outputs, start=1):
             values = np.asarray(values_of(output), dtype=np.float64)
             if values.shape != (steps, len(output.columns)):
@@ -403,11 +430,11 @@ def write_outputs(
             for column, points in zip(output.columns, finite_counts, strict=True):
                 if points:
                     series.append(_describe(output, column, int(points)))
-            yield encode_asset(output, values, stamps)
+            yield from encode_asset(output, values, timeline)
             if on_asset is not None:
                 on_asset(done)
 
-    written = write_batches(client, database, _batches(blocks(), BATCH_LINES))
+    written = write_batches(client, database, bodies())
     INFLUX_WRITE_VALUES.inc(sum(s.points for s in series))
     logger.info(
         "Wrote %d lines (%d series, %d assets) to %s", written, len(series), len(outputs), database

@@ -27,12 +27,13 @@ from esdl.units.conversion import POWER_IN_W, convert_to_unit
 
 from omotes.influx import InfluxClient, InfluxError, InfluxSettings, encode_line, rows
 from omotes.protocol import WorkflowError, job_database
-from omotes.results import encode_asset, plan_outputs, write_results
+from omotes.results import plan_outputs, write_results
 from omotes.workflows.base import JobContext, WorkflowResult
 from omotes.workflows.simulator import DEFAULT_END, DEFAULT_START, derive_period, workflow
 from omotes.workflows.simulator_logs import LogAggregator
 from omotes.workflows.simulator_profiles import read_profile
 from tests.corpus import corpus_path
+from tests.omotes.line_protocol import encoded_lines
 
 START = datetime(2019, 1, 1, tzinfo=UTC)
 END = datetime(2019, 1, 2, 23, tzinfo=UTC)  # last simulated step: 2 days at 3600 s = 48 steps
@@ -355,7 +356,7 @@ def test_fast_lines_equal_encode_line() -> None:
         encode_line("Pipe", tags, dict(zip(names, row, strict=True)), int(t))
         for row, t in zip(values.tolist(), stamps, strict=True)
     ]
-    assert encode_asset(pipe, values, stamps) == [e for e in expected if e is not None]
+    assert encoded_lines(pipe, values, stamps) == [e for e in expected if e is not None]
 
 
 def test_write_results_counts_finite_points(influx: InfluxClient, databases: list[str]) -> None:

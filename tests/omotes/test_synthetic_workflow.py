@@ -18,11 +18,12 @@ from omotes import results
 from omotes.esdl_generator import generate_network, network_text
 from omotes.influx import InfluxClient, InfluxError, InfluxSettings, encode_line, rows
 from omotes.protocol import WorkflowError
-from omotes.results import JOB_SHARD_DURATION, encode_asset, plan_outputs
+from omotes.results import JOB_SHARD_DURATION, plan_outputs
 from omotes.workflows import registry
 from omotes.workflows.base import JobContext, WorkflowResult
 from omotes.workflows.simulator import workflow as simulator
 from omotes.workflows.synthetic import quantities_for, synthetic_values, workflow
+from tests.omotes.line_protocol import encoded_lines
 from tests.omotes.test_simulator_workflow import load_profiles
 
 ASSETS, QUANTITIES, HOURS = 20, 10, 48
@@ -218,11 +219,11 @@ def test_fast_float_text_equals_encode_line_over_all_magnitudes(
     assert len(expected) == 299  # the all-NaN row is dropped
     # orjson writes some magnitudes positionally where repr uses an exponent (2.7e-05 as
     # 0.000027): the same double for InfluxDB, so the lines must hold the same numbers.
-    assert [_parsed(line) for line in encode_asset(output, values, stamps)] == [
+    assert [_parsed(line) for line in encoded_lines(output, values, stamps)] == [
         _parsed(line) for line in expected
     ]
     monkeypatch.setattr(results, "orjson", None)
-    assert encode_asset(output, values, stamps) == expected
+    assert encoded_lines(output, values, stamps) == expected
 
 
 def test_an_asset_name_with_a_line_break_stays_on_its_lines() -> None:
@@ -234,7 +235,7 @@ def test_an_asset_name_with_a_line_break_stays_on_its_lines() -> None:
     [output] = plan_outputs(es, [(port.id, q) for port, q in quantities_for(pipe, 3)])
     values = np.arange(12, dtype=np.float64).reshape(4, 3)
     values[2, 1] = np.nan
-    lines = encode_asset(output, values, ["10", "20", "30", "40"])
+    lines = encoded_lines(output, values, ["10", "20", "30", "40"])
     assert len(lines) == 4
     assert all(r"asset_name=supply\ south\,\ part\ 1 " in line for line in lines)
     assert [line.rsplit(" ", 1)[1] for line in lines] == ["10", "20", "30", "40"]
