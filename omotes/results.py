@@ -17,19 +17,17 @@ write and to read:
 
 So every (asset, time step) is one line holding all of that asset's fields, ~10x fewer lines
 (and HTTP bytes, and parsing in InfluxDB) than one line per value. Encoding is column-wise: each
-column's floats become text in one C call (orjson's shortest round-trip digits, the same
-numbers as ``repr``), then names, values and line ends are spliced by slice assignment and
-joined once per HTTP body of :data:`BATCH_LINES` lines (:func:`encode_asset`). Rows holding
-NaN or infinity go through :func:`omotes.influx.encode_line`, which drops such values
-(InfluxDB cannot store them). The bodies go out on :data:`WRITERS` concurrent HTTP connections
-while the next asset is encoded. Measured on this 2-core machine: see ``bench/README.md``
-(``ingest.py``).
+value becomes fixed-width text with 9 significant digits (:mod:`omotes.float_text`), made by
+numpy for a whole asset at once and laid into the bytes of its lines, cut into HTTP bodies of
+:data:`BATCH_LINES` lines (:func:`encode_asset`). Rows holding NaN or infinity go through
+:func:`omotes.influx.encode_line`, which drops such values (InfluxDB cannot store them). The
+bodies go out on :data:`WRITERS` concurrent HTTP connections while the next asset is encoded.
+Measured on this 2-core machine: see ``bench/README.md`` (``ingest.py``).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,14 +43,10 @@ import pandas as pd
 from esdl.esdl_handler import EnergySystemHandler
 from esdl.profiles.influxdbprofilemanager import InfluxDBProfileManager
 
+from omotes.float_text import WIDTH, fits, fixed_width
 from omotes.influx import InfluxClient, encode_line, escape_key, escape_measurement
 from omotes.metrics import INFLUX_WRITE_VALUES
 from omotes.protocol import SeriesDescription, WorkflowError
-
-try:  # C float formatting (the ``fast`` extra; the web stack has it). Without it: repr().
-    import orjson
-except ImportError:  # pragma: no cover - depends on the environment
-    orjson = None
 
 logger = logging.getLogger(__name__)
 
@@ -213,30 +207,6 @@ def plan_outputs(
     return list(outputs.values())
 
 
-_NEG_EXPONENT = re.compile(r"e-(\d)(?!\d)")
-
-
-def _float_texts(column: np.ndarray) -> list[str]:
-    """``repr`` of each float of a contiguous float64 array, made in C when orjson is there
-    (straight from the array: about four times ``tolist`` then ujson here, ten times ``repr``:
-    ``bench/README.md``).
-
-    orjson (ryu) writes the same shortest round-trip digits as ``repr``, so InfluxDB stores the
-    same double with or without it; it pads negative exponents differently (``1e-7`` for
-    ``1e-07``), which is put right here, and writes some magnitudes positionally where ``repr``
-    uses an exponent (``0.000027`` for ``2.7e-05``). NaN and infinity come out as ``null``;
-    callers replace rows holding them.
-    """
-    if not len(column):
-        return []
-    if orjson is None:
-        return list(map(repr, column.tolist()))
-    text = orjson.dumps(column, option=orjson.OPT_SERIALIZE_NUMPY).decode()[1:-1]
-    if "e-" in text:
-        text = _NEG_EXPONENT.sub(r"e-0\1", text)
-    return text.split(",")
-
-
 def _line_pieces(output: AssetOutput) -> tuple[list[str], dict[str, str], list[str]]:
     """The text before each field's value on a line (the first also holds measurement and
     tags), the tags, and the field names."""
@@ -250,18 +220,26 @@ def _line_pieces(output: AssetOutput) -> tuple[list[str], dict[str, str], list[s
     return before, tags, names
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Timeline:
-    """The time steps of a write, as epoch seconds and as the text that ends their lines (made
-    once for all the assets of a job)."""
+    """The time steps of a write (made once for all the assets of a job): their epoch seconds
+    and, for each run of steps whose line ends (" <seconds>\\n") are equally long, those ends
+    as a (steps, bytes) array (one run unless the period crosses a power of ten in seconds)."""
 
     seconds: tuple[int, ...]
-    line_ends: tuple[str, ...]
+    runs: tuple[tuple[int, int, np.ndarray], ...]  # first step, step after the last, line ends
 
     @classmethod
     def of(cls, seconds: Iterable[int]) -> Timeline:
         seconds = tuple(int(s) for s in seconds)
-        return cls(seconds, tuple(f" {s}\n" for s in seconds))
+        ends = [f" {s}\n".encode() for s in seconds]
+        runs, first = [], 0
+        for step in range(1, len(ends) + 1):
+            if step == len(ends) or len(ends[step]) != len(ends[first]):
+                block = np.frombuffer(b"".join(ends[first:step]), dtype=np.uint8)
+                runs.append((first, step, block.reshape(step - first, -1)))
+                first = step
+        return cls(seconds, tuple(runs))
 
 
 @dataclass(frozen=True)
@@ -281,57 +259,59 @@ def encode_asset(
     """Line protocol for one asset, one line per time step with all of its fields, cut into
     bodies of at most ``lines_per_body`` lines.
 
-    ``values`` is (steps x fields) float64. Every piece (the text before a field, a value, the
-    line's end) goes into its slot of one list by slice assignment and each body is one join of
-    its slice: no text per line is ever made, split or joined again (twice as fast as making
-    lines and joining batches of them, five times a ``str.format`` per line: ``bench/README.md``).
-    Rows holding NaN/inf are encoded by ``encode_line`` (which drops those values, and the whole
-    line when none is left), so every line is what ``encode_line`` would write.
+    ``values`` is (steps x fields) float64. Each value is fixed-width text
+    (:mod:`omotes.float_text`), so every line of a run of the timeline has the same length and
+    is laid down as one row of a byte array: the text before each field and each field's values
+    by column, the line ends, and a body is the bytes of its rows; no Python object per line or
+    value (see the module docstring for what that saved). A row holding a value that text cannot
+    hold (NaN, infinity, magnitudes past 1e100 or below 1e-99) is encoded by ``encode_line``,
+    which drops NaN and infinity (and the whole line when none is left) and writes the others
+    as ``repr`` does.
     """
     before, tags, names = _line_pieces(output)
-    steps, width = len(timeline.seconds), 2 * len(names) + 1
+    steps = len(timeline.seconds)
     if steps == 0 or not names:
         return []
-    pieces: list[str] = [""] * (steps * width)
-    for i, column in enumerate(np.ascontiguousarray(values.T, dtype=np.float64)):
-        pieces[2 * i :: width] = [before[i]] * steps
-        pieces[2 * i + 1 :: width] = _float_texts(column)
-    pieces[width - 1 :: width] = timeline.line_ends
-    unfinite = set(np.flatnonzero(~np.isfinite(values).all(axis=1)).tolist())
+    values = np.asarray(values, dtype=np.float64)
+    fit = fits(values)
+    plain = fit.all(axis=1)
+    texts = fixed_width(np.where(fit, values, 0.0)).reshape(steps, len(names), WIDTH)
+    prefixes = [np.frombuffer(text.encode("utf-8"), dtype=np.uint8) for text in before]
     bodies = []
-    for first in range(0, steps, lines_per_body):
-        last = min(first + lines_per_body, steps)
-        text = "".join(pieces[first * width : last * width])
-        lines = last - first
-        if unfinite.intersection(range(first, last)):
-            text, lines = _with_unfinite_rows(
-                text, first, unfinite, output, tags, names, values, timeline
-            )
-        if lines:
-            bodies.append(Body(lines, text.encode("utf-8")))
+    for first, after, ends in timeline.runs:
+        lines = _fixed_lines(prefixes, texts[first:after], ends)
+        for start in range(first, after, lines_per_body):
+            stop = min(start + lines_per_body, after)
+            if plain[start:stop].all():
+                bodies.append(Body(stop - start, lines[start - first : stop - first].tobytes()))
+                continue
+            parts = []
+            for step in range(start, stop):
+                if plain[step]:
+                    parts.append(lines[step - first].tobytes())
+                    continue
+                row = dict(zip(names, values[step].tolist(), strict=True))
+                line = encode_line(output.measurement, tags, row, timeline.seconds[step])
+                if line is not None:
+                    parts.append(f"{line}\n".encode())
+            if parts:
+                bodies.append(Body(len(parts), b"".join(parts)))
     return bodies
 
 
-def _with_unfinite_rows(
-    text: str,
-    first: int,
-    unfinite: set[int],
-    output: AssetOutput,
-    tags: dict[str, str],
-    names: list[str],
-    values: np.ndarray,
-    timeline: Timeline,
-) -> tuple[str, int]:
-    """A body's text with its rows holding NaN/inf as ``encode_line`` writes them (the row
-    dropped when none of its values is left), and its line count."""
-    lines: list[str | None] = text.split("\n")[:-1]  # type: ignore[assignment]
-    for index in range(len(lines)):
-        step = first + index
-        if step in unfinite:
-            row = dict(zip(names, values[step].tolist(), strict=True))
-            lines[index] = encode_line(output.measurement, tags, row, timeline.seconds[step])
-    kept = [line for line in lines if line is not None]
-    return "".join(f"{line}\n" for line in kept), len(kept)
+def _fixed_lines(prefixes: list[np.ndarray], texts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The lines of a run of steps as a (steps, bytes) array: before each field its prefix (the
+    measurement and tags before the first), then its value's text; the line end last."""
+    width = sum(len(p) for p in prefixes) + WIDTH * len(prefixes) + ends.shape[1]
+    lines = np.empty((len(ends), width), dtype=np.uint8)
+    at = 0
+    for column, prefix in enumerate(prefixes):
+        lines[:, at : at + len(prefix)] = prefix
+        at += len(prefix)
+        lines[:, at : at + WIDTH] = texts[:, column]
+        at += WIDTH
+    lines[:, at:] = ends
+    return lines
 
 
 def _describe(output: AssetOutput, column: OutputColumn, points: int) -> SeriesDescription:

@@ -336,8 +336,9 @@ def _tiny_system() -> esdl.EnergySystem:
     return es
 
 
-def test_fast_lines_equal_encode_line() -> None:
-    """The template fast path writes exactly what encode_line writes (escaping, NaN rows)."""
+def test_fast_lines_are_encode_lines_with_fixed_width_values() -> None:
+    """The fast path writes what encode_line writes (escaping, NaN rows), its values as
+    fixed-width text; a row holding NaN or infinity is encode_line's own."""
     es = _tiny_system()
     columns = [("in", "mass_flow"), ("out", "mass_flow"), ("in", "velocity"), ("out", "heat_loss")]
     columns += [("d1", "temperature"), ("d2", "temperature"), ("d1", "heat_demand")]
@@ -356,7 +357,16 @@ def test_fast_lines_equal_encode_line() -> None:
         encode_line("Pipe", tags, dict(zip(names, row, strict=True)), int(t))
         for row, t in zip(values.tolist(), stamps, strict=True)
     ]
-    assert encoded_lines(pipe, values, stamps) == [e for e in expected if e is not None]
+    assert expected[0] == (
+        r"Pipe,asset_id=p{1},asset_name=Pipe\,\ one\=1 "
+        "In.mass_flow=1.5,Out.mass_flow=-0.0,velocity=1e-07,heat_loss=3e+20 10"
+    )
+    assert encoded_lines(pipe, values, stamps) == [
+        r"Pipe,asset_id=p{1},asset_name=Pipe\,\ one\=1 In.mass_flow=1.50000000e+00,"
+        "Out.mass_flow=0.00000000e+00,velocity=1.00000000e-07,heat_loss=3.00000000e+20 10",
+        expected[1],
+    ]
+    assert expected[2] is None  # all NaN: no line
 
 
 def test_write_results_counts_finite_points(influx: InfluxClient, databases: list[str]) -> None:
