@@ -48,17 +48,19 @@ def fixed_width(values: np.ndarray) -> np.ndarray:
     values = np.ascontiguousarray(values, dtype=np.float64).ravel()
     negative = values < 0
     magnitude = np.abs(values)
-    digits = DIGITS - negative.astype(np.int64)
+    digits = DIGITS - negative.astype(np.int32)
     # The decimal exponent from the binary one: floor(log10) or one less (1233 / 4096 < log10 2).
     _, binary = np.frexp(magnitude)
-    exponent = ((binary.astype(np.int64) - 1) * 1233) >> 12
-    mantissa = np.rint(magnitude * _POWERS[_POWER_OFFSET - 1 + digits - exponent]).astype(np.int64)
-    # One digit too many: the exponent was one less, or the rounding carried (9.9999999996).
-    exponent += mantissa >= _POWERS[_POWER_OFFSET + digits].astype(np.int64)
-    mantissa = np.rint(magnitude * _POWERS[_POWER_OFFSET - 1 + digits - exponent]).astype(np.int64)
+    exponent = ((binary - 1) * 1233) >> 12
+    scaled = magnitude * _POWERS[_POWER_OFFSET - 1 + digits - exponent]
+    # One digit too many: the exponent was one less, or the rounding carries (9.9999999996).
+    over = scaled >= _POWERS[_POWER_OFFSET + digits] - 0.5
+    scaled[over] *= 0.1
+    exponent += over
     exponent[magnitude == 0] = 0
+    mantissa = np.rint(scaled).astype(np.int64)
     # A negative value's 8 digits become 9 with a trailing zero, dropped when shifted below.
-    mantissa *= 1 + 9 * negative
+    mantissa[negative] *= 10
     first, rest = np.divmod(mantissa, 100_000_000)
     high, low = np.divmod(rest, 10_000)
     # Four words a value: two spare bytes, the first digit and the point, then 4 + 4 digits and

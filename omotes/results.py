@@ -301,16 +301,21 @@ def encode_asset(
 
 def _fixed_lines(prefixes: list[np.ndarray], texts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The lines of a run of steps as a (steps, bytes) array: before each field its prefix (the
-    measurement and tags before the first), then its value's text; the line end last."""
+    measurement and tags before the first), then its value's text; the line end last. The
+    prefixes are one row copied to every line, then the values go into their columns."""
     width = sum(len(p) for p in prefixes) + WIDTH * len(prefixes) + ends.shape[1]
-    lines = np.empty((len(ends), width), dtype=np.uint8)
-    at = 0
-    for column, prefix in enumerate(prefixes):
-        lines[:, at : at + len(prefix)] = prefix
+    template = np.empty(width, dtype=np.uint8)
+    columns, at = [], 0
+    for prefix in prefixes:
+        template[at : at + len(prefix)] = prefix
         at += len(prefix)
-        lines[:, at : at + WIDTH] = texts[:, column]
+        columns.append(at)
         at += WIDTH
-    lines[:, at:] = ends
+    lines = np.empty((len(ends), width), dtype=np.uint8)
+    lines[:] = template
+    for field_index, at in enumerate(columns):
+        lines[:, at : at + WIDTH] = texts[:, field_index]
+    lines[:, at + WIDTH :] = ends
     return lines
 
 
@@ -355,7 +360,7 @@ def write_batches(
         pending: deque[Future[int]] = deque()
         try:
             for body in bodies:
-                if len(pending) >= writers:
+                if len(pending) >= 3 * writers:
                     written += pending.popleft().result()
                 pending.append(pool.submit(send, body))
             while pending:
