@@ -23,6 +23,7 @@ import numpy as np
 WIDTH = 14
 #: Significant digits of a value that is not negative (one fewer when it is).
 DIGITS = 9
+#: Two exponent digits: the text holds magnitudes from 1e-99 to below 1e100.
 _LARGEST_EXPONENT = 99
 #: Powers of ten by exponent + _POWER_OFFSET.
 _POWER_OFFSET = 140
@@ -30,7 +31,10 @@ _POWERS = 10.0 ** np.arange(-_POWER_OFFSET, _POWER_OFFSET + 1)
 #: "0000" .. "9999" as 4-byte words, and "e-99" .. "e+99", to lay digits down four at a time.
 _QUADS = np.frombuffer("".join(f"{i:04d}" for i in range(10_000)).encode(), dtype="<u4")
 _EXPONENTS = np.frombuffer(
-    "".join(f"e{'-' if i < 0 else '+'}{abs(i):02d}" for i in range(-99, 100)).encode(),
+    "".join(
+        f"e{'-' if i < 0 else '+'}{abs(i):02d}"
+        for i in range(-_LARGEST_EXPONENT, _LARGEST_EXPONENT + 1)
+    ).encode(),
     dtype="<u4",
 )
 
@@ -39,7 +43,9 @@ def fits(values: np.ndarray) -> np.ndarray:
     """Which values :func:`fixed_width` can write: finite, zero or of magnitude 1e-99 to 1e100."""
     magnitude = np.abs(values)
     with np.errstate(invalid="ignore"):
-        return (magnitude < 1e100) & ((magnitude >= 1e-99) | (magnitude == 0))
+        return (magnitude < 10.0 ** (_LARGEST_EXPONENT + 1)) & (
+            (magnitude >= 10.0**-_LARGEST_EXPONENT) | (magnitude == 0)
+        )
 
 
 def fixed_width(values: np.ndarray) -> np.ndarray:
@@ -71,7 +77,8 @@ def fixed_width(values: np.ndarray) -> np.ndarray:
     raw[:, 3] = ord(".")
     words[:, 1] = _QUADS[high]
     words[:, 2] = _QUADS[low]
-    words[:, 3] = _EXPONENTS[np.clip(exponent, -_LARGEST_EXPONENT, _LARGEST_EXPONENT) + 99]
+    exponent = np.clip(exponent, -_LARGEST_EXPONENT, _LARGEST_EXPONENT)
+    words[:, 3] = _EXPONENTS[exponent + _LARGEST_EXPONENT]
     text = raw[:, 2:16]
     if not negative.any():
         return text
