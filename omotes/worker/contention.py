@@ -7,7 +7,8 @@ factor: 1.0 on an idle machine, 3.0 when a job gets a third of a core.
 
 It is measured from the scheduler's own books (Linux ``/proc/<pid>/task/*/schedstat``: the
 seconds each thread ran and the seconds it was ready to run but waited for a core): contention
-is ``(ran + waited) / ran``. Time a job spends waiting on a database, a disk or the network is
+is ``(ran + waited) / ran``, at most the job's wall time over its CPU time
+(:func:`process_contention`). Time a job spends waiting on a database, a disk or the network is
 neither, so a job that writes its results for a minute does not look contended; and it holds
 whatever divides the cores, the kernel's grouping of processes (autogroup) or a cgroup limit,
 where the load average would not.
@@ -25,6 +26,7 @@ Elsewhere than on Linux nothing is measured (0: the frontend takes 1).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
@@ -46,23 +48,57 @@ BUSY_SHARE = 0.2
 #: A run's contention needs at least this many CPU seconds of it; a shorter run takes the
 #: contention at its start.
 MINIMUM_RUN_CPU_S = 0.5
+#: Clock ticks a second, the unit of a process's CPU time in ``/proc/<pid>/stat``.
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def ran_and_waited_s(pid: int | str = "self") -> tuple[float, float] | None:
-    """Seconds the threads of process ``pid`` ran on a core, and waited ready for one; None when
-    unreadable (not Linux, or the process is gone)."""
-    ran = waited = 0.0
-    try:
-        for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+@dataclass(frozen=True)
+class Reading:
+    """One reading of a process: the seconds its threads ran on a core and waited ready for one
+    (the scheduler's books), its CPU seconds (the kernel's accounting, which keeps the time of
+    threads that ended) and when it was taken (monotonic seconds)."""
+
+    ran_s: float
+    waited_s: float
+    cpu_s: float
+    at_s: float
+
+
+class ProcessBook:
+    """The scheduler's figures of one process, thread by thread, kept for threads that ended.
+
+    A process's threads come and go during a job (the result writers, BLAS's pool): summed
+    afresh at each reading, a thread that ended takes its figures out of the sum again, and the
+    difference of two sums is then no longer what ran and waited between them.
+    """
+
+    def __init__(self, pid: int | str = "self") -> None:
+        self.pid = pid
+        self._threads: dict[str, tuple[float, float]] = {}
+
+    def read(self) -> Reading | None:
+        """The process now; None when unreadable (not Linux, or the process is gone)."""
+        try:
+            tasks = list(Path(f"/proc/{self.pid}/task").iterdir())
+            cpu_s = _cpu_s(self.pid)
+        except OSError:
+            return None
+        for task in tasks:
             try:
-                fields = stat.read_text().split()
+                fields = (task / "schedstat").read_text().split()
             except OSError:  # the thread ended meanwhile
                 continue
-            ran += int(fields[0]) / 1e9
-            waited += int(fields[1]) / 1e9
-    except OSError:
-        return None
-    return (ran, waited) if ran > 0 else None
+            self._threads[task.name] = (int(fields[0]) / 1e9, int(fields[1]) / 1e9)
+        ran = sum(ran for ran, _ in self._threads.values())
+        waited = sum(waited for _, waited in self._threads.values())
+        return Reading(ran, waited, cpu_s, time.monotonic()) if ran > 0 else None
+
+
+def _cpu_s(pid: int | str) -> float:
+    """User and system CPU seconds of the whole process, its ended threads included."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # after the command, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
 def _thread_ran_and_waited_s() -> tuple[float, float] | None:
@@ -83,6 +119,26 @@ def contention_between(
     return max(1.0, (ran + max(waited, 0.0)) / ran)
 
 
+def process_contention(first: Reading, last: Reading, minimum_ran_s: float = 0.0) -> float | None:
+    """A process's contention between two readings, at most its wall time over its CPU time.
+
+    Why the bound: a job that waited for cores for as long as it ran took twice its CPU time on
+    the wall clock, so wall / CPU can only be larger than the contention (a job also waits on
+    InfluxDB), never smaller. A reading above it is the scheduler's books read wrong: on a
+    quiet machine one run of 53 CPU seconds in 54 s read 5.2, and the estimate learned from it
+    that such a job takes a fifth of the time. (A job whose threads run in parallel on several
+    cores has more CPU than wall time; it is taken as uncontended, which the simulator, single
+    threaded, never is.)
+    """
+    measured = contention_between(
+        (first.ran_s, first.waited_s), (last.ran_s, last.waited_s), minimum_ran_s
+    )
+    cpu_s = last.cpu_s - first.cpu_s
+    if measured is None or cpu_s <= 0:
+        return measured
+    return min(measured, max(1.0, (last.at_s - first.at_s) / cpu_s))
+
+
 def probe(cpu_s: float = PROBE_CPU_S) -> float | None:
     """The contention a busy loop of ``cpu_s`` CPU seconds meets in this thread; None when the
     scheduler's figures cannot be read. (A wait for Python's GIL is a sleep, not counted.)"""
@@ -98,10 +154,10 @@ def probe(cpu_s: float = PROBE_CPU_S) -> float | None:
 
 @dataclass
 class _Run:
-    pid: int | None
+    book: ProcessBook | None  # None: the process is not known
     at_start: float  # the contention now when it started (0: not measured)
-    first: tuple[float, float] | None = None
-    last: tuple[float, float] | None = None
+    first: Reading | None = None
+    last: Reading | None = None
 
 
 class ContentionMeter:
@@ -125,8 +181,8 @@ class ContentionMeter:
 
     def start(self, run_id: str, pid: int | None) -> None:
         """A run starts in process ``pid`` (None: not known, then it takes the contention now)."""
-        run = _Run(pid, self.now())
-        run.first = run.last = ran_and_waited_s(pid) if pid else None
+        run = _Run(ProcessBook(pid) if pid else None, self.now())
+        run.first = run.last = run.book.read() if run.book else None
         with self._lock:
             self._runs[run_id] = run
 
@@ -138,7 +194,7 @@ class ContentionMeter:
         if run is None:
             return 0.0
         if run.first and run.last:
-            measured = contention_between(run.first, run.last, MINIMUM_RUN_CPU_S)
+            measured = process_contention(run.first, run.last, MINIMUM_RUN_CPU_S)
             if measured is not None:
                 return measured
         return run.at_start
@@ -149,16 +205,14 @@ class ContentionMeter:
         with self._lock:
             runs = list(self._runs.values())
         for run in runs:
-            if not run.pid:
-                continue
-            reading = ran_and_waited_s(run.pid)
+            reading = run.book.read() if run.book else None
             if reading is None:
                 continue
             if run.last is not None:
-                ran = reading[0] - run.last[0]
-                waited = reading[1] - run.last[1]
+                ran = reading.ran_s - run.last.ran_s
+                waited = reading.waited_s - run.last.waited_s
                 if ran > 0 and ran + waited >= BUSY_SHARE * tick_s:
-                    self.record(contention_between(run.last, reading))
+                    self.record(process_contention(run.last, reading))
             run.first = run.first or reading
             run.last = reading
         if not runs and time.monotonic() - self._last_probe >= INTERVAL_S:

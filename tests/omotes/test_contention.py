@@ -12,7 +12,13 @@ import time
 import pytest
 
 from omotes.worker import contention
-from omotes.worker.contention import ContentionMeter, probe, ran_and_waited_s
+from omotes.worker.contention import (
+    ContentionMeter,
+    ProcessBook,
+    Reading,
+    probe,
+    process_contention,
+)
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists("/proc/self/schedstat"), reason="needs Linux's scheduler figures"
@@ -93,8 +99,52 @@ def test_a_process_that_is_gone_reads_as_not_measured():
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
 
-    assert ran_and_waited_s(gone.pid) is None
-    assert ran_and_waited_s(os.getpid()) is not None
+    assert ProcessBook(gone.pid).read() is None
+    assert ProcessBook(os.getpid()).read() is not None
+
+
+# A child whose work runs in a thread that then ends (as the result writers' threads do).
+THREAD_THAT_ENDS = """
+import threading, time
+def work():
+    began = time.thread_time()
+    while time.thread_time() - began < 0.8:
+        pass
+threading.Thread(target=work).start()
+time.sleep(30)
+"""
+
+
+def test_the_work_of_a_thread_that_ended_still_counts_for_its_run(one_core):
+    child = subprocess.Popen([sys.executable, "-c", THREAD_THAT_ENDS])
+    meter = ContentionMeter()
+    try:
+        meter.start("threaded", child.pid)
+        for _ in range(12):  # the thread ends after about 0.8 s of them
+            time.sleep(0.2)
+            meter.tick(0.2)
+        threaded = meter.end("threaded")
+    finally:
+        stop([child])
+
+    # Summed afresh at the end, the ended thread's second would be gone and the run too short
+    # to tell (then it takes the contention at its start, not measured here: 0).
+    assert 1.0 <= threaded < 1.5
+
+
+def test_a_run_is_at_most_as_contended_as_its_wall_time_over_its_cpu_time():
+    began = Reading(ran_s=0.0, waited_s=0.0, cpu_s=0.0, at_s=0.0)
+
+    # What a quiet machine once read: 53 CPU seconds in 54 s, yet 210 s of waiting booked.
+    assert process_contention(began, Reading(50.0, 210.0, 52.7, 54.3)) == pytest.approx(
+        1.03, abs=0.01
+    )
+    # A job that got a third of a core: the books and the clocks agree.
+    assert process_contention(began, Reading(10.0, 20.0, 10.0, 31.0)) == pytest.approx(3.0)
+    # Threads running in parallel (more CPU than wall time) waited for no core.
+    assert process_contention(began, Reading(20.0, 2.0, 20.0, 10.0)) == 1.0
+    # Too little CPU to tell.
+    assert process_contention(began, Reading(0.1, 0.5, 0.1, 0.6), minimum_ran_s=0.5) is None
 
 
 def test_with_no_job_running_the_meter_probes_until_it_is_stopped():
