@@ -88,7 +88,7 @@ def measure(
             )
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(os.environ.get("PROFILE_FILTER", ""), 40)
         harness.log(f"profile of {repeat} x {method.upper()} {url}:\n{out.getvalue()}")
     return {
         "status": status,

@@ -36,6 +36,7 @@ This module imports no app's models (kinds are named by label and reached throug
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal, TypeVar
@@ -43,7 +44,7 @@ from typing import Literal, TypeVar
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import connections, models, router
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
 
 Level = Literal["view", "edit"]
@@ -178,18 +179,52 @@ def level_of(user, obj: models.Model) -> Access | None:
     if not user.is_authenticated:
         return None
     model = type(obj)
+    sql, params = _level_query(model, _staff_sees_all(model, user))
+    standin = _object_standin(model)
+    keys = [user.pk if p == _USER_STANDIN else obj.pk if p == standin else p for p in params]
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(sql, keys)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+#: Stand-ins for the user's and the object's keys in :func:`_level_query`; no row has them.
+_USER_STANDIN = -4_109_786_533
+_INTEGER_STANDIN = -4_109_786_534
+_UUID_STANDIN = uuid.UUID("00000000-0000-4000-8000-00004109786f")
+
+
+def _object_standin(model: type[models.Model]) -> int | uuid.UUID:
+    return _UUID_STANDIN if isinstance(model._meta.pk, models.UUIDField) else _INTEGER_STANDIN
+
+
+def _staff_sees_all(model: type[models.Model], user) -> bool:
+    return bool(_chain(model)[0].coverage.staff and user.is_staff and user.is_active)
+
+
+@cache
+def _level_query(model: type[models.Model], staff_sees_all: bool) -> tuple[str, tuple]:
+    """The SQL of one object's level with stand-ins for the user's and the object's keys, which
+    :func:`level_of` replaces: compiled once per kind, as it is the same for every user and
+    object of it (but for the staff shortcut, hence ``staff_sees_all``).
+
+    Why: the ORM took 6-16 ms of CPU to compile it (three levels, each with the owner condition
+    and two grant subqueries for every kind up the chain), the largest part of a model or job
+    page; the conditions are still :func:`_reaches`'s, as for the lists.
+    """
+    user = get_user_model()(pk=_USER_STANDIN, is_staff=staff_sees_all, is_active=staff_sees_all)
     level = Case(
         *(When(_reaches(model, user, access), then=Value(access)) for access in ACCESS),
         default=Value(None),
         output_field=CharField(),
     )
-    return (
-        model._default_manager.filter(pk=obj.pk)
+    query = (
+        model._default_manager.filter(pk=_object_standin(model))
         .order_by()
         .annotate(access_level=level)
-        .values_list("access_level", flat=True)
-        .first()
+        .values_list("access_level", flat=True)[:1]
     )
+    return query.query.sql_with_params()
 
 
 def owner_of(obj: models.Model):
