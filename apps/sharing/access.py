@@ -46,6 +46,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connections, models, router
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 
 Level = Literal["view", "edit"]
 Access = Literal["owner", "edit", "view"]
@@ -156,7 +157,22 @@ def _restricted(user, of: type[M] | QuerySet[M], access: Access) -> QuerySet[M]:
     _chain(queryset.model)  # an undeclared kind fails here, for anonymous visitors too
     if not user.is_authenticated:
         return queryset.none()
-    return queryset.filter(_reaches(queryset.model, user, access))
+    model = queryset.model
+    sql, params = _reaching_query(model, access, _staff_sees_all(model, user))
+    keys = [user.pk if p == _USER_STANDIN else p for p in params]
+    return queryset.filter(pk__in=RawSQL(sql, keys))
+
+
+@cache
+def _reaching_query(
+    model: type[models.Model], access: Access, staff_sees_all: bool
+) -> tuple[str, tuple]:
+    """The SQL of the keys of the objects a user reaches at ``access``, with a stand-in for the
+    user's key that :func:`_restricted` replaces; compiled once per kind and level, as
+    :func:`_level_query` (compiling it took 5-12 ms of CPU a request)."""
+    user = get_user_model()(pk=_USER_STANDIN, is_staff=staff_sees_all, is_active=staff_sees_all)
+    query = model._base_manager.filter(_reaches(model, user, access)).order_by().values("pk")
+    return query.query.sql_with_params()
 
 
 def visible_to(user, of: type[M] | QuerySet[M]) -> QuerySet[M]:
