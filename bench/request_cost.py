@@ -12,7 +12,8 @@ the CPU a second of 300 users with 5 s think time would need per core. The login
 that checks the password: Django's PBKDF2, slow on purpose) is measured too, outside the mix.
 
 ``--profile`` prints to stderr, per route, the functions that took the most time (cProfile,
-cumulative) over the measured requests; ``--sql`` the SQL of one request of each route.
+cumulative; ``--profile-only main/apps``: only ours) over the measured requests; ``--sql`` the
+SQL of one request of each route.
 """
 
 from __future__ import annotations
@@ -52,9 +53,11 @@ def measure(
     profile: str = "",
     sql: bool = False,
     fresh: bool = False,
+    profile_only: str = "",
     **kwargs: Any,
 ) -> dict[str, Any]:
-    """``fresh``: each request without the cookies of the one before (a login from the form)."""
+    """``fresh``: each request without the cookies of the one before (a login from the form);
+    ``profile_only``: the profile shows only functions whose file matches this pattern."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -88,7 +91,8 @@ def measure(
             )
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(os.environ.get("PROFILE_FILTER", ""), 40)
+        stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+        stats.print_stats(profile_only, 40)
         harness.log(f"profile of {repeat} x {method.upper()} {url}:\n{out.getvalue()}")
     return {
         "status": status,
@@ -144,7 +148,16 @@ def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
         ),
     }
     figures = {
-        name: measure(client, method, url, args.repeat, args.profile and name, args.sql, **kwargs)
+        name: measure(
+            client,
+            method,
+            url,
+            args.repeat,
+            args.profile and name,
+            args.sql,
+            profile_only=args.profile_only,
+            **kwargs,
+        )
         for name, (method, url, kwargs) in routes.items()
         if not args.only or name in args.only
     }
@@ -157,6 +170,7 @@ def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
             args.profile,
             args.sql,
             fresh=True,
+            profile_only=args.profile_only,
             data={"login": user.email, "password": harness.PASSWORD},
         )
     mix = {name: weight for name, weight in LOAD_MIX.items() if name in figures}
@@ -179,6 +193,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--profile", action="store_true", help="cProfile each route (stderr)")
+    parser.add_argument(
+        "--profile-only",
+        default="",
+        help="with --profile: only functions whose file matches this pattern (e.g. 'main/apps')",
+    )
     parser.add_argument("--sql", action="store_true", help="the SQL of each route (stderr)")
     parser.add_argument("--only", nargs="*", default=[], help="just these routes (names)")
     args = parser.parse_args()

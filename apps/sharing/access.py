@@ -171,7 +171,7 @@ def _reaching_query(
     user's key that :func:`_restricted` replaces; compiled once per kind and level, as
     :func:`_level_query` (compiling it took 5-12 ms of CPU a request)."""
     user = get_user_model()(pk=_USER_STANDIN, is_staff=staff_sees_all, is_active=staff_sees_all)
-    query = model._base_manager.filter(_reaches(model, user, access)).order_by().values("pk")
+    query = model._default_manager.filter(_reaches(model, user, access)).order_by().values("pk")
     return query.query.sql_with_params()
 
 
