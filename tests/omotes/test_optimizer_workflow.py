@@ -290,19 +290,21 @@ def test_optimise_then_simulate_in_one_job(api, project, optimizer_worker):
 
 
 def _worker_job_children(worker_pid: int) -> list[int]:
-    """The worker's spawned job processes (and their own children)."""
-    found = []
+    """The worker's job processes: the children of its fork server (omotes.worker.child)."""
+    parents: dict[int, int] = {}
+    servers = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(stat[1]) == worker_pid and b"spawn_main" in cmdline:
-            found.append(int(entry.name))
-    return found
+        parents[int(entry.name)] = parent
+        if parent == worker_pid and b"forkserver" in cmdline:
+            servers.add(int(entry.name))
+    return [pid for pid, parent in parents.items() if parent in servers]
 
 
 @needs_optimizer
