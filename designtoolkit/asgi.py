@@ -2,18 +2,23 @@
 
 HTTP requests pass the request limits first (413 for a body larger than any upload the product
 takes, 414 for an overlong URL), so Django never reads such a request; then at most
-``WEB_REQUEST_SLOTS`` of them are in Django at once per process (``designtoolkit.request_slots``).
+``WEB_REQUEST_SLOTS`` of them are in Django at once per process (``designtoolkit.request_slots``),
+each in one thread hop (``designtoolkit.asgi_handler``).
 """
 
 from __future__ import annotations
 
 import os
 
+import django
 from django.conf import settings
-from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designtoolkit.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from designtoolkit.asgi_handler import SyncChainASGIHandler  # noqa: E402
+
+django_asgi_app = SyncChainASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
