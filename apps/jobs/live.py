@@ -9,12 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from apps.jobs.estimates import outlook_text, queue_outlook
 from apps.jobs.models import Job, JobEvent, JobRecord
+from designtoolkit.live_sends import group_send
 
 logger = logging.getLogger(__name__)
 
@@ -108,9 +107,7 @@ def _send_job_state(job_id) -> None:
     if job is None:
         return
     try:
-        async_to_sync(get_channel_layer().group_send)(
-            job_group(job.id), {"type": "job.state", "state": job_state(job)}
-        )
+        group_send(job_group(job.id), {"type": "job.state", "state": job_state(job)})
     except Exception:  # noqa: BLE001 - a Redis hiccup must not lose the event itself
         logger.warning("could not publish the state of job %s", job_id, exc_info=True)
 
@@ -118,9 +115,8 @@ def _send_job_state(job_id) -> None:
 def recheck_open_job_pages(sender, users: set[int], **kwargs) -> None:
     """After a grant changes, make each affected user's open job pages check their access again
     (a receiver of ``access_changed``; a page whose job is no longer visible is closed)."""
-    send = async_to_sync(get_channel_layer().group_send)
     for user_id in users:
         try:
-            send(viewer_group(user_id), {"type": "access.changed"})
+            group_send(viewer_group(user_id), {"type": "access.changed"})
         except Exception:  # noqa: BLE001 - the channel layer is best effort; the page re-checks on reconnect
             logger.warning("could not notify open pages of user %s", user_id, exc_info=True)

@@ -11,8 +11,6 @@ import logging
 import smtplib
 from datetime import datetime, timedelta
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -26,6 +24,7 @@ from apps.notifications.models import (
     OutgoingMail,
     Preference,
 )
+from designtoolkit.live_sends import group_send
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ def publish_unread(user_id: int, note: Notification | None = None) -> None:
     if note is not None:
         message["latest"] = {"text": note.text, "url": note.url}
     try:
-        async_to_sync(get_channel_layer().group_send)(bell_group(user_id), message)
+        group_send(bell_group(user_id), message)
     except Exception:  # noqa: BLE001 - the channel layer is best effort; the row is the truth
         logger.warning("could not update the bell of user %s", user_id, exc_info=True)
 
