@@ -128,6 +128,10 @@ DATABASES = {
         "PORT": env_str("DT_DB_PORT", "5432"),
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
+        # Prepared statements allowed (Django turns them off for poolers such as PgBouncer,
+        # which the product does not use). Django's cursors bind on the client and never
+        # prepare; only the access rule's level query asks for it (apps.sharing.access).
+        "OPTIONS": {"prepare_threshold": 5},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -395,7 +399,7 @@ METRICS_ALLOWED_NETWORKS = [
 # persistent connections each kept one open: 100 users exhausted PostgreSQL (bench/load.py).
 if env_int("DT_DB_POOL_MAX", 0) > 0:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
+    DATABASES["default"]["OPTIONS"] |= {
         "pool": {"min_size": 1, "max_size": env_int("DT_DB_POOL_MAX", 0), "timeout": 20}
     }
 # HTTP requests one web process serves at once (the others wait, in order): fewer than its

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 
 from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
@@ -142,6 +143,25 @@ def test_level_of_costs_one_query_whatever_the_path(
     for user, expected in ((owner, "owner"), (member, "view" if kind == "project" else "edit")):
         with django_assert_num_queries(1):
             assert level_of(user, obj) == expected
+
+
+@pytest.mark.django_db
+def test_level_of_is_planned_once_per_connection(world, make_user, owner):
+    """A prepared statement: after PostgreSQL's first five custom plans, one generic plan
+    serves every user and object of the kind (planning was most of the query's cost)."""
+    stranger = make_user()
+    answers = [level_of(user, world["job"]) for _ in range(4) for user in (owner, stranger)]
+
+    assert answers == ["owner", None] * 4
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ["%sharing_jobusergrant%"],
+        )
+        (generic, custom), *others = cursor.fetchall()
+    assert not others
+    assert (generic, custom) == (3, 5)
 
 
 @pytest.mark.django_db
