@@ -23,6 +23,25 @@ class JobQuerySet(models.QuerySet):
     def active(self) -> QuerySet[Job]:
         return self.filter(status__in=Job.ACTIVE)
 
+    def as_table_rows(self) -> QuerySet[Job]:
+        """The jobs with what a row of the job table shows (templates/jobs/_job_table.html) and
+        nothing more: a job's model holds its whole ESDL, and each of a page's 50 rows fetched
+        it, with the job's own parameters and results, for a name and a link."""
+        return self.select_related("esdl_model__project", "owner", "record").only(
+            "id",
+            "name",
+            "workflow",
+            "status",
+            "progress",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "owner__email",
+            "esdl_model__name",
+            "esdl_model__project__name",
+            "record__results_deleted_at",
+        )
+
 
 #: The longest job name a user may give.
 NAME_MAX = 200

@@ -42,12 +42,7 @@ def job_list(request):
     """The jobs the user may see, filtered (project, model, workflow, state, owner), in pages."""
     chosen = JobFilter.from_query(request.GET)
     visible = visible_to(request.user, Job)
-    jobs = (
-        chosen.apply(visible, request.user)
-        .select_related("esdl_model__project", "owner", "record")
-        .defer("esdl", "output_esdl", "log_tail", "series", "messages")
-    )
-    page = page_of(request, jobs)
+    page = page_of(request, chosen.apply(visible, request.user).as_table_rows())
     models = list(
         EsdlModel.objects.filter(pk__in=visible.values("esdl_model_id")).select_related("project")
     )

@@ -95,8 +95,7 @@ def render_model_page(
     (``run_form``: the run form as it comes back from a refused submit). ``known``: the known
     workflows (:func:`~apps.jobs.workflows.known_workflows`) if the caller has them."""
     known = known_workflows() if known is None else known
-    jobs = esdl_model.jobs.select_related("esdl_model", "owner", "record")
-    page = page_of(request, jobs.defer("esdl", "output_esdl", "log_tail", "series", "messages"))
+    page = page_of(request, esdl_model.jobs.as_table_rows())
     readiness = workflow_readiness(esdl_model, [described for described, _ in known])
     return render(
         request,

@@ -213,6 +213,8 @@ class _PreparedCursor(ServerBindingCursor):
     Planning the level query took PostgreSQL 1-3.7 ms of CPU a call (a job's: three levels,
     each with owners and grants up the chain), running it 0.1-0.3 ms; a job or model page asks
     it once or twice. Django's own cursors bind parameters on the client and prepare nothing.
+    Django's query log (tests, DEBUG) records these statements with ``None`` for their SQL:
+    psycopg keeps no text of a prepared execution.
     """
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
