@@ -45,7 +45,6 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connections, models, router
-from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
@@ -199,26 +198,10 @@ def level_of(user, obj: models.Model) -> Access | None:
     sql, params = _level_query(model, _staff_sees_all(model, user))
     standin = _object_standin(model)
     keys = [user.pk if p == _USER_STANDIN else obj.pk if p == standin else p for p in params]
-    database = connections[router.db_for_read(model)]
-    database.ensure_connection()
-    with database._prepare_cursor(_PreparedCursor(database.connection)) as cursor:
+    with connections[router.db_for_read(model)].cursor() as cursor:
         cursor.execute(sql, keys)
         row = cursor.fetchone()
     return row[0] if row else None
-
-
-class _PreparedCursor(ServerBindingCursor):
-    """Runs its statements as prepared statements, planned by PostgreSQL once per connection.
-
-    Planning the level query took PostgreSQL 1-3.7 ms of CPU a call (a job's: three levels,
-    each with owners and grants up the chain), running it 0.1-0.3 ms; a job or model page asks
-    it once or twice. Django's own cursors bind parameters on the client and prepare nothing.
-    Django's query log (tests, DEBUG) records these statements with ``None`` for their SQL:
-    psycopg keeps no text of a prepared execution.
-    """
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
 
 
 #: Stand-ins for the user's and the object's keys in :func:`_level_query`; no row has them.
