@@ -297,3 +297,34 @@ def write_result(name: str, result: dict[str, Any]) -> None:
     with (RESULTS_DIR / f"{name}.jsonl").open("a") as out:
         out.write(line + "\n")
     print(line, flush=True)
+
+
+def process_cpu_s() -> dict[int, tuple[int, str, float]]:
+    """Every process: pid -> (session id, name, user+system CPU seconds of it and its reaped
+    children)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        # after the name: state ppid pgrp session ... utime(11) stime(12) cutime(13) cstime(14)
+        cpu = sum(int(fields[i]) for i in (11, 12, 13, 14)) / tick
+        found[int(entry.name)] = (int(fields[3]), name, cpu)
+    return found
+
+
+def answers(host: str) -> bool:
+    """Whether the web server at ``host`` serves its login page."""
+    import requests
+
+    try:
+        return requests.get(f"{host}/accounts/login/", timeout=5).ok
+    except requests.RequestException:
+        return False

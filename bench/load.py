@@ -190,27 +190,6 @@ SERVICES = {
 }
 
 
-def process_cpu_s() -> dict[int, tuple[int, str, float]]:
-    """Every process: pid -> (session id, name, user+system CPU seconds of it and its reaped
-    children)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    found = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as stat:
-                text = stat.read()
-        except OSError:
-            continue
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text[text.rindex(")") + 2 :].split()
-        # after the name: state ppid pgrp session ... utime(11) stime(12) cutime(13) cstime(14)
-        cpu = sum(int(fields[i]) for i in (11, 12, 13, 14)) / tick
-        found[int(entry.name)] = (int(fields[3]), name, cpu)
-    return found
-
-
 def machine_busy_s() -> float:
     with open("/proc/stat") as stat:
         values = [int(v) for v in stat.readline().split()[1:]]
@@ -221,7 +200,7 @@ def machine_busy_s() -> float:
 def cpu_snapshot(stack: harness.Stack) -> dict[str, float]:
     """CPU seconds so far by part (the stack's processes by their session, which holds their
     children: a worker's job processes, the web server's processes)."""
-    processes = process_cpu_s()
+    processes = harness.process_cpu_s()
     sessions = {process.pid: name for name, process in stack.processes.items()}
     parts: collections.Counter[str] = collections.Counter()
     for _pid, (session, name, cpu) in processes.items():
@@ -286,7 +265,7 @@ def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
         )
     prepare_accounts(args.accounts)
     host = f"http://127.0.0.1:{port}"
-    harness.wait_for(lambda: _answers(host), 60, "the web server", interval=0.5)
+    harness.wait_for(lambda: harness.answers(host), 60, "the web server", interval=0.5)
 
     user_class = ToolkitUser if args.client == "fast" else ToolkitRequestsUser
     env = Environment(user_classes=[user_class], host=host)
@@ -338,15 +317,6 @@ def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
     }
     runner.quit()
     return result
-
-
-def _answers(host: str) -> bool:
-    import requests
-
-    try:
-        return requests.get(f"{host}/accounts/login/", timeout=5).ok
-    except requests.RequestException:
-        return False
 
 
 def main() -> int:
