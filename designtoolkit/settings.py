@@ -130,7 +130,7 @@ DATABASES = {
         "CONN_HEALTH_CHECKS": True,
         # Parameters bound by PostgreSQL, and a query run five times on a connection prepared:
         # planned once, not at every run. Planning was most of PostgreSQL's work (the access
-        # rule's queries: 1-3.7 ms to plan, 0.1-0.3 ms to run); its CPU per page fell to a third
+        # rule's queries: 1-3.7 ms to plan, 0.1-0.3 ms to run); its CPU per page fell to a quarter
         # (bench/README.md). Django turns prepared statements off for poolers such as PgBouncer
         # in transaction mode, which the product does not use.
         "OPTIONS": {"prepare_threshold": 5, "server_side_binding": True},

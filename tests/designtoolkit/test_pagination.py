@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from apps.helpdesk.services import raise_ticket
@@ -116,9 +118,6 @@ def test_a_job_table_page_fetches_its_rows_in_one_query_without_esdl_or_results(
 ):
     """A page of the job table reads each row's name, state and times, not its model's ESDL
     nor its parameters and results (50 of them made the model page the load test's slowest)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     url = {"M": f"/models/{many[1].pk}/"}.get(url, url)
     with CaptureQueriesContext(connection) as queries:
         assert browser_client.get(url).status_code == 200
