@@ -9,7 +9,7 @@ processes), the wall time, the SQL queries and the response size. Prints one JSO
 ``bench/results/request_cost.jsonl``): ``routes`` (name -> figures), ``cpu_ms_total`` (the sum of
 the medians), ``cpu_ms_mean_mix`` (the mean of a request in the load test's mix of tasks) and
 the CPU a second of 300 users with 5 s think time would need per core. The login (a form POST
-that checks the password: Django's PBKDF2, slow on purpose) is measured too, outside the mix.
+that checks the password: Argon2id, slow on purpose) is measured too, outside the mix.
 
 ``--profile`` prints to stderr, per route, the functions that took the most time (cProfile,
 cumulative; ``--profile-only main/apps``: only ours) over the measured requests; ``--sql`` the
