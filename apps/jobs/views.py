@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from apps.jobs.asset_messages import messages_with_assets
 from apps.jobs.filters import JobFilter
+from apps.jobs.job_table import job_table_rows
 from apps.jobs.live import job_state
 from apps.jobs.models import Job, JobRecord
 from apps.jobs.run_form import build_run_form, posted_params
@@ -50,7 +51,7 @@ def job_list(request):
         request,
         "jobs/job_list.html",
         {
-            "jobs": page.object_list,
+            "job_rows": job_table_rows(page.object_list, request.user, show_model=True),
             "page": page,
             "filters": chosen.values,
             "filter_query": chosen.query_string(),

@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass
 
 import esdl
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from esdl.esdl_handler import EnergySystemHandler
@@ -69,33 +68,30 @@ def mark_variation(esdl_model: EsdlModel, base: EsdlModel | None) -> None:
 def changeable_attributes(esdl_model: EsdlModel) -> list[dict]:
     """Per asset, the numeric attributes a variation may change, with their current values.
 
-    Parsing a large ESDL takes a while and a model's text never changes, so this is cached.
+    It parses the model, which takes a while for a large one; a model's text never changes, so
+    the model page keeps what it renders of this (``templates/models/_variations.html``).
     """
-    key = f"dt:variations:attributes:{esdl_model.pk}"
-    found = cache.get(key)
-    if found is None:
-        found = []
-        try:
-            document = EsdlDocument(esdl_model.esdl)
-        except EsdlRejected as exc:  # the model page must not fail on a model we cannot read
-            logger.warning("model %s not parsed for variations: %s", esdl_model.pk, exc)
-            return []
-        for asset in document.assets():
-            attributes = [
-                {"name": f.name, "value": getattr(asset, f.name)}
-                for f in numeric_attributes(asset)
-                if asset.eIsSet(f.name) or f.name in COMMON_ATTRIBUTES
-            ]
-            if attributes:
-                found.append(
-                    {
-                        "asset_id": asset.id,
-                        "asset_name": asset.name or asset.id,
-                        "asset_class": asset.eClass.name,
-                        "attributes": attributes,
-                    }
-                )
-        cache.set(key, found, 24 * 3600)
+    found = []
+    try:
+        document = EsdlDocument(esdl_model.esdl)
+    except EsdlRejected as exc:  # the model page must not fail on a model we cannot read
+        logger.warning("model %s not parsed for variations: %s", esdl_model.pk, exc)
+        return []
+    for asset in document.assets():
+        attributes = [
+            {"name": f.name, "value": getattr(asset, f.name)}
+            for f in numeric_attributes(asset)
+            if asset.eIsSet(f.name) or f.name in COMMON_ATTRIBUTES
+        ]
+        if attributes:
+            found.append(
+                {
+                    "asset_id": asset.id,
+                    "asset_name": asset.name or asset.id,
+                    "asset_class": asset.eClass.name,
+                    "attributes": attributes,
+                }
+            )
     return found
 
 

@@ -6,6 +6,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from apps.jobs.job_table import job_table_rows
 from apps.jobs.preflight import workflow_readiness
 from apps.jobs.run_form import RunForm, build_run_form, rerun_job
 from apps.jobs.workflows import known_workflows
@@ -109,7 +110,7 @@ def render_model_page(
             "stand_ins": esdl_model.profile_bindings.filter(stand_in__isnull=False).count(),
             "readiness": readiness,
             "run_form": run_form or build_run_form(esdl_model, known=known),
-            "jobs": page.object_list,
+            "job_rows": job_table_rows(page.object_list, request.user),
             "page": page,
             "csv_form": ProfileCsvForm(),
         },

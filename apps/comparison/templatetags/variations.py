@@ -1,4 +1,5 @@
-"""``{% variation_panel model as panel %}``: what the model page's variations section shows."""
+"""What the model page's variations section shows: ``{% variation_panel model as panel %}`` and
+``{% changeable_attributes model as assets %}``."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def variation_panel(context, esdl_model: EsdlModel) -> dict[str, Any]:
-    """Other models of the project (to mark this one a variation of), this model's variations,
-    and the asset attributes a copy may change."""
+    """Other models of the project (to mark this one a variation of) and this model's
+    variations."""
     user = context["request"].user
     siblings = (
         visible_to(user, EsdlModel)
@@ -28,5 +29,7 @@ def variation_panel(context, esdl_model: EsdlModel) -> dict[str, Any]:
     return {
         "siblings": list(siblings),
         "variations": list(esdl_model.variations.only("pk", "name").order_by("name")),
-        "assets": changeable_attributes(esdl_model),
     }
+
+
+register.simple_tag(changeable_attributes, name="changeable_attributes")
