@@ -6,10 +6,11 @@ browser) shows where the job is; then every change the events consumer publishes
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from apps.jobs.live import job_group, job_state, viewer_group
+from apps.jobs.live import job_group, job_state, unwatch, viewer_group, watch
 from apps.jobs.models import Job
 from apps.sharing.access import visible_to
 
@@ -26,10 +27,13 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = [job_group(self.job_id), viewer_group(self.scope["user"].pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        await sync_to_async(watch)(self.job_id, self.channel_name)
         await self.accept()
         await self.send_json(state)
 
     async def disconnect(self, code: int) -> None:
+        if hasattr(self, "groups_joined"):
+            await sync_to_async(unwatch)(self.job_id, self.channel_name)
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 

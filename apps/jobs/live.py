@@ -2,6 +2,11 @@
 
 Best effort: the job row in PostgreSQL is the truth, and a page that missed an update gets the
 current state again when its websocket reconnects.
+
+A job's state (its row, record, history and queue place: four queries) is built only when a
+page has the job open: most moves of most jobs have nobody watching, and building their state
+was half of the events consumer's work (bench/load.py). Each job's watchers are a Redis set of
+the websocket channels on it; a channel a dead server left behind goes when the set expires.
 """
 
 from __future__ import annotations
@@ -9,11 +14,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
+from django.conf import settings
 from django.db import transaction
 
 from apps.jobs.estimates import outlook_text, queue_outlook
 from apps.jobs.models import Job, JobEvent, JobRecord
 from designtoolkit.live_sends import group_send
+from designtoolkit.redis_pools import ProcessConnectionPool
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +33,32 @@ def job_group(job_id) -> str:
 def viewer_group(user_id: int) -> str:
     """Every job page a user has open listens here for changes to what that user may see."""
     return f"viewer-{user_id}"
+
+
+#: How long a job's watchers are kept after the last page joined (an orderly close leaves at once).
+WATCHERS_TTL_S = 24 * 3600
+
+
+def _watchers_key(job_id) -> str:
+    return f"dt:jobs:watchers:{job_id}"
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis(connection_pool=ProcessConnectionPool.from_url(settings.REDIS_URL))
+
+
+def watch(job_id, channel_name: str) -> None:
+    """A page's websocket ``channel_name`` follows the job from now on."""
+    key = _watchers_key(job_id)
+    _redis().pipeline().sadd(key, channel_name).expire(key, WATCHERS_TTL_S).execute()
+
+
+def unwatch(job_id, channel_name: str) -> None:
+    _redis().srem(_watchers_key(job_id), channel_name)  # the last one out removes the set
+
+
+def is_watched(job_id) -> bool:
+    return bool(_redis().exists(_watchers_key(job_id)))
 
 
 #: The newest history entries a job's state carries (the page shows them live).
@@ -103,11 +137,12 @@ def publish_job_state(job_id) -> None:
 
 
 def _send_job_state(job_id) -> None:
-    job = Job.objects.filter(pk=job_id).defer("esdl", "output_esdl").first()
-    if job is None:
-        return
     try:
-        group_send(job_group(job.id), {"type": "job.state", "state": job_state(job)})
+        if not is_watched(job_id):
+            return
+        job = Job.objects.filter(pk=job_id).defer("esdl", "output_esdl").first()
+        if job is not None:
+            group_send(job_group(job.id), {"type": "job.state", "state": job_state(job)})
     except Exception:  # noqa: BLE001 - a Redis hiccup must not lose the event itself
         logger.warning("could not publish the state of job %s", job_id, exc_info=True)
 

@@ -16,8 +16,10 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from apps.jobs.live import publish_job_state
+from apps.jobs.live import is_watched, publish_job_state
 from apps.jobs.models import Job
 from designtoolkit.asgi import application
 from tests.jobs.builders import make_job
@@ -181,3 +183,32 @@ def test_a_socket_held_for_a_minute_on_the_real_server_keeps_receiving_progress(
     socket_.close()
 
     assert time.monotonic() - started >= 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_jobs_state_is_built_only_while_a_page_watches_it(client, owner):
+    # Building the state takes four queries; most moves of most jobs have no page open on them.
+    job = make_job(owner)
+    cookie = session_cookie(client, owner)
+
+    def queries_to_publish() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            publish_job_state(job.pk)  # no transaction open: sent at once
+        return len(queries)
+
+    async def scenario() -> tuple[bool, int, dict, bool]:
+        communicator, connected = await connect(job, cookie)
+        await communicator.receive_json_from(timeout=5)
+        watched = await database_sync_to_async(is_watched)(job.pk)
+        await database_sync_to_async(Job.objects.filter(pk=job.pk).update)(progress=0.25)
+        built = await database_sync_to_async(queries_to_publish)()
+        update = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return watched, built, update, await database_sync_to_async(is_watched)(job.pk)
+
+    assert not is_watched(job.pk)
+    assert queries_to_publish() == 0
+    watched, built, update, still_watched = async_to_sync(scenario)()
+    assert watched and built > 0 and update["progress"] == 0.25
+    assert not still_watched
+    assert queries_to_publish() == 0
