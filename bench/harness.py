@@ -320,6 +320,13 @@ def process_cpu_s() -> dict[int, tuple[int, str, float]]:
     return found
 
 
+def commit() -> str:
+    """The short hash of the commit measured (a result line says what code it was)."""
+    return subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+
+
 def answers(host: str) -> bool:
     """Whether the web server at ``host`` serves its login page."""
     import requests

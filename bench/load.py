@@ -8,10 +8,10 @@ job pages, reads a job's chart data and the comparison series, and now and then 
 ``sleeper`` job. ``--web daphne`` runs one daphne process, ``--web processes:N`` N of them on one
 port, ``--web uvicorn:N`` N uvicorn processes (designtoolkit.webprocesses). Prints one JSON line
 (also in bench/results/load.jsonl): users, requests, errors, rps, p50_ms, p95_ms, p99_ms,
-websockets_open, and the run's settings; ``cpu_cores``: the cores each part used in the measured
-window (web, workers with their job processes, dispatcher, events consumer, this load generator,
-and the shared services PostgreSQL, Redis, InfluxDB, RabbitMQ, which other people's runs use
-too), the machine's busy cores and load average; ``websocket_closes``: why held sockets ended.
+websockets_open, the run's settings and the commit measured; ``cpu_cores``: the cores each part
+used in the measured window (web, workers with their job processes, dispatcher, events consumer,
+this load generator, and the shared services PostgreSQL, Redis, InfluxDB, RabbitMQ, which other
+people's runs use too), the machine's busy cores and load average; ``websocket_closes``: why held sockets ended.
 
 The load generator runs on the same machine: its own CPU use competes with the product's. Its
 users are Locust's FastHttpUser (geventhttpclient), which costs a fraction of the CPU per request
@@ -314,6 +314,7 @@ def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
             {"name": f.name, "error": str(f.error)[:200], "count": f.occurrences}
             for f in env.stats.errors.values()
         ][:10],
+        "commit": harness.commit(),
     }
     runner.quit()
     return result

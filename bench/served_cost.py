@@ -19,7 +19,6 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -130,12 +129,7 @@ def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
             sum(figures[n]["postgres_cpu_ms"] * w for n, w in LOAD_MIX.items()) / weight, 1
         ),
         "loadavg_1m": round(os.getloadavg()[0], 2),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=harness.ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout.strip(),
+        "commit": harness.commit(),
     }
 
 
