@@ -11,7 +11,8 @@ port, ``--web uvicorn:N`` N uvicorn processes (designtoolkit.webprocesses). Prin
 websockets_open, the run's settings and the commit measured; ``cpu_cores``: the cores each part
 used in the measured window (web, workers with their job processes, dispatcher, events consumer,
 this load generator, and the shared services PostgreSQL, Redis, InfluxDB, RabbitMQ, which other
-people's runs use too), the machine's busy cores and load average; ``websocket_closes``: why held sockets ended.
+people's runs use too), the machine's busy cores and load average; ``websocket_closes``: why
+held sockets ended.
 
 The load generator runs on the same machine: its own CPU use competes with the product's. Its
 users are Locust's FastHttpUser (geventhttpclient), which costs a fraction of the CPU per request
