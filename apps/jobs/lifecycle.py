@@ -78,6 +78,13 @@ class Transition:
     # Push the new state to the job's open pages (apps.jobs.live).
     publish: bool = True
 
+    @property
+    def wakes_dispatcher(self) -> bool:
+        """Whether the move may let a queued job start: the queue grew or a slot freed. A
+        dispatch or a start only takes slots; waking for them too doubled the dispatcher's
+        rounds (bench/load.py)."""
+        return self.to is Status.QUEUED or self.to in Job.TERMINAL
+
 
 # What a job forgets when it goes back into the queue: its run, worker and progress.
 BACK_IN_QUEUE = {"worker_id": "", "run_id": "", "progress": 0.0, "step": ""}
@@ -259,7 +266,7 @@ def transition(
             request_cancel(job_id, keep_run=run_id)
         if move.publish:
             publish_job_state(job_id)
-        if move.kind is not None:
+        if move.wakes_dispatcher:
             wake_dispatcher()
         if move.to in Job.TERMINAL:
             # The one place a job's end is noted for its submitter (e-mail, bell), in this
