@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet, Value
 
 from apps.sharing.access import COVERED_BY, Level, level_of, permission_codename
 from apps.sharing.signals import access_changed, shared
@@ -32,18 +32,21 @@ class Grant:
 
 
 def grants_of(obj: models.Model) -> list[Grant]:
-    """The grants given on this very object (not those inherited from a project or model)."""
+    """The grants given on this very object (not those inherited from a project or model), read
+    in one query (the sharing panel of a job reads those of the job, its model and its project)."""
     found: dict[tuple[str, str], Level] = {}
     view, change = permission_codename(type(obj), "view"), permission_codename(type(obj), "edit")
-    for kind, rows in (
-        ("user", obj.user_grants.values_list("user__email", "permission__codename")),
-        ("team", obj.team_grants.values_list("group__name", "permission__codename")),
-    ):
-        for name, codename in rows:
-            if codename == change:
-                found[(kind, name)] = "edit"
-            elif codename == view:
-                found.setdefault((kind, name), "view")
+    users = obj.user_grants.values_list(
+        Value("user", output_field=CharField()), "user__email", "permission__codename"
+    )
+    teams = obj.team_grants.values_list(
+        Value("team", output_field=CharField()), "group__name", "permission__codename"
+    )
+    for kind, name, codename in users.union(teams, all=True):
+        if codename == change:
+            found[(kind, name)] = "edit"
+        elif codename == view:
+            found.setdefault((kind, name), "view")
     return [Grant(kind, name, level) for (kind, name), level in sorted(found.items())]
 
 

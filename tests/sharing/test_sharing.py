@@ -8,11 +8,13 @@ from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.jobs.models import Job
 from apps.models.models import EsdlModel, Project
 from apps.sharing.access import level_of, visible_to
-from apps.sharing.services import find_grantee, grants_of, revoke, share
+from apps.sharing.services import Grant, find_grantee, grants_of, revoke, share
 from tests.corpus import generated_network
 from tests.jobs.builders import make_job
 from tests.jobs.test_progress_websocket import connect, session_cookie
@@ -311,3 +313,21 @@ def test_model_panel_names_access_inherited_from_its_project(client, owner):
     assert "Only you have access" not in panel
     assert "Shared through project" in panel and "Harbour" in panel
     assert "with team Heat planners (edit)" in panel
+
+
+@pytest.mark.django_db
+def test_an_objects_user_and_team_grants_are_read_in_one_query(owner, make_user, job):
+    viewer, editor = make_user("viewer@example.com"), make_user("editor@example.com")
+    Group.objects.create(name="Heat planning")
+    share(job.esdl_model, viewer, "view")
+    share(job.esdl_model, editor, "edit")
+    share(job.esdl_model, find_grantee(team="Heat planning"), "edit")
+
+    with CaptureQueriesContext(connection) as queries:
+        grants = grants_of(job.esdl_model)
+    assert grants == [
+        Grant("team", "Heat planning", "edit"),
+        Grant("user", "editor@example.com", "edit"),
+        Grant("user", "viewer@example.com", "view"),
+    ]
+    assert len(queries) == 1
