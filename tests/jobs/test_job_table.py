@@ -4,6 +4,7 @@ has come, and which have had their results deleted."""
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 from django.test import Client
@@ -23,18 +24,10 @@ def shared_model(owner, make_user):
     esdl_model = EsdlModel.objects.create(project=project, name="Base case", esdl="", size_bytes=0)
     share(project, colleague, "edit")
     now = timezone.now()
-    running = Job.objects.create(
-        owner=colleague,
-        esdl_model=esdl_model,
-        workflow="simulator",
-        time_limit_s=60,
-        status=Job.Status.RUNNING,
-        progress=0.42,
-    )
-    finished = Job.objects.create(
+    simulation = partial(Job.objects.create, esdl_model=esdl_model, workflow="simulator")
+    running = simulation(owner=colleague, time_limit_s=60, status=Job.Status.RUNNING, progress=0.42)
+    finished = simulation(
         owner=owner,
-        esdl_model=esdl_model,
-        workflow="simulator",
         time_limit_s=60,
         status=Job.Status.SUCCEEDED,
         progress=1.0,
