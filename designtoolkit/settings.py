@@ -140,12 +140,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("DT_REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        # One pool a process, not a connection a request (designtoolkit.redis_pools).
-        "OPTIONS": {"pool_class": "designtoolkit.redis_pools.ProcessConnectionPool"},
-    }
+    # Django's own, over one client and pool a process, not a connection a request
+    # (designtoolkit.redis_pools).
+    "default": {"BACKEND": "designtoolkit.redis_pools.RedisCache", "LOCATION": REDIS_URL}
 }
 # The copies of series kept for charts take at most this much of Redis, least recently used
 # evicted first (apps/results/series_cache.py): Redis also carries the channel layer, whose

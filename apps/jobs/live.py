@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.db import transaction
 
 from apps.jobs.estimates import outlook_text, queue_outlook
 from apps.jobs.models import Job, JobEvent, JobRecord
+from designtoolkit import redis_pools
 from designtoolkit.live_sends import group_send
-from designtoolkit.redis_pools import ProcessConnectionPool
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +42,8 @@ def _watchers_key(job_id) -> str:
     return f"dt:jobs:watchers:{job_id}"
 
 
-def _redis() -> redis.Redis:
-    return redis.Redis(connection_pool=ProcessConnectionPool.from_url(settings.REDIS_URL))
+def _redis():
+    return redis_pools.client(settings.REDIS_URL)
 
 
 def watch(job_id, channel_name: str) -> None:

@@ -34,6 +34,8 @@ from functools import cache
 import redis
 from django.conf import settings
 
+from designtoolkit import redis_pools
+
 #: How long a copy lives after it was last read: long enough for a day of comparing, short
 #: enough that Redis holds only what is looked at these days.
 COPY_TTL_S = 24 * 3600
@@ -107,7 +109,7 @@ return gone
 
 @cache
 def _scripts(url: str) -> tuple[redis.Redis, object, object, object]:
-    client = redis.Redis.from_url(url)
+    client = redis_pools.client(url)
     return (
         client,
         client.register_script(_STORE),

@@ -125,7 +125,7 @@ def test_counters_live_in_redis_so_every_web_process_shares_them(
     client, make_user, _private_cache_prefix
 ):
     user = make_user()
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "designtoolkit.redis_pools.RedisCache"
     for _ in range(2):
         log_in(client, user.email, WRONG)
 
