@@ -32,10 +32,10 @@ class JobProgressConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(state)
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "groups_joined"):
-            await sync_to_async(unwatch)(self.job_id, self.channel_name)
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        if hasattr(self, "groups_joined"):
+            await sync_to_async(unwatch)(self.job_id, self.channel_name)
 
     async def job_state(self, message: dict) -> None:
         await self.send_json(message["state"])

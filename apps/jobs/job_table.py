@@ -2,8 +2,8 @@
 
 Each row is a dict of the strings it shows, made here once per page. Django's template engine
 looks a name up in a model instance by trying it as a key first (a failed subscript, an
-exception) and then as an attribute, and its ``date`` filter and ``url`` lookups are slow: a
-page of 50 rows took 6.5 ms to render from the jobs, 2.9 ms (building included) from these.
+exception) and then as an attribute, and its ``date`` filter is slow: a page of 50 rows took
+6.5 ms to render from the jobs, 2.9 ms (building included) from these.
 """
 
 from __future__ import annotations

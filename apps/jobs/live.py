@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from redis import Redis
 
 from apps.jobs.estimates import outlook_text, queue_outlook
 from apps.jobs.models import Job, JobEvent, JobRecord
@@ -42,7 +43,7 @@ def _watchers_key(job_id) -> str:
     return f"dt:jobs:watchers:{job_id}"
 
 
-def _redis():
+def _redis() -> Redis:
     return redis_pools.client(settings.REDIS_URL)
 
 
