@@ -23,7 +23,10 @@ class JobFilter:
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> JobFilter:
-        return cls({key: query[key].strip() for key in FILTERS if query.get(key, "").strip()})
+        """The filters of ``query``; one holding a NUL character is malformed (PostgreSQL takes
+        no NUL in a text and raised an error for it)."""
+        given = {key: query.get(key, "").strip() for key in FILTERS}
+        return cls({key: value for key, value in given.items() if value and "\x00" not in value})
 
     def apply(self, jobs: QuerySet[Job], user) -> QuerySet[Job]:
         values = self.values

@@ -251,6 +251,18 @@ def test_the_jobs_list_filters_and_pages_in_the_page_and_the_api(client, api, ow
     assert seen == {str(j.pk) for j in [*mine, kpi_job]}
 
 
+def test_a_jobs_filter_with_a_nul_character_is_ignored_not_a_server_error(client, api, owner):
+    # Found by the API fuzzer: PostgreSQL takes no NUL in a text, and the query raised.
+    job = make_job(owner, workflow="simulator")
+    client.force_login(owner)
+
+    for name in ("owner", "workflow"):
+        listed = api.get("/api/jobs/", {name: "\x00", "status": "queued"})
+        assert listed.status_code == 200
+        assert [j["id"] for j in listed.json()] == [str(job.pk)]
+        assert client.get("/jobs/", {name: "a\x00b"}).status_code == 200
+
+
 def test_deleting_results_keeps_the_job_for_the_api_too(api, owner, model):
     job = submit_job(owner, model, "simulator", {**WEEK})
 
