@@ -278,11 +278,24 @@ def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
     login = env.stats.get("/accounts/login/ (POST)", "POST")
     login_p95 = percentile(login, 0.95)
     env.stats.reset_all()  # measure the steady state, all users logged in
+    if args.trace:
+        trace = open(args.trace, "w")  # noqa: SIM115 - closed after the measured window
+        trace.write("start_s,name,ms,failed\n")
+        origin = time.time()
+
+        def record(name, response_time, exception=None, start_time=None, **_) -> None:
+            at = (start_time or time.time()) - origin
+            trace.write(f"{at:.3f},{name},{response_time:.1f},{int(exception is not None)}\n")
+
+        env.events.request.add_listener(record)
     SOCKET_CLOSES.clear()
     load_start = os.getloadavg()[0]
     cpu_before, measured_from = cpu_snapshot(stack), time.monotonic()
     gevent.sleep(args.duration)
     cpu_after = cpu_snapshot(stack)
+    if args.trace:
+        env.events.request.remove_listener(record)
+        trace.close()
     cores = cpu_cores(cpu_before, cpu_after, time.monotonic() - measured_from)
     total = env.stats.total
     sockets_open = OPEN_SOCKETS["now"]
@@ -334,6 +347,9 @@ def main() -> int:
         "--client", choices=("fast", "requests"), default="fast", help="FastHttpUser | HttpUser"
     )
     parser.add_argument("--port", type=int, default=8210)
+    parser.add_argument(
+        "--trace", help="CSV of every measured request: start (s), name, milliseconds, failed"
+    )
     args = parser.parse_args()
     # Plain HTTP on 127.0.0.1, as scripts/run.sh serves: cookies without "Secure".
     os.environ["DT_SECURE_COOKIES"] = "0"

@@ -27,8 +27,10 @@ from django.urls import path  # noqa: E402
 
 from apps.jobs.consumers import JobProgressConsumer  # noqa: E402
 from apps.notifications.consumers import BellConsumer  # noqa: E402
+from designtoolkit import urls  # noqa: E402, F401 - every view imported before the heap settles
 from designtoolkit.request_limits import RequestLimits  # noqa: E402
 from designtoolkit.request_slots import RequestSlots  # noqa: E402
+from omotes import heap  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -49,3 +51,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+heap.settle()

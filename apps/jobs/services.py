@@ -13,14 +13,11 @@ from django.utils import timezone
 from apps.jobs import lifecycle
 from apps.jobs.defaults import FROM_USER, ModelFacts, derived_values
 from apps.jobs.estimates import estimate_run, steps_of
+from apps.jobs.job_input import job_esdl
 from apps.jobs.live import publish_job_state
 from apps.jobs.models import NAME_MAX, Job, JobRecord
-from apps.jobs.preflight import check_before_submit
 from apps.jobs.workflows import clean_params, offered_workflows, time_limit_for
-from apps.models.esdl_document import EsdlDocument
-from apps.models.esdl_intake import EsdlRejected
 from apps.models.models import EsdlModel
-from apps.models.services import esdl_for_job, refusal
 from apps.notifications.services import choose_job_email
 from apps.outside.services import record_job_inputs
 from apps.results.points import drop_job_results
@@ -85,13 +82,8 @@ def submit_job(
     """
     submission = prepare_submission(esdl_model, workflow, params)
     description = submission.description
-    try:
-        document = EsdlDocument(esdl_model.esdl)
-    except EsdlRejected as exc:
-        raise refusal(exc) from exc
-    check_before_submit(esdl_model, description, document)
+    esdl = job_esdl(esdl_model, description)
     expected = submission.estimate()
-    esdl = esdl_for_job(esdl_model, document)
     with transaction.atomic():
         job = Job.objects.create(
             owner=user,

@@ -64,7 +64,9 @@ def job_list(request):
 
 
 def job_detail(request, pk):
-    jobs = Job.objects.select_related("esdl_model__project", "owner").defer("esdl")
+    jobs = Job.objects.select_related("esdl_model__project", "owner").defer(
+        "esdl", "output_esdl", "esdl_model__esdl"
+    )
     # Staff answering a ticket about this job may open it with ?ticket=<its number> (recorded).
     job = visible_to(request.user, jobs).filter(pk=pk).first() or open_for_support(
         request.user, jobs, pk, request.GET.get("ticket")

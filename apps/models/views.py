@@ -66,7 +66,8 @@ def project_detail(request, pk: int):
 
 
 def model_detail(request, pk: int):
-    esdl_models = EsdlModel.objects.select_related("project")
+    # The ESDL text (up to the upload limit) is read only where the page needs it parsed.
+    esdl_models = EsdlModel.objects.select_related("project").defer("esdl")
     # Staff answering a ticket about this model may open it with ?ticket=<its number> (recorded).
     esdl_model = visible_to(request.user, esdl_models).filter(pk=pk).first() or open_for_support(
         request.user, esdl_models, pk, request.GET.get("ticket")

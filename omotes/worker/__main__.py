@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 
-from omotes import logs, metrics
+from omotes import heap, logs, metrics
 from omotes.worker.runtime import WorkerRuntime
 from omotes.workflows import registry
 
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    heap.settle()
     with logs.bound(worker_id=runtime.worker_id):
         runtime.start()
         stop.wait()

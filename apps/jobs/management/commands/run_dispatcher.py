@@ -15,7 +15,7 @@ from apps.jobs.dispatch import dispatch_ready_jobs, reconcile_jobs
 from apps.jobs.lifecycle import DISPATCH_CHANNEL
 from apps.operations.metrics import DISPATCHED, RECONCILED
 from designtoolkit import wakeups
-from omotes import metrics
+from omotes import heap, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
+        heap.settle()
         logger.info("dispatcher started")
         wake_ups: psycopg.Connection | None = None
         next_reconcile = 0.0

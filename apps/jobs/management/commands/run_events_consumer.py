@@ -14,7 +14,7 @@ from apps.jobs.events import handle_worker_event
 from apps.operations.events import event_log_context, observe_event
 from designtoolkit.broker import get_broker
 from omotes import broker as omotes_broker
-from omotes import logs, metrics
+from omotes import heap, logs, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
+        heap.settle()
         worker.start()
         logger.info("events consumer started")
         stop.wait()
