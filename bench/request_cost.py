@@ -103,7 +103,9 @@ def measure(
     }
 
 
-def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
+def bench_world(stack: harness.Stack) -> tuple[Any, Any, dict[str, tuple[str, str, dict]]]:
+    """A sleeper worker, a user with a model and two finished jobs, and the load test's routes
+    on them: (the user, a test client logged in as them, name -> (method, url, arguments))."""
     from django.test import Client
 
     from apps.jobs.models import Job
@@ -147,6 +149,13 @@ def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
             },
         ),
     }
+    return user, client, routes
+
+
+def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
+    from django.test import Client
+
+    user, client, routes = bench_world(stack)
     figures = {
         name: measure(
             client,
