@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -71,6 +71,24 @@ def last_offered(workflow: str) -> datetime | None:
     """When a worker that offers the workflow was last heard of; None if none ever did."""
     workers = Worker.objects.filter(workflows__contains=[{"name": workflow}])
     return workers.aggregate(last=Max("last_seen"))["last"]
+
+
+def forget_gone_workers(now: datetime, kept_days: int) -> int:
+    """Delete the workers not heard of for ``kept_days``, except the last to announce each
+    workflow (so :func:`known_workflows` and :func:`last_offered` answer as before); returns
+    how many. A worker's id is new at every start, so without this every restart of every
+    worker stayed a row for good, and the model page and the estimates read them all."""
+    cutoff = now - timedelta(days=kept_days)
+    newest: dict[str, tuple[datetime, str]] = {}
+    for worker_id, last_seen, workflows in Worker.objects.values_list(
+        "worker_id", "last_seen", "workflows"
+    ):
+        for name in {data["name"] for data in workflows}:
+            if name not in newest or newest[name] < (last_seen, worker_id):
+                newest[name] = (last_seen, worker_id)
+    kept = {worker_id for _, worker_id in newest.values()}
+    gone = Worker.objects.filter(last_seen__lt=cutoff).exclude(worker_id__in=kept)
+    return gone.delete()[0]
 
 
 def no_worker_timeout_s(workflow: str) -> int:

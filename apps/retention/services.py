@@ -1,4 +1,5 @@
-"""Applying the retention policy: find expired jobs and delete them with their results."""
+"""Applying the retention policy: find expired jobs and delete them with their results; and
+forget workers gone for a month."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from django.utils import timezone
 
 from apps.jobs.models import Job
 from apps.jobs.services import delete_job
+from apps.jobs.workflows import forget_gone_workers
 from apps.retention.models import Deactivation, RetentionPolicy
 
 logger = logging.getLogger(__name__)
+
+#: Days a worker that stopped is remembered (the last to offer each workflow stays for good).
+GONE_WORKERS_KEPT_DAYS = 30
 
 
 @dataclass
@@ -22,6 +27,7 @@ class RetentionReport:
     deleted_jobs: list[str] = field(default_factory=list)
     failed_jobs: list[str] = field(default_factory=list)
     newly_deactivated: int = 0
+    forgotten_workers: int = 0
 
 
 def track_deactivations(now: datetime) -> int:
@@ -57,7 +63,10 @@ def apply_retention(now: datetime | None = None, limit: int = 1000) -> Retention
     so a failure leaves the others done and the failed one for the next run."""
     now = now or timezone.now()
     policy = RetentionPolicy.current()
-    report = RetentionReport(newly_deactivated=track_deactivations(now))
+    report = RetentionReport(
+        newly_deactivated=track_deactivations(now),
+        forgotten_workers=forget_gone_workers(now, GONE_WORKERS_KEPT_DAYS),
+    )
     for job in expired_jobs(policy, now).defer("esdl", "output_esdl", "series")[:limit]:
         job_id = str(job.pk)  # delete() sets pk to None
         try:

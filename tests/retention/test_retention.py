@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.jobs.models import Job, JobRecord
+from apps.jobs.models import Job, JobRecord, Worker
+from apps.jobs.workflows import last_offered
 from apps.results.influx import influx_client
 from apps.retention.models import Deactivation, RetentionPolicy
 from apps.retention.services import apply_retention
@@ -205,3 +206,30 @@ def test_the_loop_keeps_applying_and_stops_on_sigterm(owner, tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
+
+
+def announced(worker_id: str, days_ago: float, *workflows: str) -> None:
+    seen = timezone.now() - timedelta(days=days_ago)
+    Worker.objects.create(
+        worker_id=worker_id,
+        host="h",
+        slots=1,
+        workflows=[{"name": name} for name in workflows],
+        started_at=seen,
+        last_seen=seen,
+    )
+
+
+def test_workers_gone_for_a_month_are_forgotten_but_the_last_of_each_workflow(owner):
+    announced("restarted-long-ago", 60, "sleeper", "simulator")
+    announced("last-simulator", 40, "simulator")
+    announced("only-optimizer", 90, "optimizer")
+    announced("gone-last-week", 5, "sleeper")
+    announced("alive", 0, "sleeper")
+
+    report = apply_retention()
+
+    remaining = set(Worker.objects.filter(host="h").values_list("worker_id", flat=True))
+    assert remaining == {"last-simulator", "only-optimizer", "gone-last-week", "alive"}
+    assert report.forgotten_workers == 1
+    assert last_offered("simulator") == Worker.objects.get(pk="last-simulator").last_seen

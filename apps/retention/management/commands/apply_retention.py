@@ -51,7 +51,8 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(
                     f"retention: {len(report.deleted_jobs)} jobs deleted, "
-                    f"{len(report.failed_jobs)} failed"
+                    f"{len(report.failed_jobs)} failed, "
+                    f"{report.forgotten_workers} workers gone for a month forgotten"
                 )
             if not loop:
                 return
