@@ -140,6 +140,33 @@ def _drop_test_profiles_database() -> Iterator[None]:
     influx.InfluxClient().drop_database(os.environ["DT_INFLUX_PROFILES_DB"])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_retried_after_a_deadlock() -> Iterator[None]:
+    """A transactional test ends by emptying every table in one TRUNCATE while the session's
+    live processes (dispatcher, events consumer, profile binder) may hold a row lock on one
+    table and wait for another. PostgreSQL then aborts one of the two; when it was the TRUNCATE
+    ("deadlock detected"), the next test started on the last one's rows (seen once in a full
+    run). A deadlocked transaction is to be tried again, as PostgreSQL's manual says."""
+    import psycopg
+    from django.db import OperationalError
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    flush = DatabaseOperations.execute_sql_flush
+
+    def retried(operations: DatabaseOperations, sql_list: list[str]) -> None:
+        for attempt in range(1, 6):
+            try:
+                return flush(operations, sql_list)
+            except OperationalError as exc:
+                if attempt == 5 or not isinstance(exc.__cause__, psycopg.errors.DeadlockDetected):
+                    raise
+                time.sleep(0.1 * attempt)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "execute_sql_flush", retried)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _test_profiles_database(settings) -> None:
     settings.INFLUX_PROFILES_DATABASE = os.environ["DT_INFLUX_PROFILES_DB"]
