@@ -16,6 +16,7 @@ Pure Python on a pyesdl energy system: no Django, no network.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ import esdl
 from omotes.asset_roles import (
     HEAT_CONSUMER_CLASSES,
     HEAT_PRODUCER_CLASSES,
+    HEAT_PUMP,
     is_heat_producer_asset,
 )
 from omotes.protocol import WorkflowDescription
@@ -32,6 +34,9 @@ from omotes.workflows import optimizer_check
 
 #: At most this many problems are listed per check (the rest are counted in the last one).
 MAX_PROBLEMS = 50
+#: Raise it when a check here changes what it finds: a result kept under older rules (a model's
+#: stored readiness, a prepared job input) is then checked again (:func:`checked_as`).
+RULES_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,8 @@ def _capped(problems: list[AssetProblem]) -> list[AssetProblem]:
 WHY_UNSUPPORTED = {
     ("simulator", "ATES"): "the simulator needs its Java component Rosim for ATES, which is "
     "not available on this system",
+    ("simulator", "GasHeater"): "the simulator's network controller never drives a gas heater, "
+    "so it would supply no heat; model it as a HeatProducer of the same power",
 }
 
 
@@ -214,6 +221,14 @@ def workflow_check(name: str) -> Callable[[Check], Check]:
     return register
 
 
+def checked_as(description: WorkflowDescription) -> str:
+    """What a kept check result holds for: the workflow's version, the asset types its workers
+    announce and these rules. A worker may announce other types under the same version (the
+    version is the calculation's package), so the types are part of it."""
+    types = hashlib.sha256(",".join(description.supported_asset_types).encode()).hexdigest()
+    return f"{description.version}/{types[:12]}/{RULES_VERSION}"
+
+
 def check_model(description: WorkflowDescription, energy_system: Any) -> list[AssetProblem]:
     """Every reason the workflow cannot run this model; empty when it can."""
     problems = unsupported_assets(description, energy_system)
@@ -229,11 +244,14 @@ def check_model(description: WorkflowDescription, energy_system: Any) -> list[As
 
 #: The ESDL types the simulator's asset mapper registry (``conversion_dict_mappers`` of
 #: ``omotes_simulator_core.adapter.transforms.esdl_asset_mapper``, matched by exact type) maps,
-#: plus joints (nodes), less ATES: its Java component (Rosim) is not available here. A test
-#: compares this with the installed simulator's registry.
+#: plus joints (nodes), less ATES (:data:`WHY_UNSUPPORTED`) and GasHeater: it is mapped as a
+#: producer, but the network controller drives only ``GenericProducer``, ``HeatProducer`` and its
+#: subclasses and two-port heat pumps, so a gas heater gets no set point and supplies nothing
+#: (measured: beside a GenericProducer it supplied 0 W all run; alone, the run fails with "No
+#: asset found for which the pressure can be set"). Tests compare this with the installed
+#: simulator's registry and controller.
 SIMULATOR_ASSET_TYPES = (
     "Consumer",
-    "GasHeater",
     "GenericConsumer",
     "GenericProducer",
     "GeothermalSource",
@@ -304,7 +322,7 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
     maximum."""
     problems = []
     assets = list(network_assets(energy_system))
-    producers = sorted(HEAT_PRODUCER_CLASSES & set(SIMULATOR_ASSET_TYPES))
+    producers = sorted(HEAT_PRODUCER_CLASSES & set(SIMULATOR_ASSET_TYPES) | {HEAT_PUMP})
     for role, present, members in (
         (
             "consumer",
@@ -313,9 +331,9 @@ def simulator_inputs(energy_system: Any) -> list[AssetProblem]:
         ),
         (
             "producer",
-            any(map(is_heat_producer_asset, assets)),
+            any(is_heat_producer_asset(a) and a.eClass.name in producers for a in assets),
             # a four-port heat pump passes on heat a producer of its primary network supplied
-            f"{', '.join(producers)}, or a HeatPump with two ports",
+            f"{', '.join(p for p in producers if p != HEAT_PUMP)}, or a HeatPump with two ports",
         ),
     ):
         if not present:

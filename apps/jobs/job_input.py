@@ -25,6 +25,7 @@ from apps.models.esdl_document import EsdlDocument
 from apps.models.esdl_intake import EsdlRejected
 from apps.models.models import EsdlModel
 from apps.models.services import ProfilesNotReady, esdl_for_job, refusal
+from omotes.preflight import checked_as
 from omotes.protocol import WorkflowDescription
 
 #: How long a prepared ESDL is kept after it was last prepared.
@@ -64,7 +65,7 @@ def _key(esdl_model: EsdlModel, description: WorkflowDescription) -> str:
     inputs = {
         "preparation": PREPARATION_VERSION,
         "model": [esdl_model.pk, esdl_model.created_at.isoformat(), esdl_model.size_bytes],
-        "workflow": [description.name, description.version],
+        "workflow": [description.name, checked_as(description)],
         "bindings": [[i, p, start.isoformat(), end.isoformat()] for i, p, start, end in bindings],
         "catalogue": [spec.to_dict() for _, spec in sorted(pipe_catalogue().items())],
         "profiles_at": [settings.INFLUX_URL, settings.INFLUX_PROFILES_DATABASE],

@@ -23,6 +23,7 @@ from omotes.preflight import (
     NO_DEMAND_PROFILE,
     AssetProblem,
     check_model,
+    checked_as,
     problem_for,
     unconnected_ports,
 )
@@ -92,7 +93,7 @@ def upload_checks(
         "connectivity_warnings": [p.to_dict() for p in unconnected_ports(document.energy_system)],
         "preflight": {
             d.name: {
-                "version": d.version,
+                "version": checked_as(d),
                 "problems": [p.to_dict() for p in preflight(document, d, catalogue)],
             }
             for d in descriptions
@@ -104,15 +105,18 @@ def workflow_readiness(
     esdl_model: EsdlModel, descriptions: list[WorkflowDescription]
 ) -> list[dict[str, Any]]:
     """Per workflow: ``{name, title, can_run, problems}``, from the model's summary where it was
-    checked for that version at upload, else checked now (parsing the model once) and kept."""
+    checked for that version, asset types and rules (:func:`~omotes.preflight.checked_as`) at
+    upload, else checked now (parsing the model once) and kept."""
     stored = esdl_model.summary.setdefault("preflight", {})
-    missing = [d for d in descriptions if stored.get(d.name, {}).get("version") != d.version]
+    missing = [d for d in descriptions if stored.get(d.name, {}).get("version") != checked_as(d)]
     if missing:
         try:
             document = EsdlDocument(esdl_model.esdl)
         except EsdlRejected as exc:  # a model stored under older rules
             problems = [AssetProblem("", "", str(exc)).to_dict()]
-            stored.update({d.name: {"version": d.version, "problems": problems} for d in missing})
+            stored.update(
+                {d.name: {"version": checked_as(d), "problems": problems} for d in missing}
+            )
         else:
             stored.update(upload_checks(document, missing)["preflight"])
         EsdlModel.objects.filter(pk=esdl_model.pk).update(summary=esdl_model.summary)

@@ -141,6 +141,12 @@ _PRIMARY_PORTS = (
 )
 
 
+def producer_of_class(kind: str) -> str:
+    """The one producer is of ESDL class ``kind`` (its id, name, power and ports kept)."""
+    producer = f'<asset xsi:type="esdl:GenericProducer" id="{PRODUCER_ID}"'
+    return _changed(base(), producer, producer.replace("GenericProducer", kind))
+
+
 def heat_pump_producer(ports: int) -> str:
     """The producer is a heat pump: with two ports (air-to-water), or four (water-to-water: its
     In and Out become SecIn and SecOut, and its primary side, PrimIn and PrimOut, connects to

@@ -100,8 +100,13 @@ def test_a_dn_pipe_takes_its_size_from_the_models_own_catalogue(api, project, ca
         (samples.dn_only_pipe("DN10", "measures"), samples.SUPPLY_PIPE, "DN10 (Steel-S1-DN-10)"),
         (samples.loose_producer_port(), "GenericProducer_0001", "not connected: InPort In"),
         (samples.electricity_cable(), "Cable_1", "ElectricityCable is not supported"),
+        (
+            samples.producer_of_class("GasHeater").encode(),
+            "GenericProducer_0001",
+            "never drives a gas heater, so it would supply no heat",
+        ),
     ],
-    ids=["dn-pipe-nowhere", "port-connected-to-nothing", "electricity-cable"],
+    ids=["dn-pipe-nowhere", "port-connected-to-nothing", "electricity-cable", "gas-heater"],
 )
 def test_a_model_the_simulator_cannot_run_is_refused_at_submit_naming_assets(
     api, project, content, asset_name, problem
@@ -163,6 +168,24 @@ def test_the_model_page_says_which_workflows_can_run_it(api, project, client, ow
     assert 'data-workflow="simulator" data-can-run="yes"' in runs_page
     assert 'data-workflow="simulator" data-can-run="no"' in cannot_page
     assert 'data-asset-id="cable-1"' in cannot_page
+
+
+def test_a_readiness_kept_under_older_rules_is_checked_again(api, project, client, owner):
+    """A gas heater passed the simulator's check before it was known to supply nothing; the
+    same simulator version must not keep the old answer on the model page."""
+    announce("worker-a", simulator)
+    model = uploaded(api, project, samples.producer_of_class("GasHeater").encode())
+    stored = EsdlModel.objects.get(pk=model["id"])
+    assert stored.summary["preflight"]["simulator"]["problems"]
+    # as a model uploaded under the earlier rules kept it: the bare version, no problems
+    stored.summary["preflight"]["simulator"] = {"version": simulator.version, "problems": []}
+    stored.save(update_fields=["summary"])
+    client.force_login(owner)
+
+    page = client.get(f"/models/{model['id']}/").content.decode()
+
+    assert 'data-workflow="simulator" data-can-run="no"' in page
+    assert "never drives a gas heater" in page
 
 
 def test_an_old_esdl_version_is_refused_naming_its_version(api, project):

@@ -12,8 +12,10 @@ from omotes.asset_roles import (
     HEAT_PRODUCER_CLASSES,
     is_heat_producer,
 )
-from omotes.preflight import SIMULATOR_ASSET_TYPES, simulator_inputs
+from omotes.preflight import SIMULATOR_ASSET_TYPES, check_model, simulator_inputs
 from omotes.workflows import optimizer_check
+from omotes.workflows.base import describe
+from omotes.workflows.simulator import workflow as simulator
 from tests.models import field_samples as samples
 
 NO_PRODUCER = "the network has no heat producer; the simulator needs at least one"
@@ -49,16 +51,41 @@ def test_the_simulator_drives_a_two_port_heat_pump_as_a_producer_and_four_ports_
         assert isinstance(mapped, ProductionCluster) == is_heat_producer("HeatPump", ports)
 
 
-def test_every_producer_class_the_simulator_maps_it_maps_as_a_producer():
+def test_every_producer_class_the_simulator_takes_its_mapper_maps_and_its_controller_drives():
+    """The mapper also maps GasHeater as a producer, but the network controller picks its
+    producers by ESDL type (the PRODUCER label's types and their subclasses), which a gas heater
+    (an ESDL Conversion) is not: it would get no set point. So the simulator takes none."""
     from omotes_simulator_core.adapter.transforms.esdl_asset_mapper import conversion_dict_mappers
     from omotes_simulator_core.adapter.transforms.esdl_asset_mappers.producer_mapper import (
         EsdlAssetProducerMapper,
     )
+    from omotes_simulator_core.adapter.transforms.string_to_esdl import (
+        OmotesAssetLabels,
+        StringEsdlAssetMapper,
+    )
 
-    producers = {
+    taken = HEAT_PRODUCER_CLASSES & set(SIMULATOR_ASSET_TYPES)
+    mapped = {
         k.__name__ for k, m in conversion_dict_mappers.items() if m is EsdlAssetProducerMapper
     }
-    assert producers == HEAT_PRODUCER_CLASSES & set(SIMULATOR_ASSET_TYPES)
+    driven = tuple(StringEsdlAssetMapper().to_esdl(OmotesAssetLabels.PRODUCER))
+
+    assert mapped - {"GasHeater"} == taken
+    concrete = [getattr(esdl, kind) for kind in taken if not getattr(esdl, kind).eClass.abstract]
+    assert all(issubclass(kind, driven) for kind in concrete)  # esdl:Producer is abstract
+    assert not issubclass(esdl.GasHeater, driven)
+
+
+def test_the_simulator_check_refuses_a_gas_heater_and_finds_no_producer_beside_it():
+    problems = check_model(
+        describe(simulator), energy_system(samples.producer_of_class("GasHeater"))
+    )
+
+    assert [p.asset_name for p in problems] == ["GenericProducer_0001", ""]
+    assert "would supply no heat" in problems[0].problem
+    assert "HeatProducer of the same power" in problems[0].problem
+    assert problems[1].problem == NO_PRODUCER
+    assert "GasHeater" not in problems[1].hint
 
 
 def test_the_simulator_check_takes_a_two_port_heat_pump_as_the_networks_producer():
