@@ -13,7 +13,10 @@ The formulas, per asset, with every energy scaled from the simulated period to a
   EUR per W/kW/MW), it wins over the key figures; each asset says which it used.
 - OPEX per year: fixed O&M (``EUR/kW/yr x power``; pipes a % of their CAPEX) + variable O&M
   (``EUR/MWh x heat supplied``) + energy bought (``heat / efficiency`` MWh of the producer's
-  carrier x its price). An ESDL COP or efficiency wins over the key figure.
+  carrier x its price). An ESDL COP or efficiency wins over the key figure, and the electricity
+  the simulator metered (a four-port heat pump's ``electricity_consumption``) wins over both.
+- A heat pump between two networks supplies its secondary network with heat it partly took from
+  the primary one; each producer's share of the heat counts only what it added.
 - Annualised total cost: ``sum(CAPEX_i x a(r, n_i)) + OPEX`` with the annuity factor
   ``a(r, n) = r / (1 - (1 + r)^-n)`` (``1/n`` at r = 0), r the discount rate, n_i the lifetime.
 - LCOH: annualised total cost / heat delivered to consumers per year [EUR/MWh].
@@ -82,12 +85,18 @@ def is_economic_kpi(key: str) -> bool:
 
 @dataclass
 class AssetEnergy:
-    """What one asset did over the simulated period [J], and its peak supply [W]."""
+    """What one asset did over the simulated period [J], and its peak supply [W].
+
+    ``taken_j``: heat a conversion between networks (a four-port heat pump) took from its
+    primary network to supply its secondary one; ``electricity_j``: electricity the simulator
+    says it consumed (then counted as bought instead of heat / COP)."""
 
     supplied_j: float = 0.0
     demand_j: float = 0.0
     loss_j: float = 0.0
     peak_supplied_w: float = 0.0
+    taken_j: float = 0.0
+    electricity_j: float = 0.0
 
 
 @dataclass
@@ -103,6 +112,7 @@ class AssetCost:
     variable_om_eur_yr: float = 0.0
     om_source: str = ""
     heat_mwh_yr: float = 0.0
+    taken_mwh_yr: float = 0.0  # of that heat, what it took from another network
     carrier: str | None = None
     bought_mwh_yr: float = 0.0
     energy_cost_eur_yr: float = 0.0
@@ -297,6 +307,7 @@ def _cost_unit(
     cost.size = f"{power_w / 1e6:,.2f} MW{size_note}"
     heat_mwh = energy.supplied_j / J_PER_MWH * year_factor
     cost.heat_mwh_yr = heat_mwh
+    cost.taken_mwh_yr = energy.taken_j / J_PER_MWH * year_factor
     capex = esdl_capex(asset)
     if capex is not None:
         cost.capex_eur, cost.capex_source = capex, ESDL
@@ -321,14 +332,17 @@ def _cost_unit(
     cost.lifetime_yr = figures.get(f"{family}.lifetime")
     if carrier is None or heat_mwh <= 0:
         return
-    attribute = EFFICIENCY_ATTRIBUTE.get(asset.eClass.name, "efficiency")
-    own = float(getattr(asset, attribute, 0.0) or 0.0) if hasattr(asset, attribute) else 0.0
-    efficiency = own if own > 0 else figures.get(f"{family}.efficiency")
-    if efficiency is None or efficiency <= 0:
-        warnings.append(f"{cost.name}: no efficiency, energy bought not counted.")
-        return
+    if carrier == "electricity" and energy.electricity_j > 0:  # what the simulator metered
+        cost.bought_mwh_yr = energy.electricity_j / J_PER_MWH * year_factor
+    else:
+        attribute = EFFICIENCY_ATTRIBUTE.get(asset.eClass.name, "efficiency")
+        own = float(getattr(asset, attribute, 0.0) or 0.0) if hasattr(asset, attribute) else 0.0
+        efficiency = own if own > 0 else figures.get(f"{family}.efficiency")
+        if efficiency is None or efficiency <= 0:
+            warnings.append(f"{cost.name}: no efficiency, energy bought not counted.")
+            return
+        cost.bought_mwh_yr = heat_mwh / efficiency
     cost.carrier = carrier
-    cost.bought_mwh_yr = heat_mwh / efficiency
     price = figures.get(f"energy_price.{carrier}")
     factor = figures.get(f"emission_factor.{carrier}")
     if price is None:
@@ -403,7 +417,9 @@ def _kpis(costs: list[AssetCost], delivered_mwh: float, loss_mwh: float) -> list
         )
     kpis.append(Kpi("pipe_loss_yearly", "Pipe heat loss per year", loss_mwh, "MWh/yr"))
     producers = [c for c in costs if c.heat_mwh_yr > 0]
-    supplied = sum(c.heat_mwh_yr for c in producers)
+    # Shares of the heat that entered the system: a heat pump between two networks counts only
+    # what it added to the heat it took from its primary network, which a producer there made.
+    supplied = sum(c.heat_mwh_yr - c.taken_mwh_yr for c in producers)
     for c in producers:
         kpis.append(
             Kpi(f"supplied:{c.asset_id}", f"Heat supplied by {c.name}", c.heat_mwh_yr, "MWh/yr")
@@ -412,7 +428,7 @@ def _kpis(costs: list[AssetCost], delivered_mwh: float, loss_mwh: float) -> list
             Kpi(
                 f"share:{c.asset_id}",
                 f"Share of heat from {c.name}",
-                100 * c.heat_mwh_yr / supplied,
+                100 * (c.heat_mwh_yr - c.taken_mwh_yr) / supplied if supplied > 0 else 0.0,
                 "%",
             )
         )

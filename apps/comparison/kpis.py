@@ -24,7 +24,7 @@ from apps.comparison.services import (
 )
 from apps.jobs.models import Job
 from omotes.influx import InfluxClient, InfluxError, quote_identifier
-from omotes.workflows.kpis import SOURCES, kpis_from_totals
+from omotes.workflows.kpis import HEAT_QUANTITIES, kpis_from_roles, peak_aggregate
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +33,11 @@ def derive_kpis(job: Job, client: InfluxClient) -> list[dict[str, Any]]:
     """KPIs of a simulated job from its series; [] when it has none of the heat quantities."""
     groups: dict[tuple[str, str], dict] = {}
     for s in job.series:
-        if s.get("field") in SOURCES:
+        if s.get("field") in HEAT_QUANTITIES:
             groups.setdefault((s["measurement"], s["field"]), s)
     if not groups:
         return []
-    totals = {"supply": 0.0, "demand": 0.0, "loss": 0.0}
+    totals: dict[str, float] = {}
     peak_supply_w = 0.0
     for (measurement, field_name), example in groups.items():
         extent = cached_extent(job, example["asset_id"], field_name, client)
@@ -47,16 +47,21 @@ def derive_kpis(job: Job, client: InfluxClient) -> list[dict[str, Any]]:
         step_s = (extent.last_s - extent.first_s) / (extent.points - 1)
         f, m = quote_identifier(field_name), quote_identifier(measurement)
         statements = [f"SELECT SUM({f}) FROM {m}"]
-        role = SOURCES[field_name]
+        role, sign = HEAT_QUANTITIES[field_name]
         if role == "supply":
-            statements.append(f"SELECT MAX({f}) FROM {m} GROUP BY {quote_identifier('asset_id')}")
+            peak = peak_aggregate(field_name)
+            statements.append(
+                f"SELECT {peak}({f}) FROM {m} GROUP BY {quote_identifier('asset_id')}"
+            )
         results = client.query("; ".join(statements), database=job.database)
         for found in results[0].get("series", []):
-            totals[role] += float(found["values"][0][1] or 0.0) * step_s
+            totals[role] = (
+                totals.get(role, 0.0) + sign * float(found["values"][0][1] or 0.0) * step_s
+            )
         if role == "supply" and len(results) > 1:
             for found in results[1].get("series", []):
-                peak_supply_w += float(found["values"][0][1] or 0.0)
-    kpis = kpis_from_totals(totals["supply"], totals["demand"], totals["loss"], peak_supply_w)
+                peak_supply_w += sign * float(found["values"][0][1] or 0.0)
+    kpis = kpis_from_roles(totals, peak_supply_w)
     return [k.to_dict() for k in kpis]
 
 
@@ -126,7 +131,7 @@ def kpi_table(jobs: Sequence[Job], baseline: Job) -> dict[str, Any]:
     """
     to_derive = [j for j in jobs if not j.kpis and cache.get(_kpi_key(j)) is None]
     if to_derive:
-        names = {f"q{i}": field_name for i, field_name in enumerate(SOURCES)}
+        names = {f"q{i}": field_name for i, field_name in enumerate(HEAT_QUANTITIES)}
         path = "$[*] ? (" + " || ".join(f"@.field == ${name}" for name in names) + ")"
         load_series_entries(to_derive, path, names)
     per_job = in_parallel(job_kpis, jobs)

@@ -27,15 +27,19 @@ from apps.results.influx import influx_client
 from omotes.economics import AssetEnergy, cost_network, is_economic_kpi, suspect_zero_loss
 from omotes.influx import InfluxClient, InfluxError, quote_identifier
 from omotes.protocol import JobResult, job_database
-from omotes.workflows.kpis import SOURCES, kpis_from_totals
+from omotes.workflows.kpis import HEAT_QUANTITIES, kpis_from_roles, peak_aggregate
 
 logger = logging.getLogger(__name__)
 
-#: Series field -> AssetEnergy attribute.
+#: Series field -> AssetEnergy attribute (a four-port heat pump's secondary heat is what it
+#: supplied, its primary heat what it took from the other network: see HEAT_QUANTITIES).
 ENERGY_FIELDS = {
     "heat_supplied": "supplied_j",
+    "heat_power_secondary": "supplied_j",
+    "heat_power_primary": "taken_j",
     "heat_demand": "demand_j",
     "heat_loss": "loss_j",
+    "electricity_consumption": "electricity_j",
 }
 
 
@@ -74,8 +78,10 @@ def read_energies(
     for measurement, field_name in sorted(groups):
         f, m = quote_identifier(field_name), quote_identifier(measurement)
         by = quote_identifier("asset_id")
+        role, sign = HEAT_QUANTITIES.get(field_name, ("", 1))
+        peak_of = peak_aggregate(field_name) if role == "supply" else "MAX"
         results = client.query(
-            f"SELECT SUM({f}), COUNT({f}), MAX({f}) FROM {m} GROUP BY {by}; "
+            f"SELECT SUM({f}), COUNT({f}), {peak_of}({f}) FROM {m} GROUP BY {by}; "
             f"SELECT FIRST({f}) FROM {m} GROUP BY {by}; SELECT LAST({f}) FROM {m} GROUP BY {by}",
             database=database,
         )
@@ -91,9 +97,9 @@ def read_energies(
             step_s = (lasts[asset_id] - firsts[asset_id]) / (count - 1)
             period_s = max(period_s, step_s * count)
             energy = energies.setdefault(asset_id, AssetEnergy())
-            setattr(energy, ENERGY_FIELDS[field_name], float(total or 0.0) * step_s)
-            if field_name == "heat_supplied":
-                energy.peak_supplied_w = float(peak or 0.0)
+            setattr(energy, ENERGY_FIELDS[field_name], sign * float(total or 0.0) * step_s)
+            if role == "supply":
+                energy.peak_supplied_w = sign * float(peak or 0.0)
     return energies, period_s
 
 
@@ -102,13 +108,16 @@ def _physical_kpis(
 ) -> list[dict[str, Any]]:
     """The physical KPI set (omotes.workflows.kpis) from the same energies, for a job whose
     workflow computed none (a plain simulation)."""
-    if not any(s.get("field") in SOURCES for s in series):
+    if not any(s.get("field") in HEAT_QUANTITIES for s in series):
         return []
-    supplied = sum(e.supplied_j for e in energies.values())
-    demand = sum(e.demand_j for e in energies.values())
-    loss = sum(e.loss_j for e in energies.values())
+    totals = {
+        "supply": sum(e.supplied_j for e in energies.values()),
+        "taken": sum(e.taken_j for e in energies.values()),
+        "demand": sum(e.demand_j for e in energies.values()),
+        "loss": sum(e.loss_j for e in energies.values()),
+    }
     peak = sum(e.peak_supplied_w for e in energies.values())
-    return [k.to_dict() for k in kpis_from_totals(supplied, demand, loss, peak)]
+    return [k.to_dict() for k in kpis_from_roles(totals, peak)]
 
 
 def current_figures(version: KeyFigureVersion) -> tuple[dict[str, float], list[dict[str, Any]]]:

@@ -9,6 +9,7 @@ series are equidistant, so energy [J] = sum of power [W] x time step [s].
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import esdl
@@ -19,8 +20,24 @@ from omotes.results import profile_tags
 from omotes.workflows.base import JobContext, WorkflowResult, load_esdl
 
 J_PER_MWH = 3.6e9
-# The quantities a KPI is computed from, and the role of the assets that report them.
-SOURCES = {"heat_supplied": "supply", "heat_demand": "demand", "heat_loss": "loss"}
+#: The quantities a KPI is computed from: the role of the assets that report them, and the sign
+#: the simulator writes them with. A conversion between two networks (a four-port heat pump)
+#: supplies its secondary network (``heat_power_secondary``, written negative) with heat it
+#: partly took from its primary one (``heat_power_primary``): only the difference (for a heat
+#: pump, the electricity it turned into heat) enters the system, so "taken" counts against
+#: "supply". A producer's ``heat_supplied`` is positive.
+HEAT_QUANTITIES: dict[str, tuple[str, int]] = {
+    "heat_supplied": ("supply", 1),
+    "heat_power_secondary": ("supply", -1),
+    "heat_power_primary": ("taken", 1),
+    "heat_demand": ("demand", 1),
+    "heat_loss": ("loss", 1),
+}
+
+
+def peak_aggregate(field: str) -> str:
+    """The InfluxQL aggregate that finds a supply quantity's peak (its largest magnitude)."""
+    return "MAX" if HEAT_QUANTITIES[field][1] > 0 else "MIN"
 
 
 def _aggregate(client: InfluxClient, profile: esdl.InfluxDBProfile) -> tuple[float, float, int]:
@@ -30,7 +47,8 @@ def _aggregate(client: InfluxClient, profile: esdl.InfluxDBProfile) -> tuple[flo
     )
     field = quote_identifier(profile.field)
     measurement = quote_identifier(profile.measurement)
-    query = f"SELECT SUM({field}), MAX({field}), COUNT({field}) FROM {measurement}"
+    peak = peak_aggregate(profile.field) if profile.field in HEAT_QUANTITIES else "MAX"
+    query = f"SELECT SUM({field}), {peak}({field}), COUNT({field}) FROM {measurement}"
     if where:
         query += f" WHERE {where}"
     results = client.query(query, database=profile.database)
@@ -46,23 +64,31 @@ def compute_kpis(client: InfluxClient, energy_system: esdl.EnergySystem) -> list
     peak_supply_w = 0.0
     found = False
     for profile in energy_system.eAllContents():
-        if not isinstance(profile, esdl.InfluxDBProfile) or profile.field not in SOURCES:
+        if not isinstance(profile, esdl.InfluxDBProfile) or profile.field not in HEAT_QUANTITIES:
             continue
         total_w, peak_w, points = _aggregate(client, profile)
         if points < 2:
             continue
         found = True
         step_s = (profile.endDate - profile.startDate).total_seconds() / (points - 1)
-        role = SOURCES[profile.field]
-        totals[role] += total_w * step_s
+        role, sign = HEAT_QUANTITIES[profile.field]
+        totals[role] += sign * total_w * step_s
         if role == "supply":
-            peak_supply_w += peak_w
+            peak_supply_w += sign * peak_w
     if not found:
         raise WorkflowError(
             "The ESDL references no simulated heat series (heat_supplied, heat_demand, "
             "heat_loss): run the simulator first, or give the simulator's output ESDL."
         )
-    return kpis_from_totals(totals["supply"], totals["demand"], totals["loss"], peak_supply_w)
+    return kpis_from_roles(totals, peak_supply_w)
+
+
+def kpis_from_roles(totals: Mapping[str, float], peak_supply_w: float) -> list[Kpi]:
+    """The KPI set from the energy [J] of each role of :data:`HEAT_QUANTITIES` (signs applied)."""
+    supplied = totals.get("supply", 0.0) - totals.get("taken", 0.0)
+    return kpis_from_totals(
+        supplied, totals.get("demand", 0.0), totals.get("loss", 0.0), peak_supply_w
+    )
 
 
 def kpis_from_totals(
@@ -99,7 +125,7 @@ def add_to_esdl(energy_system: esdl.EnergySystem, kpis: list[Kpi]) -> None:
 
 class KpiWorkflow:
     name = "kpis"
-    version = "1.0"
+    version = "1.1"  # 1.1: a four-port heat pump's heat counts (HEAT_QUANTITIES)
     title = "Key performance indicators"
     description = (
         "Heat supplied, delivered and lost, peak supply, loss share and full-load hours of a "

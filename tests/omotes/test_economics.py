@@ -137,6 +137,26 @@ def test_missing_figures_are_warned_about_not_invented():
     assert any("No discount rate" in w for w in costing.warnings)
 
 
+def test_a_heat_pump_between_two_networks_buys_what_it_used_and_shares_what_it_added():
+    """A four-port heat pump delivers 1,000 MWh to its secondary network: 600 MWh it took from
+    the primary one (which the boiler supplied) and 400 MWh of electricity the simulator
+    metered. It buys those 400 MWh (not 1,000 / COP 4 = 250), and of the 2,400 MWh that entered
+    the system it added a sixth."""
+    energies = {
+        **ENERGIES,
+        "hp": AssetEnergy(
+            supplied_j=1000 * J_PER_MWH, taken_j=600 * J_PER_MWH, electricity_j=400 * J_PER_MWH
+        ),
+    }
+    kpis = {k.key: k.value for k in cost_network(small_network(), energies, YEAR_S, FIGURES).kpis}
+
+    assert kpis["supplied:hp"] == pytest.approx(1000)
+    assert kpis["bought:electricity"] == pytest.approx(400)
+    assert kpis["share:hp"] == pytest.approx(100 / 6)
+    assert kpis["share:gp"] == pytest.approx(500 / 6)
+    assert kpis["co2"] == pytest.approx(444.444 + 120, rel=1e-5)  # gas as before + 400 x 0.3 t
+
+
 def test_annuity_factor():
     assert annuity_factor(0.05, 20) == pytest.approx(0.0802426, rel=1e-6)
     assert annuity_factor(0.0, 20) == pytest.approx(0.05)
