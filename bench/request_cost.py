@@ -140,6 +140,14 @@ def bench_world(stack: harness.Stack) -> tuple[Any, Any, dict[str, tuple[str, st
             "/api/compare/series/",
             {"data": {"jobs": job_ids, **series}},
         ),
+        "/api/jobs/estimate/ (POST)": (
+            "post",
+            "/api/jobs/estimate/",
+            {
+                "data": {"model": model.pk, "workflow": "sleeper", "params": {"duration_s": 0.1}},
+                "content_type": "application/json",
+            },
+        ),
         "/api/jobs/ (POST)": (
             "post",
             "/api/jobs/",
