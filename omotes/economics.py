@@ -88,14 +88,16 @@ class AssetEnergy:
     """What one asset did over the simulated period [J], and its peak supply [W].
 
     ``taken_j``: heat a conversion between networks (a four-port heat pump) took from its
-    primary network to supply its secondary one; ``electricity_j``: electricity the simulator
-    says it consumed (then counted as bought instead of heat / COP)."""
+    primary network to supply its secondary one (``peak_taken_w`` at its peak);
+    ``electricity_j``: electricity the simulator says it consumed (then counted as bought
+    instead of heat / COP)."""
 
     supplied_j: float = 0.0
     demand_j: float = 0.0
     loss_j: float = 0.0
     peak_supplied_w: float = 0.0
     taken_j: float = 0.0
+    peak_taken_w: float = 0.0
     electricity_j: float = 0.0
 
 

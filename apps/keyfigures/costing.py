@@ -79,7 +79,7 @@ def read_energies(
         f, m = quote_identifier(field_name), quote_identifier(measurement)
         by = quote_identifier("asset_id")
         role, sign = HEAT_QUANTITIES.get(field_name, ("", 1))
-        peak_of = peak_aggregate(field_name) if role == "supply" else "MAX"
+        peak_of = peak_aggregate(field_name) if field_name in HEAT_QUANTITIES else "MAX"
         results = client.query(
             f"SELECT SUM({f}), COUNT({f}), {peak_of}({f}) FROM {m} GROUP BY {by}; "
             f"SELECT FIRST({f}) FROM {m} GROUP BY {by}; SELECT LAST({f}) FROM {m} GROUP BY {by}",
@@ -100,6 +100,8 @@ def read_energies(
             setattr(energy, ENERGY_FIELDS[field_name], sign * float(total or 0.0) * step_s)
             if role == "supply":
                 energy.peak_supplied_w = sign * float(peak or 0.0)
+            elif role == "taken":
+                energy.peak_taken_w = sign * float(peak or 0.0)
     return energies, period_s
 
 
@@ -116,7 +118,7 @@ def _physical_kpis(
         "demand": sum(e.demand_j for e in energies.values()),
         "loss": sum(e.loss_j for e in energies.values()),
     }
-    peak = sum(e.peak_supplied_w for e in energies.values())
+    peak = sum(e.peak_supplied_w - e.peak_taken_w for e in energies.values())  # PEAK_ROLES
     return [k.to_dict() for k in kpis_from_roles(totals, peak)]
 
 

@@ -35,8 +35,13 @@ HEAT_QUANTITIES: dict[str, tuple[str, int]] = {
 }
 
 
+#: How a role's peaks add up to the peak supply: a conversion's secondary peak counts, less its
+#: primary peak (the heat that a producer's peak already counted).
+PEAK_ROLES = {"supply": 1, "taken": -1}
+
+
 def peak_aggregate(field: str) -> str:
-    """The InfluxQL aggregate that finds a supply quantity's peak (its largest magnitude)."""
+    """The InfluxQL aggregate that finds a quantity's peak (its largest magnitude)."""
     return "MAX" if HEAT_QUANTITIES[field][1] > 0 else "MIN"
 
 
@@ -73,8 +78,7 @@ def compute_kpis(client: InfluxClient, energy_system: esdl.EnergySystem) -> list
         step_s = (profile.endDate - profile.startDate).total_seconds() / (points - 1)
         role, sign = HEAT_QUANTITIES[profile.field]
         totals[role] += sign * total_w * step_s
-        if role == "supply":
-            peak_supply_w += sign * peak_w
+        peak_supply_w += PEAK_ROLES.get(role, 0) * sign * peak_w
     if not found:
         raise WorkflowError(
             "The ESDL references no simulated heat series (heat_supplied, heat_demand, "

@@ -17,6 +17,7 @@ from omotes.economics import J_PER_MWH, cost_network
 from omotes.influx import InfluxClient, InfluxSettings
 from omotes.protocol import job_database
 from omotes.workflows.base import JobContext
+from omotes.workflows.kpis import compute_kpis
 from omotes.workflows.simulator import workflow as simulator
 from tests.corpus import corpus_path
 from tests.omotes.test_simulator_workflow import END, START, load_profiles
@@ -84,6 +85,9 @@ def test_the_heat_that_entered_the_system_balances_what_the_consumers_used(simul
     assert kpis["heat_supplied"] == pytest.approx(
         kpis["heat_delivered"] + kpis["heat_loss"], rel=0.01
     )
+    # the consumer's demand peaks at 3 MW (load_profiles' daily cycle of 1 to 3 MW)
+    assert kpis["peak_supply"] == pytest.approx(3.0, rel=0.02)
+    assert kpis["full_load_hours"] <= 48  # two simulated days
 
 
 def test_the_heat_pump_buys_its_metered_electricity_and_gets_its_share(simulated):
@@ -107,3 +111,15 @@ def test_the_heat_pump_buys_its_metered_electricity_and_gets_its_share(simulated
     assert shares[f"share:{HEAT_PUMP}"] == pytest.approx(100 * added / entered)
     [pump] = [c for c in costing.assets if c.asset_id == HEAT_PUMP]
     assert pump.energy_cost_eur_yr > 0 and pump.co2_kg_yr > 0
+
+
+def test_the_kpi_workflow_reads_the_same_from_the_output_esdl(simulated):
+    """The ``kpis`` workflow finds the series through the output ESDL's profiles, not the
+    result's list: the same definitions must give the same figures."""
+    influx, database, series, output = simulated
+    energies, _ = read_energies(influx, database, series)
+    from_result = {k["key"]: k["value"] for k in _physical_kpis(series, energies)}
+
+    from_esdl = {k.key: k.value for k in compute_kpis(influx, output)}
+
+    assert from_esdl == pytest.approx(from_result, rel=1e-6)
