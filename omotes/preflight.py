@@ -36,7 +36,7 @@ from omotes.workflows import optimizer_check
 MAX_PROBLEMS = 50
 #: Raise it when a check here changes what it finds: a result kept under older rules (a model's
 #: stored readiness, a prepared job input) is then checked again (:func:`checked_as`).
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,8 @@ def unsupported_assets(description: WorkflowDescription, energy_system: Any) -> 
     title = description.title or description.name
 
     def problem(kind: str) -> str:
-        why = WHY_UNSUPPORTED.get((description.name, kind))
+        reasons = (WHY_UNSUPPORTED.get((n, kind)) for n in (description.name, *description.steps))
+        why = next((reason for reason in reasons if reason), None)
         return f"{kind} is not supported by {title}" + (f": {why}" if why else "")
 
     return [
@@ -234,7 +235,8 @@ def check_model(description: WorkflowDescription, energy_system: Any) -> list[As
     problems = unsupported_assets(description, energy_system)
     if description.supported_asset_types:  # a network workflow: the network must be closed
         problems += unconnected_ports(energy_system)
-    extra = _WORKFLOW_CHECKS.get(description.name)
+    # a sequence's first step reads the model; the later ones read the step before's output
+    extra = _WORKFLOW_CHECKS.get(description.steps[0] if description.steps else description.name)
     if extra is not None:
         problems += extra(energy_system)
     return _capped(problems)

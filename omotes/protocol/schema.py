@@ -194,6 +194,9 @@ class WorkflowDescription:
     ``"simulator"``). The frontend learns the shared terms from the runs of the whole family,
     and each workflow's own level on top (:func:`omotes.estimation.pooled`). Empty: a family of
     its own (:attr:`family` is then its name).
+    ``steps`` names the workflows a sequence runs, in order (empty for a single workflow): the
+    frontend checks a model against the first step's own needs (the step that reads the model)
+    as well as against the sequence's asset types.
     """
 
     name: str
@@ -205,6 +208,7 @@ class WorkflowDescription:
     supported_asset_types: tuple[str, ...] = ()
     runtime_prior: dict[str, float] = field(default_factory=dict)
     runtime_family: str = ""
+    steps: tuple[str, ...] = ()
 
     @property
     def family(self) -> str:
@@ -240,6 +244,13 @@ class WorkflowDescription:
             what,
             f"runtime_family {short(self.runtime_family)} must be empty or a workflow name",
         )
+        set_field(self, "steps", tuple(self.steps))
+        check_items(self.steps, str, what, "steps")
+        check(
+            all(WORKFLOW_NAME.fullmatch(step) for step in self.steps),
+            what,
+            "steps must be workflow names",
+        )
         set_field(self, "runtime_prior", dict(self.runtime_prior))
         for key, value in self.runtime_prior.items():
             check(
@@ -260,6 +271,7 @@ class WorkflowDescription:
             "supported_asset_types": list(self.supported_asset_types),
             "runtime_prior": dict(self.runtime_prior),
             "runtime_family": self.runtime_family,
+            "steps": list(self.steps),
         }
 
     @classmethod
@@ -277,4 +289,5 @@ class WorkflowDescription:
             supported_asset_types=tuple(fields.items("supported_asset_types")),
             runtime_prior=dict(fields.mapping("runtime_prior", {})),
             runtime_family=fields.text("runtime_family", ""),
+            steps=tuple(fields.items("steps")),
         )

@@ -92,6 +92,7 @@ def describe(workflow: Workflow) -> WorkflowDescription:
         supported_asset_types=tuple(getattr(workflow, "supported_asset_types", ())),
         runtime_prior=getattr(workflow, "runtime_prior", {}),
         runtime_family=getattr(workflow, "runtime_family", ""),
+        steps=tuple(getattr(workflow, "step_names", ())),
     )
 
 

@@ -71,6 +71,7 @@ class PeerWorkflow:
         self.description = description.description
         self.parameters = description.parameters
         self.default_time_limit_s = description.default_time_limit_s
+        self.supported_asset_types = description.supported_asset_types
 
     def run(self, esdl: str, params: dict[str, Any], context: JobContext) -> WorkflowResult:
         request = {

@@ -45,6 +45,23 @@ class Sequence:
         return tuple(seen.values())
 
     @property
+    def step_names(self) -> tuple[str, ...]:
+        """The steps' workflow names, in order (announced: see WorkflowDescription.steps)."""
+        return tuple(workflow.name for workflow in self._workflows())
+
+    @property
+    def supported_asset_types(self) -> tuple[str, ...]:
+        """The asset types every step that declares types takes: a later step runs on the
+        earlier one's output, which keeps the model's assets (the optimiser sizes them, the
+        simulator then simulates them), so a type one step cannot take fails the job there."""
+        declared = [
+            set(types)
+            for workflow in self._workflows()
+            if (types := getattr(workflow, "supported_asset_types", ()))
+        ]
+        return tuple(sorted(set.intersection(*declared))) if declared else ()
+
+    @property
     def runtime_prior(self) -> dict[str, float]:
         """The steps' priors added up (a step without one adds nothing)."""
         total: dict[str, float] = {}

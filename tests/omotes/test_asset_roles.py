@@ -15,6 +15,7 @@ from omotes.asset_roles import (
 from omotes.preflight import SIMULATOR_ASSET_TYPES, check_model, simulator_inputs
 from omotes.workflows import optimizer_check
 from omotes.workflows.base import describe
+from omotes.workflows.sequence import simulate_and_kpis
 from omotes.workflows.simulator import workflow as simulator
 from tests.models import field_samples as samples
 
@@ -116,3 +117,20 @@ def test_the_optimiser_check_counts_a_heat_pump_as_a_producer_only_without_a_pri
     assert optimizer_check.check_model(energy_system(samples.heat_pump_producer(2))) == []
     [reason] = optimizer_check.check_model(energy_system(samples.heat_pump_producer(4)))
     assert reason.endswith("1 demand(s) and 0 producer(s).")
+
+
+def test_simulation_and_kpis_checks_a_model_as_the_simulator_does():
+    """The sequence's first step reads the model: its types and its own check apply (the gas
+    heater, and a network with no producer the simulator drives)."""
+    sequence = describe(simulate_and_kpis)
+    system = energy_system(samples.producer_of_class("GasHeater"))
+
+    assert sequence.steps == ("simulator", "kpis")
+    assert sequence.supported_asset_types == tuple(sorted(SIMULATOR_ASSET_TYPES))
+    problems = check_model(sequence, system)
+    alone = check_model(describe(simulator), system)
+    assert [p.problem.replace("Simulation and KPIs", "X") for p in problems] == [
+        p.problem.replace("Heat network simulation", "X") for p in alone
+    ]
+    assert "would supply no heat" in problems[0].problem
+    assert problems[1].problem == NO_PRODUCER

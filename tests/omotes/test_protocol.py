@@ -161,6 +161,16 @@ def test_a_workflow_names_its_runtime_family() -> None:
         WorkflowDescription("w", "1.0", "W", "", (), 60, runtime_family="a b")
 
 
+def test_a_sequence_names_its_steps() -> None:
+    description = WorkflowDescription("s", "1.0", "S", "", (), 60, steps=("simulator", "kpis"))
+
+    assert WorkflowDescription.from_dict(over_the_wire(description.to_dict())) == description
+    older = {k: v for k, v in description.to_dict().items() if k != "steps"}
+    assert WorkflowDescription.from_dict(older).steps == ()
+    with pytest.raises(ProtocolError, match="steps must be workflow names"):
+        WorkflowDescription("s", "1.0", "S", "", (), 60, steps=("a b",))
+
+
 def test_a_worker_event_with_a_job_id_is_refused() -> None:
     with pytest.raises(ProtocolError, match="a worker event has none"):
         WorkerEvent.of("w", WorkerLeave(), JOB_ID)

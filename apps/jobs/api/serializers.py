@@ -30,6 +30,10 @@ class WorkflowSerializer(serializers.Serializer):
         help_text="Its runtime family: workflows of one family (they run the same model) learn "
         "their estimates from each other's runs; empty: the workflow's own name"
     )
+    steps = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The workflows a sequence runs, in order; empty for a single workflow",
+    )
     available = serializers.BooleanField()
     workers = serializers.IntegerField()
     slots = serializers.IntegerField()
