@@ -240,9 +240,13 @@
     return xs.map((t) => (at.has(t) ? at.get(t) : null));
   }
 
+  // A heat pump between two networks delivers heat a producer of its primary network made plus
+  // the electricity it used: stacked with the producers, it adds only that electricity.
+  const addsHeat = (s) => s.field === "electricity_consumption" && s.asset_class === "HeatPump";
+
   async function drawBalance() {
     const section = document.getElementById("balance");
-    const producers = series.filter((s) => s.field === "heat_supplied");
+    const producers = series.filter((s) => s.field === "heat_supplied" || addsHeat(s));
     if (!producers.length) { section.hidden = true; return; }
     section.hidden = false;
     const shown = producers.slice(0, MAX_PRODUCERS);
@@ -253,7 +257,8 @@
     ]);
     const xs = [...new Set(answers.flatMap((a) => a.points.map((p) => p[0])))].sort((a, b) => a - b);
     const stacked = answers.map((a, i) => ({
-      label: shown[i].asset_name || shown[i].asset_id, field: shown[i].field,
+      label: `${shown[i].asset_name || shown[i].asset_id}${addsHeat(shown[i]) ? " (its electricity)" : ""}`,
+      field: shown[i].field,
       siUnit: a.quantity.si_unit, values: onAxis(xs, a.points),
     }));
     const lines = demand ? [{

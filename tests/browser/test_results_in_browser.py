@@ -209,3 +209,38 @@ def test_a_producers_heat_and_its_set_point_read_positive_in_the_charts_and_tool
     text = tip.inner_text()
     assert re.search(r"Heat supply set point: \d[\d.,]* MW \(\d[\d,]* W\)", text), text
     assert re.search(r"Heat supplied: \d[\d.,]* MW \(\d[\d,]* W\)", text), text
+
+
+@pytest.fixture
+def heat_pump_job(owner):
+    """A producer, a heat pump between two networks (its electricity) and a heat exchanger
+    (none: it adds no heat, and is not stacked)."""
+    pump = Asset("hp-4", "Heat pump", "HeatPump", ("electricity_consumption",))
+    exchanger = Asset("he-1", "Exchanger", "HeatExchange", ("electricity_consumption",))
+    project = make_project(owner, "Two networks")
+    yield store_job(project, "Heat pump", steps=48, assets=(PRODUCER, pump, exchanger, CONSUMER))
+    drop_written()
+
+
+def test_a_heat_pump_between_two_networks_is_stacked_with_the_heat_it_adds(
+    heat_pump_job, web_url, page
+):
+    """It delivers what its primary network's producer made plus its electricity: stacking its
+    delivered heat would count the producer's twice, so its electricity is stacked."""
+    page.goto(f"{web_url}/jobs/{heat_pump_job.pk}/")
+    wait_for(
+        lambda: page.errors or page.get_attribute("#balance-chart", "data-series") == "3",
+        30,
+        "balance",
+    )
+    assert not page.errors
+
+    balance = chart(page, "balance")
+    assert balance["labels"] == [
+        "Big boiler",
+        "Heat pump (its electricity)",
+        "Total heat demand (1 consumer)",
+    ]
+    boiler, both, _ = balance["first"]
+    assert boiler == pytest.approx(balance["raw"][0] / 1e6)
+    assert both == pytest.approx((balance["raw"][0] + balance["raw"][1]) / 1e6)

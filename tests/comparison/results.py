@@ -42,6 +42,7 @@ UNITS = {
     "heat_supply_set_point": "W",
     "heat_demand": "W",
     "heat_loss": "W",
+    "electricity_consumption": "W",
     "In.temperature": "K",
     "Out.temperature": "K",
 }
@@ -58,6 +59,7 @@ def value_at(asset: Asset, field: str, step: int, scale: float) -> float:
         "heat_supply_set_point": -2e6,  # stored negative, as the simulator does
         "heat_demand": 1.8e6,
         "heat_loss": 2e5,
+        "electricity_consumption": 5e5,
         "In.temperature": 350.0,
     }
     noise = random.Random(f"{asset.asset_id}{field}{step}").uniform(-0.1, 0.1)
