@@ -24,7 +24,7 @@ from apps.comparison.services import (
 )
 from apps.jobs.models import Job
 from omotes.influx import InfluxClient, InfluxError, quote_identifier
-from omotes.workflows.kpis import HEAT_QUANTITIES, kpis_from_roles, peak_aggregate
+from omotes.workflows.kpis import HEAT_QUANTITIES, PEAK_ROLES, kpis_from_roles, peak_aggregate
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def derive_kpis(job: Job, client: InfluxClient) -> list[dict[str, Any]]:
         f, m = quote_identifier(field_name), quote_identifier(measurement)
         statements = [f"SELECT SUM({f}) FROM {m}"]
         role, sign = HEAT_QUANTITIES[field_name]
-        if role == "supply":
+        if role in PEAK_ROLES:
             peak = peak_aggregate(field_name)
             statements.append(
                 f"SELECT {peak}({f}) FROM {m} GROUP BY {quote_identifier('asset_id')}"
@@ -58,9 +58,9 @@ def derive_kpis(job: Job, client: InfluxClient) -> list[dict[str, Any]]:
             totals[role] = (
                 totals.get(role, 0.0) + sign * float(found["values"][0][1] or 0.0) * step_s
             )
-        if role == "supply" and len(results) > 1:
+        if role in PEAK_ROLES and len(results) > 1:
             for found in results[1].get("series", []):
-                peak_supply_w += sign * float(found["values"][0][1] or 0.0)
+                peak_supply_w += PEAK_ROLES[role] * sign * float(found["values"][0][1] or 0.0)
     kpis = kpis_from_roles(totals, peak_supply_w)
     return [k.to_dict() for k in kpis]
 

@@ -11,6 +11,8 @@ import esdl
 import pytest
 from esdl.esdl_handler import EnergySystemHandler
 
+from apps.comparison.kpis import derive_kpis
+from apps.jobs.models import Job
 from apps.keyfigures.costing import _physical_kpis, current_figures, read_energies
 from apps.keyfigures.services import default_version
 from omotes.economics import J_PER_MWH, cost_network
@@ -45,7 +47,7 @@ def heat_pump_network() -> EnergySystemHandler:
 @pytest.fixture(scope="module")
 def simulated(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[InfluxClient, str, list[dict], esdl.EnergySystem]]:
+) -> Iterator[tuple[InfluxClient, str, list[dict], esdl.EnergySystem, uuid.UUID]]:
     influx = InfluxClient(InfluxSettings.from_env())
     handler = heat_pump_network()
     profiles, job_id = f"test_profiles_{uuid.uuid4().hex}", uuid.uuid4()
@@ -60,14 +62,14 @@ def simulated(
         period = {"timestep_s": 3600, "start": START.isoformat(), "end": END.isoformat()}
         result = simulator.run(handler.to_string(), period, context)
         output = EnergySystemHandler().load_from_string(result.output_esdl)
-        yield influx, job_database(job_id), [s.to_dict() for s in result.series], output
+        yield influx, job_database(job_id), [s.to_dict() for s in result.series], output, job_id
     finally:
         influx.drop_database(profiles)
         influx.drop_database(job_database(job_id))
 
 
 def test_the_heat_pump_delivers_what_it_took_plus_the_electricity_it_used(simulated):
-    influx, database, series, _ = simulated
+    influx, database, series, *_ = simulated
     energies, _ = read_energies(influx, database, series)
     pump = energies[HEAT_PUMP]
 
@@ -77,7 +79,7 @@ def test_the_heat_pump_delivers_what_it_took_plus_the_electricity_it_used(simula
 
 
 def test_the_heat_that_entered_the_system_balances_what_the_consumers_used(simulated):
-    influx, database, series, _ = simulated
+    influx, database, series, *_ = simulated
     energies, _ = read_energies(influx, database, series)
     kpis = {k["key"]: k["value"] for k in _physical_kpis(series, energies)}
 
@@ -91,7 +93,7 @@ def test_the_heat_that_entered_the_system_balances_what_the_consumers_used(simul
 
 
 def test_the_heat_pump_buys_its_metered_electricity_and_gets_its_share(simulated):
-    influx, database, series, output = simulated
+    influx, database, series, output, _ = simulated
     energies, period_s = read_energies(influx, database, series)
     figures, _ = current_figures(default_version())
 
@@ -116,10 +118,22 @@ def test_the_heat_pump_buys_its_metered_electricity_and_gets_its_share(simulated
 def test_the_kpi_workflow_reads_the_same_from_the_output_esdl(simulated):
     """The ``kpis`` workflow finds the series through the output ESDL's profiles, not the
     result's list: the same definitions must give the same figures."""
-    influx, database, series, output = simulated
+    influx, database, series, output, _ = simulated
     energies, _ = read_energies(influx, database, series)
     from_result = {k["key"]: k["value"] for k in _physical_kpis(series, energies)}
 
     from_esdl = {k.key: k.value for k in compute_kpis(influx, output)}
 
     assert from_esdl == pytest.approx(from_result, rel=1e-6)
+
+
+def test_the_comparison_derives_the_same_for_a_job_without_kpis(simulated):
+    """A job that only simulated gets its KPIs derived on the comparison page, by the same
+    roles and peaks."""
+    influx, database, series, _, job_id = simulated
+    energies, _ = read_energies(influx, database, series)
+    from_result = {k["key"]: k["value"] for k in _physical_kpis(series, energies)}
+
+    derived = {k["key"]: k["value"] for k in derive_kpis(Job(id=job_id, series=series), influx)}
+
+    assert derived == pytest.approx(from_result, rel=1e-6)
