@@ -240,9 +240,13 @@
     return xs.map((t) => (at.has(t) ? at.get(t) : null));
   }
 
-  // A heat pump between two networks delivers heat a producer of its primary network made plus
-  // the electricity it used: stacked with the producers, it adds only that electricity.
-  const addsHeat = (s) => s.field === "electricity_consumption" && s.asset_class === "HeatPump";
+  // A heat pump between two networks (four ports: no heat_supplied of its own) delivers heat a
+  // producer of its primary network made plus the electricity it used: stacked with the
+  // producers, it adds only that electricity. A two-port one supplies heat like any producer.
+  function addsHeat(s) {
+    return s.field === "electricity_consumption" && s.asset_class === "HeatPump"
+      && !series.some((other) => other.asset_id === s.asset_id && other.field === "heat_supplied");
+  }
 
   async function drawBalance() {
     const section = document.getElementById("balance");

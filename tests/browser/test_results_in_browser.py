@@ -213,12 +213,15 @@ def test_a_producers_heat_and_its_set_point_read_positive_in_the_charts_and_tool
 
 @pytest.fixture
 def heat_pump_job(owner):
-    """A producer, a heat pump between two networks (its electricity) and a heat exchanger
-    (none: it adds no heat, and is not stacked)."""
+    """A producer, an air-to-water heat pump (two ports: its heat supplied, its electricity
+    already in it), a heat pump between two networks (four ports: its electricity) and a heat
+    exchanger (none: it adds no heat, and is not stacked)."""
+    air = Asset("hp-2", "Air heat pump", "HeatPump", ("heat_supplied", "electricity_consumption"))
     pump = Asset("hp-4", "Heat pump", "HeatPump", ("electricity_consumption",))
     exchanger = Asset("he-1", "Exchanger", "HeatExchange", ("electricity_consumption",))
     project = make_project(owner, "Two networks")
-    yield store_job(project, "Heat pump", steps=48, assets=(PRODUCER, pump, exchanger, CONSUMER))
+    assets = (PRODUCER, air, pump, exchanger, CONSUMER)
+    yield store_job(project, "Heat pump", steps=48, assets=assets)
     drop_written()
 
 
@@ -229,7 +232,7 @@ def test_a_heat_pump_between_two_networks_is_stacked_with_the_heat_it_adds(
     delivered heat would count the producer's twice, so its electricity is stacked."""
     page.goto(f"{web_url}/jobs/{heat_pump_job.pk}/")
     wait_for(
-        lambda: page.errors or page.get_attribute("#balance-chart", "data-series") == "3",
+        lambda: page.errors or page.get_attribute("#balance-chart", "data-series") == "4",
         30,
         "balance",
     )
@@ -238,9 +241,12 @@ def test_a_heat_pump_between_two_networks_is_stacked_with_the_heat_it_adds(
     balance = chart(page, "balance")
     assert balance["labels"] == [
         "Big boiler",
+        "Air heat pump",
         "Heat pump (its electricity)",
         "Total heat demand (1 consumer)",
     ]
-    boiler, both, _ = balance["first"]
-    assert boiler == pytest.approx(balance["raw"][0] / 1e6)
-    assert both == pytest.approx((balance["raw"][0] + balance["raw"][1]) / 1e6)
+    boiler, two, three, _ = balance["first"]
+    raw = balance["raw"]
+    assert boiler == pytest.approx(raw[0] / 1e6)
+    assert two == pytest.approx((raw[0] + raw[1]) / 1e6)
+    assert three == pytest.approx((raw[0] + raw[1] + raw[2]) / 1e6)
