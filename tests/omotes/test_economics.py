@@ -157,6 +157,19 @@ def test_a_heat_pump_between_two_networks_buys_what_it_used_and_shares_what_it_a
     assert kpis["co2"] == pytest.approx(444.444 + 120, rel=1e-5)  # gas as before + 400 x 0.3 t
 
 
+def test_a_heat_pump_whose_electricity_the_simulator_metered_buys_that_not_heat_over_cop():
+    """An air-to-water heat pump (two ports) writes its heat supplied and its electricity: the
+    metered 300 MWh is bought, not 1,000 / COP 4 = 250, and all its heat is its own."""
+    energies = {
+        **ENERGIES,
+        "hp": AssetEnergy(supplied_j=1000 * J_PER_MWH, electricity_j=300 * J_PER_MWH),
+    }
+    kpis = {k.key: k.value for k in cost_network(small_network(), energies, YEAR_S, FIGURES).kpis}
+
+    assert kpis["bought:electricity"] == pytest.approx(300)
+    assert kpis["share:hp"] == pytest.approx(100 / 3)
+
+
 def test_annuity_factor():
     assert annuity_factor(0.05, 20) == pytest.approx(0.0802426, rel=1e-6)
     assert annuity_factor(0.0, 20) == pytest.approx(0.05)
