@@ -14,7 +14,7 @@ The formulas, per asset, with every energy scaled from the simulated period to a
 - OPEX per year: fixed O&M (``EUR/kW/yr x power``; pipes a % of their CAPEX) + variable O&M
   (``EUR/MWh x heat supplied``) + energy bought (``heat / efficiency`` MWh of the producer's
   carrier x its price). An ESDL COP or efficiency wins over the key figure, and the electricity
-  the simulator metered (a four-port heat pump's ``electricity_consumption``) wins over both.
+  the simulator metered (a heat pump's ``electricity_consumption``) wins over both.
 - A heat pump between two networks supplies its secondary network with heat it partly took from
   the primary one; each producer's share of the heat counts only what it added.
 - Annualised total cost: ``sum(CAPEX_i x a(r, n_i)) + OPEX`` with the annuity factor
