@@ -24,7 +24,7 @@ from apps.comparison.services import (
 )
 from apps.jobs.models import Job
 from omotes.influx import InfluxClient, InfluxError, quote_identifier
-from omotes.workflows.kpis import HEAT_QUANTITIES, PEAK_ROLES, kpis_from_roles, peak_aggregate
+from omotes.workflows.kpis import HEAT_QUANTITIES, PEAK_ROLES, HeatTotals, peak_aggregate
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +37,7 @@ def derive_kpis(job: Job, client: InfluxClient) -> list[dict[str, Any]]:
             groups.setdefault((s["measurement"], s["field"]), s)
     if not groups:
         return []
-    totals: dict[str, float] = {}
-    peak_supply_w = 0.0
+    totals = HeatTotals()
     for (measurement, field_name), example in groups.items():
         extent = cached_extent(job, example["asset_id"], field_name, client)
         if extent.points < 2 or extent.first_s is None or extent.last_s is None:
@@ -47,22 +46,19 @@ def derive_kpis(job: Job, client: InfluxClient) -> list[dict[str, Any]]:
         step_s = (extent.last_s - extent.first_s) / (extent.points - 1)
         f, m = quote_identifier(field_name), quote_identifier(measurement)
         statements = [f"SELECT SUM({f}) FROM {m}"]
-        role, sign = HEAT_QUANTITIES[field_name]
-        if role in PEAK_ROLES:
+        peaked = HEAT_QUANTITIES[field_name][0] in PEAK_ROLES
+        if peaked:
             peak = peak_aggregate(field_name)
             statements.append(
                 f"SELECT {peak}({f}) FROM {m} GROUP BY {quote_identifier('asset_id')}"
             )
         results = client.query("; ".join(statements), database=job.database)
         for found in results[0].get("series", []):
-            totals[role] = (
-                totals.get(role, 0.0) + sign * float(found["values"][0][1] or 0.0) * step_s
-            )
-        if role in PEAK_ROLES and len(results) > 1:
+            totals.add_energy(field_name, float(found["values"][0][1] or 0.0), step_s)
+        if peaked and len(results) > 1:
             for found in results[1].get("series", []):
-                peak_supply_w += PEAK_ROLES[role] * sign * float(found["values"][0][1] or 0.0)
-    kpis = kpis_from_roles(totals, peak_supply_w)
-    return [k.to_dict() for k in kpis]
+                totals.add_peak(field_name, float(found["values"][0][1] or 0.0))
+    return [k.to_dict() for k in totals.kpis()]
 
 
 def _kpi_key(job: Job) -> str:

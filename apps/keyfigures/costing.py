@@ -27,7 +27,7 @@ from apps.results.influx import influx_client
 from omotes.economics import AssetEnergy, cost_network, is_economic_kpi, suspect_zero_loss
 from omotes.influx import InfluxClient, InfluxError, quote_identifier
 from omotes.protocol import JobResult, job_database
-from omotes.workflows.kpis import HEAT_QUANTITIES, kpis_from_roles, peak_aggregate
+from omotes.workflows.kpis import HEAT_QUANTITIES, HeatTotals, peak_aggregate
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def read_energies(
         f, m = quote_identifier(field_name), quote_identifier(measurement)
         by = quote_identifier("asset_id")
         role, sign = HEAT_QUANTITIES.get(field_name, ("", 1))
-        peak_of = peak_aggregate(field_name) if field_name in HEAT_QUANTITIES else "MAX"
+        peak_of = peak_aggregate(field_name)
         results = client.query(
             f"SELECT SUM({f}), COUNT({f}), {peak_of}({f}) FROM {m} GROUP BY {by}; "
             f"SELECT FIRST({f}) FROM {m} GROUP BY {by}; SELECT LAST({f}) FROM {m} GROUP BY {by}",
@@ -112,14 +112,16 @@ def _physical_kpis(
     workflow computed none (a plain simulation)."""
     if not any(s.get("field") in HEAT_QUANTITIES for s in series):
         return []
-    totals = {
-        "supply": sum(e.supplied_j for e in energies.values()),
-        "taken": sum(e.taken_j for e in energies.values()),
-        "demand": sum(e.demand_j for e in energies.values()),
-        "loss": sum(e.loss_j for e in energies.values()),
-    }
-    peak = sum(e.peak_supplied_w - e.peak_taken_w for e in energies.values())  # PEAK_ROLES
-    return [k.to_dict() for k in kpis_from_roles(totals, peak)]
+    totals = HeatTotals(  # the energies have their signs applied (read_energies)
+        {
+            "supply": sum(e.supplied_j for e in energies.values()),
+            "taken": sum(e.taken_j for e in energies.values()),
+            "demand": sum(e.demand_j for e in energies.values()),
+            "loss": sum(e.loss_j for e in energies.values()),
+        },
+        peak_supply_w=sum(e.peak_supplied_w - e.peak_taken_w for e in energies.values()),
+    )
+    return [k.to_dict() for k in totals.kpis()]
 
 
 def current_figures(version: KeyFigureVersion) -> tuple[dict[str, float], list[dict[str, Any]]]:

@@ -8,7 +8,6 @@ series are equidistant, so energy [J] = sum of power [W] x time step [s].
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,8 +40,34 @@ PEAK_ROLES = {"supply": 1, "taken": -1}
 
 
 def peak_aggregate(field: str) -> str:
-    """The InfluxQL aggregate that finds a quantity's peak (its largest magnitude)."""
-    return "MAX" if HEAT_QUANTITIES[field][1] > 0 else "MIN"
+    """The InfluxQL aggregate that finds a quantity's peak (its largest magnitude); MAX for a
+    quantity outside :data:`HEAT_QUANTITIES`, all of them positive."""
+    return "MIN" if HEAT_QUANTITIES.get(field, ("", 1))[1] < 0 else "MAX"
+
+
+class HeatTotals:
+    """A network's energy [J] per role of :data:`HEAT_QUANTITIES` and its peak supply [W], as
+    its series' sums and peaks are added: the one place their signs and :data:`PEAK_ROLES` are
+    applied."""
+
+    def __init__(self, energy_j: Mapping[str, float] | None = None, peak_supply_w: float = 0.0):
+        self.energy_j: dict[str, float] = dict(energy_j or {})
+        self.peak_supply_w = peak_supply_w
+
+    def add_energy(self, quantity: str, sum_w: float, step_s: float) -> None:
+        role, sign = HEAT_QUANTITIES[quantity]
+        self.energy_j[role] = self.energy_j.get(role, 0.0) + sign * sum_w * step_s
+
+    def add_peak(self, quantity: str, peak_w: float) -> None:
+        role, sign = HEAT_QUANTITIES[quantity]
+        self.peak_supply_w += PEAK_ROLES.get(role, 0) * sign * peak_w
+
+    def kpis(self) -> list[Kpi]:
+        energy = self.energy_j.get
+        supplied = energy("supply", 0.0) - energy("taken", 0.0)
+        return kpis_from_totals(
+            supplied, energy("demand", 0.0), energy("loss", 0.0), self.peak_supply_w
+        )
 
 
 def _aggregate(client: InfluxClient, profile: esdl.InfluxDBProfile) -> tuple[float, float, int]:
@@ -52,7 +77,7 @@ def _aggregate(client: InfluxClient, profile: esdl.InfluxDBProfile) -> tuple[flo
     )
     field = quote_identifier(profile.field)
     measurement = quote_identifier(profile.measurement)
-    peak = peak_aggregate(profile.field) if profile.field in HEAT_QUANTITIES else "MAX"
+    peak = peak_aggregate(profile.field)
     query = f"SELECT SUM({field}), {peak}({field}), COUNT({field}) FROM {measurement}"
     if where:
         query += f" WHERE {where}"
@@ -65,8 +90,7 @@ def _aggregate(client: InfluxClient, profile: esdl.InfluxDBProfile) -> tuple[flo
 
 
 def compute_kpis(client: InfluxClient, energy_system: esdl.EnergySystem) -> list[Kpi]:
-    totals: dict[str, float] = defaultdict(float)
-    peak_supply_w = 0.0
+    totals = HeatTotals()
     found = False
     for profile in energy_system.eAllContents():
         if not isinstance(profile, esdl.InfluxDBProfile) or profile.field not in HEAT_QUANTITIES:
@@ -76,23 +100,14 @@ def compute_kpis(client: InfluxClient, energy_system: esdl.EnergySystem) -> list
             continue
         found = True
         step_s = (profile.endDate - profile.startDate).total_seconds() / (points - 1)
-        role, sign = HEAT_QUANTITIES[profile.field]
-        totals[role] += sign * total_w * step_s
-        peak_supply_w += PEAK_ROLES.get(role, 0) * sign * peak_w
+        totals.add_energy(profile.field, total_w, step_s)
+        totals.add_peak(profile.field, peak_w)
     if not found:
         raise WorkflowError(
             "The ESDL references no simulated heat series (heat_supplied, heat_demand, "
             "heat_loss): run the simulator first, or give the simulator's output ESDL."
         )
-    return kpis_from_roles(totals, peak_supply_w)
-
-
-def kpis_from_roles(totals: Mapping[str, float], peak_supply_w: float) -> list[Kpi]:
-    """The KPI set from the energy [J] of each role of :data:`HEAT_QUANTITIES` (signs applied)."""
-    supplied = totals.get("supply", 0.0) - totals.get("taken", 0.0)
-    return kpis_from_totals(
-        supplied, totals.get("demand", 0.0), totals.get("loss", 0.0), peak_supply_w
-    )
+    return totals.kpis()
 
 
 def kpis_from_totals(
