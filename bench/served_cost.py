@@ -63,17 +63,27 @@ def log_in(host: str, email: str) -> requests.Session:
     return client
 
 
-def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
-    from apps.jobs.models import Job
-    from apps.jobs.services import submit_job
-
+def served_world(stack: harness.Stack, port: int, email: str, project: str) -> tuple[Any, ...]:
+    """The job pipeline with a sleeper worker, one daphne process on ``port`` (as
+    ``scripts/run.sh`` serves), and a user with a model: (the server's process, the user, the
+    model, the server's address)."""
     stack.start_events()
     stack.start_dispatcher()
     stack.start_worker("worker-0", "served-worker-0", slots=2)
     harness.wait_for_sleeper_workers("the sleeper worker")
-    web = ["-b", "127.0.0.1", "-p", str(args.port), "designtoolkit.asgi:application"]
+    web = ["-b", "127.0.0.1", "-p", str(port), "designtoolkit.asgi:application"]
     server = stack.start("web", "-m", "designtoolkit.webserver", *web)
-    user, model = harness.new_user_with_model("served@example.com", "Served cost")
+    user, model = harness.new_user_with_model(email, project)
+    host = f"http://127.0.0.1:{port}"
+    harness.wait_for(lambda: harness.answers(host), 60, "the web server", interval=0.5)
+    return server, user, model, host
+
+
+def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
+    from apps.jobs.models import Job
+    from apps.jobs.services import submit_job
+
+    server, user, model, host = served_world(stack, args.port, "served@example.com", "Served cost")
     jobs = [submit_job(user, model, "sleeper", {"duration_s": 0.1}) for _ in range(2)]
     harness.wait_for(
         lambda: Job.objects.filter(status="succeeded").count() == 2, 120, "the jobs", interval=0.5
@@ -83,8 +93,6 @@ def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
         finished.pk = finished.id = None
         finished._state.adding = True
         finished.save(force_insert=True)
-    host = f"http://127.0.0.1:{args.port}"
-    harness.wait_for(lambda: harness.answers(host), 60, "the web server", interval=0.5)
     client = log_in(host, user.email)
     job_ids = [str(job.pk) for job in jobs]
     series = "asset_id=sleeper&field=value"

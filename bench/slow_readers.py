@@ -27,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness  # noqa: E402
-from bench.served_cost import log_in  # noqa: E402
+from bench.served_cost import log_in, served_world  # noqa: E402
 
 
 def resident_mb(pid: int) -> int:
@@ -43,13 +43,7 @@ def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
     from apps.profiles.binding import bind_next_model
     from omotes.esdl_generator import network_text
 
-    stack.start_events()
-    stack.start_dispatcher()
-    stack.start_worker("worker-0", "slow-worker-0", slots=2)
-    harness.wait_for_sleeper_workers("the sleeper worker")
-    web = ["-b", "127.0.0.1", "-p", str(args.port), "designtoolkit.asgi:application"]
-    server = stack.start("web", "-m", "designtoolkit.webserver", *web)
-    user, _ = harness.new_user_with_model("slow@example.com", "Slow readers")
+    server, user, _, host = served_world(stack, args.port, "slow@example.com", "Slow readers")
     network = upload_esdl_model(
         Project.objects.get(owner=user), "large", network_text(args.assets).encode()
     )
@@ -60,8 +54,6 @@ def run(stack: harness.Stack, args: argparse.Namespace) -> dict[str, Any]:
     harness.wait_for(
         lambda: Job.objects.get(pk=job.pk).status == "succeeded", 120, "the job", interval=0.5
     )
-    host = f"http://127.0.0.1:{args.port}"
-    harness.wait_for(lambda: harness.answers(host), 60, "the web server", interval=0.5)
     client = log_in(host, user.email)
     download = f"/jobs/{job.pk}/output.esdl"
     size = len(client.get(host + download).content)
