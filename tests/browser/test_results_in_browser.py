@@ -76,16 +76,22 @@ def chart(page, name: str) -> dict:
     )
 
 
-def test_job_page_reads_in_mw_and_celsius_with_producers_stacked_and_a_week_shown(
-    job, web_url, page
-):
-    page.goto(f"{web_url}/jobs/{job.pk}/")
+def wait_for_balance(page, series: int) -> None:
+    """Until the stacked chart shows ``series`` series (producers and the demand line), with no
+    error on the page."""
     wait_for(
-        lambda: page.errors or page.get_attribute("#balance-chart", "data-series") == "3",
+        lambda: page.errors or page.get_attribute("#balance-chart", "data-series") == str(series),
         30,
         "balance",
     )
     assert not page.errors
+
+
+def test_job_page_reads_in_mw_and_celsius_with_producers_stacked_and_a_week_shown(
+    job, web_url, page
+):
+    page.goto(f"{web_url}/jobs/{job.pk}/")
+    wait_for_balance(page, series=3)
 
     # KPIs lead, in the unit their size calls for, with the SI value in the tooltip.
     tile = page.locator("#kpis .kpi-tile").first
@@ -231,12 +237,7 @@ def test_a_heat_pump_between_two_networks_is_stacked_with_the_heat_it_adds(
     """It delivers what its primary network's producer made plus its electricity: stacking its
     delivered heat would count the producer's twice, so its electricity is stacked."""
     page.goto(f"{web_url}/jobs/{heat_pump_job.pk}/")
-    wait_for(
-        lambda: page.errors or page.get_attribute("#balance-chart", "data-series") == "4",
-        30,
-        "balance",
-    )
-    assert not page.errors
+    wait_for_balance(page, series=4)
 
     balance = chart(page, "balance")
     assert balance["labels"] == [
